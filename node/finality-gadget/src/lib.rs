@@ -1,0 +1,131 @@
+//! # Checkpoint finality gadget
+//!
+//! At every imported best block that is a checkpoint height, a validator with a `ckpt` key
+//! signs (checkpoint number, block hash, state digest, set id), persists its vote, then
+//! gossips it on `/<genesis-hash>/bourse-checkpoint/1`. Votes are verified against the
+//! on-chain validator set; at quorum (`n - (n-1)/3`) a certificate is formed, persisted,
+//! and the block finalized with the certificate as justification under the Bourse engine id;
+//! the certificate is gossiped so late nodes finalize too. State lives in
+//! [`bourse_checkpoint_db`] and is restored at start.
+pub mod gossip;
+pub mod messages;
+pub mod metrics;
+pub mod round;
+pub mod rpc;
+pub mod status;
+mod worker;
+
+pub use status::{SharedStatus, Status};
+pub use worker::{Retention, Worker};
+
+use bourse_checkpoint_db::CheckpointDb;
+use bourse_primitives::runtime_api::CheckpointApi;
+use sc_client_api::{Backend, BlockchainEvents, Finalizer};
+use sc_network::{
+	config::{NonReservedPeerMode, SetConfig},
+	service::traits::NotificationService,
+	NetworkBackend, NotificationMetrics, ProtocolName,
+};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::H256;
+use sp_keystore::KeystorePtr;
+use sp_runtime::traits::Block as BlockT;
+use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
+use substrate_prometheus_endpoint::Registry;
+
+/// Log target of the gadget.
+pub const LOG_TARGET: &str = "checkpoint";
+
+/// Registers the gadget's notification protocol; returns its config for the network and the
+/// service the gossip engine reads from.
+pub fn notification_protocol<B: BlockT, N: NetworkBackend<B, B::Hash>>(
+	protocol_name: ProtocolName,
+	metrics: NotificationMetrics,
+	peer_store: Arc<dyn sc_network::peer_store::PeerStoreProvider>,
+) -> (N::NotificationProtocolConfig, Box<dyn NotificationService>) {
+	N::notification_config(
+		protocol_name,
+		Vec::new(),
+		1024 * 1024,
+		None,
+		SetConfig {
+			in_peers: 25,
+			out_peers: 25,
+			reserved_nodes: Vec::new(),
+			non_reserved_mode: NonReservedPeerMode::Accept,
+		},
+		metrics,
+		peer_store,
+	)
+}
+
+/// Everything the gadget needs.
+pub struct GadgetParams<C, N, S> {
+	/// The client.
+	pub client: Arc<C>,
+	/// The keystore, for validators.
+	pub keystore: Option<KeystorePtr>,
+	/// The network (for gossip).
+	pub network: N,
+	/// The sync service (for gossip).
+	pub sync: S,
+	/// From [`notification_protocol`].
+	pub notification_service: Box<dyn NotificationService>,
+	/// The protocol name registered.
+	pub protocol_name: ProtocolName,
+	/// The gadget's database, opened by the service.
+	pub db: Arc<CheckpointDb>,
+	/// Status shared with the RPC.
+	pub status: SharedStatus,
+	/// Pruning settings.
+	pub retention: Retention,
+	/// Prometheus registry, if metrics are on.
+	pub prometheus_registry: Option<Registry>,
+}
+
+/// Builds the gadget's worker; run it with [`Worker::run`] as an essential task.
+pub fn build<B, BE, C, N, S>(params: GadgetParams<C, N, S>) -> Worker<B, BE, C>
+where
+	B: BlockT<Hash = H256>,
+	BE: Backend<B>,
+	C: BlockchainEvents<B>
+		+ HeaderBackend<B>
+		+ Finalizer<B, BE>
+		+ ProvideRuntimeApi<B>
+		+ Send
+		+ Sync,
+	C::Api: CheckpointApi<B>,
+	N: sc_network_gossip::Network<B> + Clone + Send + 'static,
+	S: sc_network_gossip::Syncing<B> + Clone + Send + 'static,
+{
+	let finalized = gossip::Finalized::default();
+	let validator = Arc::new(gossip::GossipValidator::new(finalized.clone()));
+	let gossip = sc_network_gossip::GossipEngine::new(
+		params.network,
+		params.sync,
+		params.notification_service,
+		params.protocol_name,
+		validator,
+		params.prometheus_registry.as_ref(),
+	);
+	let metrics = params.prometheus_registry.as_ref().and_then(|registry| {
+		metrics::Metrics::register(registry)
+			.map_err(|e| log::warn!(target: LOG_TARGET, "checkpoint metrics not registered: {e}"))
+			.ok()
+	});
+	Worker {
+		client: params.client,
+		keystore: params.keystore,
+		db: params.db,
+		gossip,
+		finalized,
+		status: params.status,
+		metrics,
+		retention: params.retention,
+		rounds: round::Rounds::new(None),
+		sets: BTreeMap::new(),
+		waiting: BTreeMap::new(),
+		_backend: PhantomData,
+	}
+}

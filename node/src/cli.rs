@@ -1,0 +1,92 @@
+//! Command-line interface of bourse-node.
+
+/// bourse-node: a Substrate solochain for on-chain trading.
+#[derive(Debug, clap::Parser)]
+pub struct Cli {
+	/// A subcommand; without one the node runs.
+	#[command(subcommand)]
+	pub subcommand: Option<Subcommand>,
+
+	/// Options of a running node.
+	#[clap(flatten)]
+	pub run: sc_cli::RunCmd,
+
+	/// Checkpoint finality options.
+	#[clap(flatten)]
+	pub checkpoint: CheckpointParams,
+}
+
+/// Options of the checkpoint finality gadget.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckpointParams {
+	/// Certificates kept in the checkpoint database; older ones are pruned.
+	#[arg(long = "checkpoint-retention", default_value_t = 1000)]
+	pub retention: u64,
+
+	/// Seconds between prunes of the checkpoint database.
+	#[arg(long = "checkpoint-prune-interval", default_value_t = 60)]
+	pub prune_interval: u64,
+}
+
+/// `bourse-node checkpoint-db ...`: operator tools for the gadget's database.
+#[derive(Debug, clap::Subcommand)]
+pub enum CheckpointDbCmd {
+	/// Print counts and the last finalized checkpoint as JSON.
+	Inspect(CheckpointDbArgs),
+	/// Print every retained certificate as JSON.
+	Export(CheckpointDbArgs),
+}
+
+/// Which node's checkpoint database.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckpointDbArgs {
+	#[allow(missing_docs)]
+	#[clap(flatten)]
+	pub shared: sc_cli::SharedParams,
+}
+
+impl sc_cli::CliConfiguration for CheckpointDbArgs {
+	fn shared_params(&self) -> &sc_cli::SharedParams {
+		&self.shared
+	}
+}
+
+/// Subcommands of bourse-node.
+#[derive(Debug, clap::Subcommand)]
+#[allow(clippy::large_enum_variant)]
+pub enum Subcommand {
+	/// Key management utilities.
+	#[command(subcommand)]
+	Key(sc_cli::KeySubcommand),
+
+	/// Build a chain specification.
+	BuildSpec(sc_cli::BuildSpecCmd),
+
+	/// Export the chain specification.
+	ExportChainSpec(sc_cli::ExportChainSpecCmd),
+
+	/// Validate blocks.
+	CheckBlock(sc_cli::CheckBlockCmd),
+
+	/// Export blocks.
+	ExportBlocks(sc_cli::ExportBlocksCmd),
+
+	/// Export the state of a given block into a chain spec.
+	ExportState(sc_cli::ExportStateCmd),
+
+	/// Import blocks.
+	ImportBlocks(sc_cli::ImportBlocksCmd),
+
+	/// Remove the whole chain.
+	PurgeChain(sc_cli::PurgeChainCmd),
+
+	/// Revert the chain to a previous state.
+	Revert(sc_cli::RevertCmd),
+
+	/// Database meta-column information.
+	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Inspect or export the checkpoint finality database.
+	#[command(subcommand)]
+	CheckpointDb(CheckpointDbCmd),
+}

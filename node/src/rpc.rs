@@ -1,0 +1,63 @@
+//! JSON-RPC methods beyond Substrate's defaults: account nonces, fee queries.
+use std::sync::Arc;
+
+use bourse_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use jsonrpsee::RpcModule;
+use pallet_transaction_payment_rpc_runtime_api::RuntimeDispatchInfo;
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use sp_runtime::traits::Block as BlockT;
+
+/// What the RPC methods need from the node.
+pub struct FullDeps<C, P> {
+	/// The client.
+	pub client: Arc<C>,
+	/// The transaction pool.
+	pub pool: Arc<P>,
+	/// The checkpoint gadget's status.
+	pub checkpoint_status: bourse_finality_gadget::SharedStatus,
+	/// The checkpoint gadget's database.
+	pub checkpoint_db: Arc<bourse_checkpoint_db::CheckpointDb>,
+}
+
+/// Builds the node's extra RPC methods.
+pub fn create_full<C, P>(
+	deps: FullDeps<C, P>,
+) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
+		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
+		+ bourse_primitives::runtime_api::OrderbookApi<Block, AccountId>
+		+ bourse_primitives::runtime_api::PerpApi<Block, AccountId>
+		+ BlockBuilder<Block>,
+	P: TransactionPool + 'static,
+{
+	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
+	use substrate_frame_rpc_system::{System, SystemApiServer};
+
+	let mut module = RpcModule::new(());
+	use bourse_finality_gadget::rpc::{CheckpointRpc, CheckpointRpcApiServer};
+
+	let FullDeps { client, pool, checkpoint_status, checkpoint_db } = deps;
+	use crate::trading_rpc::{OrderbookRpc, OrderbookRpcApiServer, PerpRpcApiServer};
+
+	module.merge(CheckpointRpc::new(checkpoint_status, checkpoint_db).into_rpc())?;
+	module.merge(OrderbookRpcApiServer::into_rpc(OrderbookRpc::new(client.clone())))?;
+	module.merge(PerpRpcApiServer::into_rpc(OrderbookRpc::new(client.clone())))?;
+	module.merge(SystemApiServer::<<Block as BlockT>::Hash, AccountId, Nonce>::into_rpc(
+		System::new(client.clone(), pool),
+	))?;
+	module.merge(TransactionPaymentApiServer::<
+		<Block as BlockT>::Hash,
+		RuntimeDispatchInfo<Balance>,
+	>::into_rpc(TransactionPayment::new(client)))?;
+	Ok(module)
+}

@@ -1,0 +1,327 @@
+//! Assembles the node: client, import queue, network, RPC, Aura authoring and, once it lands,
+//! the checkpoint finality gadget.
+use std::sync::Arc;
+
+use bourse_runtime::{apis::RuntimeApi, opaque::Block};
+use futures::FutureExt;
+use sc_client_api::Backend;
+use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
+use sc_service::{error::Error as ServiceError, Configuration, TaskManager};
+use sc_telemetry::{Telemetry, TelemetryWorker};
+use sc_transaction_pool_api::OffchainTransactionPoolFactory;
+use sp_api::{Core, ProvideRuntimeApi};
+use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
+use sp_core::hexdisplay::HexDisplay;
+
+/// The node executes the runtime's wasm only: no native runtime is linked for execution.
+pub type FullClient = sc_service::TFullClient<
+	Block,
+	RuntimeApi,
+	sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>,
+>;
+type FullBackend = sc_service::TFullBackend<Block>;
+type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+
+/// The parts shared by the node and the database subcommands.
+pub type Service = sc_service::PartialComponents<
+	FullClient,
+	FullBackend,
+	FullSelectChain,
+	sc_consensus::DefaultImportQueue<Block>,
+	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
+	Option<Telemetry>,
+>;
+
+/// Builds the client, backend, import queue and transaction pool.
+pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
+	let telemetry = config
+		.telemetry_endpoints
+		.clone()
+		.filter(|x| !x.is_empty())
+		.map(|endpoints| -> Result<_, sc_telemetry::Error> {
+			let worker = TelemetryWorker::new(16)?;
+			let telemetry = worker.handle().new_telemetry(endpoints);
+			Ok((worker, telemetry))
+		})
+		.transpose()?;
+
+	let executor = sc_service::new_wasm_executor::<sp_io::SubstrateHostFunctions>(&config.executor);
+	let (client, backend, keystore_container, task_manager) =
+		sc_service::new_full_parts::<Block, RuntimeApi, _>(
+			config,
+			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
+			executor,
+			Vec::new(),
+		)?;
+	let client = Arc::new(client);
+
+	let telemetry = telemetry.map(|(worker, telemetry)| {
+		task_manager.spawn_handle().spawn("telemetry", None, worker.run());
+		telemetry
+	});
+
+	let select_chain = sc_consensus::LongestChain::new(backend.clone());
+
+	let transaction_pool = Arc::from(
+		sc_transaction_pool::Builder::new(
+			task_manager.spawn_essential_handle(),
+			client.clone(),
+			config.role.is_authority().into(),
+		)
+		.with_options(config.transaction_pool.clone())
+		.with_prometheus(config.prometheus_registry())
+		.build(),
+	);
+
+	let cidp_client = client.clone();
+	let import_queue =
+		sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
+			block_import: client.clone(),
+			// The checkpoint gadget's justification import plugs in here.
+			justification_import: None,
+			client: client.clone(),
+			create_inherent_data_providers: move |parent_hash, _| {
+				let cidp_client = cidp_client.clone();
+				async move {
+					let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
+						&*cidp_client,
+						parent_hash,
+					)?;
+					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+					let slot =
+					sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+						*timestamp,
+						slot_duration,
+					);
+					Ok((slot, timestamp))
+				}
+			},
+			spawner: &task_manager.spawn_essential_handle(),
+			registry: config.prometheus_registry(),
+			check_for_equivocation: Default::default(),
+			telemetry: telemetry.as_ref().map(|x| x.handle()),
+			compatibility_mode: Default::default(),
+		})?;
+
+	Ok(sc_service::PartialComponents {
+		client,
+		backend,
+		task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: telemetry,
+	})
+}
+
+/// Logs which runtime the node executes, so an operator sees the on-chain wasm is in use.
+fn log_runtime(client: &FullClient) {
+	use sc_client_api::StorageProvider;
+	let best = client.chain_info().best_hash;
+	let code_key = sp_core::storage::StorageKey(sp_core::storage::well_known_keys::CODE.to_vec());
+	let code = client.storage(best, &code_key).ok().flatten().map(|code| code.0);
+	match (client.runtime_api().version(best), code) {
+		(Ok(version), Some(code)) => log::info!(
+			target: "bourse",
+			"⚙️  Runtime {}-{} (impl {}) executed from on-chain wasm: {} bytes, blake2 {}",
+			version.spec_name,
+			version.spec_version,
+			version.impl_version,
+			code.len(),
+			HexDisplay::from(&sp_io::hashing::blake2_256(&code)),
+		),
+		(Err(e), _) => log::warn!(target: "bourse", "cannot read the runtime version: {e}"),
+		(_, None) => log::warn!(target: "bourse", "no runtime code in the state at {best}"),
+	}
+}
+
+/// `<base-path>/chains/<chain-id>/checkpoints`: the gadget's database.
+pub fn checkpoint_db_path(config: &Configuration) -> std::path::PathBuf {
+	config.base_path.config_dir(config.chain_spec.id()).join("checkpoints")
+}
+
+/// Builds and starts a full node.
+pub fn new_full<
+	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
+>(
+	config: Configuration,
+	checkpoint: crate::cli::CheckpointParams,
+) -> Result<TaskManager, ServiceError> {
+	let sc_service::PartialComponents {
+		client,
+		backend,
+		mut task_manager,
+		import_queue,
+		keystore_container,
+		select_chain,
+		transaction_pool,
+		other: mut telemetry,
+	} = new_partial(&config)?;
+
+	log_runtime(&client);
+
+	let mut net_config = sc_network::config::FullNetworkConfiguration::<
+		Block,
+		<Block as sp_runtime::traits::Block>::Hash,
+		N,
+	>::new(&config.network, config.prometheus_registry().cloned());
+	let metrics = N::register_notification_metrics(config.prometheus_registry());
+
+	let genesis_hash = client.chain_info().genesis_hash;
+	let checkpoint_protocol: sc_network::ProtocolName =
+		bourse_finality_gadget::messages::protocol_name(genesis_hash.as_ref()).into();
+	let (checkpoint_net_config, checkpoint_notifications) =
+		bourse_finality_gadget::notification_protocol::<Block, N>(
+			checkpoint_protocol.clone(),
+			metrics.clone(),
+			net_config.peer_store_handle(),
+		);
+	net_config.add_notification_protocol(checkpoint_net_config);
+
+	// The gadget's own database; a bad one stops the node with a message naming it.
+	let checkpoint_db = Arc::new(
+		bourse_checkpoint_db::CheckpointDb::open(&checkpoint_db_path(&config))
+			.map_err(|e| ServiceError::Other(e.to_string()))?,
+	);
+	let checkpoint_status = bourse_finality_gadget::SharedStatus::default();
+
+	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
+		sc_service::build_network(sc_service::BuildNetworkParams {
+			config: &config,
+			net_config,
+			client: client.clone(),
+			transaction_pool: transaction_pool.clone(),
+			spawn_handle: task_manager.spawn_handle(),
+			spawn_essential_handle: task_manager.spawn_essential_handle(),
+			import_queue,
+			block_announce_validator_builder: None,
+			warp_sync_config: None,
+			block_relay: None,
+			metrics,
+			gap_sync_body_policy: None,
+		})?;
+
+	if config.offchain_worker.enabled {
+		let offchain_workers =
+			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
+				runtime_api_provider: client.clone(),
+				is_validator: config.role.is_authority(),
+				keystore: Some(keystore_container.keystore()),
+				offchain_db: backend.offchain_storage(),
+				transaction_pool: Some(OffchainTransactionPoolFactory::new(
+					transaction_pool.clone(),
+				)),
+				network_provider: Arc::new(network.clone()),
+				enable_http_requests: true,
+				custom_extensions: |_| vec![],
+			})?;
+		task_manager.spawn_handle().spawn(
+			"offchain-workers-runner",
+			"offchain-worker",
+			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
+		);
+	}
+
+	let role = config.role;
+	let force_authoring = config.force_authoring;
+	let prometheus_registry = config.prometheus_registry().cloned();
+
+	let rpc_extensions_builder = {
+		let client = client.clone();
+		let pool = transaction_pool.clone();
+		let (status, db) = (checkpoint_status.clone(), checkpoint_db.clone());
+		Box::new(move |_| {
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				checkpoint_status: status.clone(),
+				checkpoint_db: db.clone(),
+			};
+			crate::rpc::create_full(deps).map_err(Into::into)
+		})
+	};
+
+	let _rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
+		network: network.clone(),
+		client: client.clone(),
+		keystore: keystore_container.keystore(),
+		task_manager: &mut task_manager,
+		transaction_pool: transaction_pool.clone(),
+		rpc_builder: rpc_extensions_builder,
+		backend,
+		system_rpc_tx,
+		tx_handler_controller,
+		sync_service: sync_service.clone(),
+		config,
+		telemetry: telemetry.as_mut(),
+		tracing_execute_block: None,
+	})?;
+
+	if role.is_authority() {
+		let proposer_factory = sc_basic_authorship::ProposerFactory::new(
+			task_manager.spawn_handle(),
+			client.clone(),
+			transaction_pool.clone(),
+			prometheus_registry.as_ref(),
+			telemetry.as_ref().map(|x| x.handle()),
+		);
+
+		let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
+
+		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
+			StartAuraParams {
+				slot_duration,
+				client: client.clone(),
+				select_chain,
+				block_import: client.clone(),
+				proposer_factory,
+				create_inherent_data_providers: move |_, ()| async move {
+					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
+					let slot =
+						sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
+							*timestamp,
+							slot_duration,
+						);
+					Ok((slot, timestamp))
+				},
+				force_authoring,
+				backoff_authoring_blocks: Option::<()>::None,
+				keystore: keystore_container.keystore(),
+				sync_oracle: sync_service.clone(),
+				justification_sync_link: sync_service.clone(),
+				block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
+				max_block_proposal_slot_portion: None,
+				telemetry: telemetry.as_ref().map(|x| x.handle()),
+				compatibility_mode: Default::default(),
+			},
+		)?;
+
+		// Block authoring is essential: if it fails the node stops.
+		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
+	}
+
+	// Checkpoint finality: the only finality on Bourse (no GRANDPA).
+	let gadget = bourse_finality_gadget::build(bourse_finality_gadget::GadgetParams {
+		client: client.clone(),
+		keystore: role.is_authority().then(|| keystore_container.keystore()),
+		network: network.clone(),
+		sync: sync_service.clone(),
+		notification_service: checkpoint_notifications,
+		protocol_name: checkpoint_protocol,
+		db: checkpoint_db,
+		status: checkpoint_status,
+		retention: bourse_finality_gadget::Retention {
+			checkpoints: checkpoint.retention,
+			prune_every: std::time::Duration::from_secs(checkpoint.prune_interval.max(1)),
+		},
+		prometheus_registry: prometheus_registry.clone(),
+	});
+	task_manager.spawn_essential_handle().spawn_blocking(
+		"checkpoint-gadget",
+		Some("checkpoint"),
+		gadget.run(),
+	);
+
+	Ok(task_manager)
+}

@@ -1,0 +1,118 @@
+//! JSON-RPC over the trading runtime APIs: `orderbook_depth`, `orderbook_openOrders`,
+//! `orderbook_order`, `orderbook_recentFills`, `perp_positions`, `perp_market`. Each reads
+//! the best block unless `at` is given.
+use std::sync::Arc;
+
+use bourse_primitives::{
+	orderbook::{Depth, Fill, MarketId, Order, OrderId},
+	perp::{PerpMarketInfo, PositionInfo},
+	runtime_api::{OrderbookApi, PerpApi},
+};
+use bourse_runtime::{opaque::Block, AccountId};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::H256;
+
+/// Order-book queries.
+#[rpc(server)]
+pub trait OrderbookRpcApi {
+	/// Aggregated depth of `market`, `levels` per side, best first.
+	#[method(name = "orderbook_depth")]
+	fn depth(&self, market: MarketId, levels: u32, at: Option<H256>) -> RpcResult<Depth>;
+
+	/// Resting orders of `account`.
+	#[method(name = "orderbook_openOrders")]
+	fn open_orders(&self, account: AccountId, at: Option<H256>)
+		-> RpcResult<Vec<Order<AccountId>>>;
+
+	/// A resting order by id.
+	#[method(name = "orderbook_order")]
+	fn order(&self, id: OrderId, at: Option<H256>) -> RpcResult<Option<Order<AccountId>>>;
+
+	/// Recent fills of `account` with their fill ids, oldest first.
+	#[method(name = "orderbook_recentFills")]
+	fn recent_fills(
+		&self,
+		account: AccountId,
+		at: Option<H256>,
+	) -> RpcResult<Vec<(u64, Fill<AccountId>)>>;
+}
+
+/// Serves the order-book and perp RPC from the client.
+pub struct OrderbookRpc<C> {
+	client: Arc<C>,
+}
+
+impl<C> OrderbookRpc<C> {
+	/// The handler.
+	pub fn new(client: Arc<C>) -> Self {
+		Self { client }
+	}
+}
+
+fn api_error(e: impl std::fmt::Display) -> ErrorObjectOwned {
+	ErrorObjectOwned::owned(9100, format!("runtime API call failed: {e}"), None::<()>)
+}
+
+impl<C> OrderbookRpcApiServer for OrderbookRpc<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: OrderbookApi<Block, AccountId>,
+{
+	fn depth(&self, market: MarketId, levels: u32, at: Option<H256>) -> RpcResult<Depth> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().depth(at, market, levels.min(1_000)).map_err(api_error)
+	}
+
+	fn open_orders(
+		&self,
+		account: AccountId,
+		at: Option<H256>,
+	) -> RpcResult<Vec<Order<AccountId>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().open_orders(at, account).map_err(api_error)
+	}
+
+	fn order(&self, id: OrderId, at: Option<H256>) -> RpcResult<Option<Order<AccountId>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().order(at, id).map_err(api_error)
+	}
+
+	fn recent_fills(
+		&self,
+		account: AccountId,
+		at: Option<H256>,
+	) -> RpcResult<Vec<(u64, Fill<AccountId>)>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().recent_fills(at, account).map_err(api_error)
+	}
+}
+
+/// Perp queries.
+#[rpc(server)]
+pub trait PerpRpcApi {
+	/// Positions of `account` with unrealised PnL, margin ratio and liquidation price.
+	#[method(name = "perp_positions")]
+	fn positions(&self, account: AccountId, at: Option<H256>) -> RpcResult<Vec<PositionInfo>>;
+
+	/// State of a perp market: index and mark price, open interest, funding, insurance fund.
+	#[method(name = "perp_market")]
+	fn market(&self, market: MarketId, at: Option<H256>) -> RpcResult<Option<PerpMarketInfo>>;
+}
+
+impl<C> PerpRpcApiServer for OrderbookRpc<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: PerpApi<Block, AccountId>,
+{
+	fn positions(&self, account: AccountId, at: Option<H256>) -> RpcResult<Vec<PositionInfo>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().positions(at, account).map_err(api_error)
+	}
+
+	fn market(&self, market: MarketId, at: Option<H256>) -> RpcResult<Option<PerpMarketInfo>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().market(at, market).map_err(api_error)
+	}
+}

@@ -1,0 +1,201 @@
+//! Benchmarks of pallet-orderbook (frame-benchmarking v2).
+use super::*;
+use alloc::vec::Vec;
+use bourse_primitives::orderbook::{
+	Market, MarketId, MarketStatus, OrderId, SelfTradePrevention, Side, TimeInForce,
+};
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{Get, Hooks},
+	weights::Weight,
+};
+use frame_system::RawOrigin;
+
+fn funded<T: Config>(name: &'static str, index: u32, market: &Market) -> T::AccountId {
+	let who: T::AccountId = account(name, index, 0);
+	T::BenchmarkHelper::fund(&who, market);
+	who
+}
+
+fn setup<T: Config>() -> (MarketId, Market) {
+	let market = T::BenchmarkHelper::market();
+	(Pallet::<T>::insert_market(market.clone()), market)
+}
+
+/// A price and lot that fit the market: 100 ticks, one lot.
+fn price_and_lot(market: &Market) -> (u128, u128) {
+	(market.tick_size * 100, market.min_size)
+}
+
+fn rest<T: Config>(
+	who: &T::AccountId,
+	market_id: MarketId,
+	side: Side,
+	price: u128,
+	quantity: u128,
+) -> OrderId {
+	let request = OrderRequest {
+		market: market_id,
+		side,
+		price,
+		quantity,
+		time_in_force: TimeInForce::GoodTilCancelled,
+		expires_at: None,
+		client_id: None,
+		self_trade: SelfTradePrevention::CancelMaker,
+	};
+	Pallet::<T>::do_place_limit(who, request).expect("benchmark order rests").order_id
+}
+
+/// `n` one-lot asks at `price`, each from its own account.
+fn asks<T: Config>(market_id: MarketId, market: &Market, n: u32, price: u128, lot: u128) {
+	for i in 0..n {
+		let maker = funded::<T>("maker", i, market);
+		rest::<T>(&maker, market_id, Side::Sell, price, lot);
+	}
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_market() {
+		let m = T::BenchmarkHelper::market();
+		#[extrinsic_call]
+		_(
+			RawOrigin::Root,
+			m.base,
+			m.quote,
+			m.tick_size,
+			m.lot_size,
+			m.min_size,
+			m.maker_fee_ppm,
+			m.taker_fee_ppm,
+		);
+		assert!(Markets::<T>::contains_key(NextMarketId::<T>::get() - 1));
+	}
+
+	#[benchmark]
+	fn set_market_status() {
+		let (market_id, _) = setup::<T>();
+		#[extrinsic_call]
+		_(RawOrigin::Root, market_id, MarketStatus::Paused);
+		assert_eq!(Markets::<T>::get(market_id).map(|m| m.status), Some(MarketStatus::Paused));
+	}
+
+	/// A buy that makes `f` fills against one-lot asks, then rests its last lot.
+	#[benchmark]
+	fn place_order(f: Linear<0, { T::MaxFillsPerOrder::get() }>) {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		asks::<T>(market_id, &market, f, price, lot);
+		let taker = funded::<T>("taker", 0, &market);
+		let quantity = lot * (f as u128 + 1);
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(taker.clone()),
+			market_id,
+			Side::Buy,
+			price,
+			quantity,
+			TimeInForce::GoodTilCancelled,
+			Some(1_000),
+			Some(1),
+			SelfTradePrevention::CancelMaker,
+		);
+		assert_eq!(AccountOrders::<T>::get(&taker, market_id).len(), 1);
+	}
+
+	/// Cancels the middle order of a three-order level (relinks both neighbours).
+	#[benchmark]
+	fn cancel_order() {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		let who = funded::<T>("trader", 0, &market);
+		rest::<T>(&who, market_id, Side::Buy, price, lot);
+		let middle = rest::<T>(&who, market_id, Side::Buy, price, lot);
+		rest::<T>(&who, market_id, Side::Buy, price, lot);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), middle);
+		assert!(Orders::<T>::get(middle).is_none());
+	}
+
+	#[benchmark]
+	fn cancel_all(n: Linear<1, { T::MaxOrdersPerAccount::get() }>) {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		let who = funded::<T>("trader", 0, &market);
+		for i in 0..n {
+			rest::<T>(&who, market_id, Side::Buy, price - market.tick_size * (i as u128 % 50), lot);
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), market_id);
+		assert!(AccountOrders::<T>::get(&who, market_id).is_empty());
+	}
+
+	/// Moves a resting bid up through `f` one-lot asks.
+	#[benchmark]
+	fn replace_order(f: Linear<0, { T::MaxFillsPerOrder::get() }>) {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		asks::<T>(market_id, &market, f, price, lot);
+		let who = funded::<T>("trader", 0, &market);
+		let id =
+			rest::<T>(&who, market_id, Side::Buy, price - market.tick_size, lot * (f as u128 + 1));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), id, price, lot * (f as u128 + 1));
+		assert!(Orders::<T>::get(id).is_none());
+	}
+
+	#[benchmark]
+	fn place_orders(n: Linear<1, { T::MaxBatch::get() }>) {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		let who = funded::<T>("trader", 0, &market);
+		let batch: Vec<OrderRequest> = (0..n)
+			.map(|i| OrderRequest {
+				market: market_id,
+				side: Side::Buy,
+				price: price - market.tick_size * i as u128,
+				quantity: lot,
+				time_in_force: TimeInForce::GoodTilCancelled,
+				expires_at: None,
+				client_id: Some(i as u64),
+				self_trade: SelfTradePrevention::CancelMaker,
+			})
+			.collect();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), batch);
+		assert_eq!(AccountOrders::<T>::get(&who, market_id).len() as u32, n);
+	}
+
+	/// `on_idle` expiring one order.
+	#[benchmark]
+	fn expire_order() {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		let who = funded::<T>("trader", 0, &market);
+		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
+		let request = OrderRequest {
+			market: market_id,
+			side: Side::Sell,
+			price,
+			quantity: lot,
+			time_in_force: TimeInForce::GoodTilCancelled,
+			expires_at: Some(now),
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelMaker,
+		};
+		let id = Pallet::<T>::do_place_limit(&who, request).expect("rests").order_id;
+		ExpiryCursor::<T>::put(now);
+		let next: frame_system::pallet_prelude::BlockNumberFor<T> = (now + 1).into();
+		#[block]
+		{
+			Pallet::<T>::on_idle(next, Weight::MAX);
+		}
+		assert!(Orders::<T>::get(id).is_none());
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

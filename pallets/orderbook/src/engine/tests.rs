@@ -1,0 +1,257 @@
+//! Engine tests over the in-memory book: priority, partial fills, self-trade, expiry, and
+//! property tests over random operation sequences.
+use super::{memory::MemoryBook, *};
+use bourse_primitives::orderbook::SelfTradePrevention as Stp;
+use proptest::prelude::*;
+
+const M: MarketId = 1;
+const NO_LIMITS: MatchLimits = MatchLimits { max_fills: u32::MAX, now: 0 };
+
+fn order(id: OrderId, owner: u64, side: Side, price: Price, quantity: Quantity) -> Order<u64> {
+	Order {
+		id,
+		market: M,
+		owner,
+		side,
+		price,
+		quantity,
+		filled: 0,
+		placed_at: 0,
+		expires_at: None,
+		client_id: None,
+		self_trade: Stp::CancelMaker,
+		prev: None,
+		next: None,
+	}
+}
+
+fn incoming(
+	id: OrderId,
+	owner: u64,
+	side: Side,
+	limit: Option<Price>,
+	quantity: Quantity,
+) -> Incoming<u64> {
+	Incoming {
+		id,
+		market: M,
+		owner,
+		side,
+		limit,
+		quantity,
+		quote_cap: None,
+		self_trade: Stp::CancelMaker,
+	}
+}
+
+fn rest(book: &mut MemoryBook<u64>, o: Order<u64>) {
+	insert(book, o, u32::MAX).expect("level has room");
+}
+
+#[test]
+fn matches_best_price_first_then_oldest() {
+	let mut book = MemoryBook::default();
+	rest(&mut book, order(1, 10, Side::Sell, 101, 5));
+	rest(&mut book, order(2, 11, Side::Sell, 100, 5));
+	rest(&mut book, order(3, 12, Side::Sell, 100, 5));
+	let out = match_order(&mut book, &incoming(4, 20, Side::Buy, Some(101), 12), NO_LIMITS);
+	let trades: Vec<_> = out.fills.iter().map(|f| (f.maker_order, f.price, f.quantity)).collect();
+	assert_eq!(trades, vec![(2, 100, 5), (3, 100, 5), (1, 101, 2)]);
+	assert_eq!(out.remaining, 0);
+	assert_eq!(book.order(1).map(|o| o.remaining()), Some(3));
+	assert_eq!(book.level(M, Side::Sell, 101).map(|l| (l.quantity, l.orders)), Some((3, 1)));
+	assert!(book.level(M, Side::Sell, 100).is_none());
+}
+
+#[test]
+fn limit_stops_matching_and_leaves_remainder() {
+	let mut book = MemoryBook::default();
+	rest(&mut book, order(1, 10, Side::Buy, 99, 5));
+	rest(&mut book, order(2, 10, Side::Buy, 98, 5));
+	let out = match_order(&mut book, &incoming(3, 20, Side::Sell, Some(99), 8), NO_LIMITS);
+	assert_eq!(out.fills.len(), 1);
+	assert_eq!(out.remaining, 3);
+	assert_eq!(book.best_price(M, Side::Buy), Some(98));
+}
+
+#[test]
+fn cancel_relinks_middle_of_level() {
+	let mut book = MemoryBook::default();
+	for id in 1..=3 {
+		rest(&mut book, order(id, id, Side::Buy, 50, 1));
+	}
+	cancel(&mut book, 2).expect("rests");
+	let ids: Vec<_> = level_orders(&book, M, Side::Buy, 50).iter().map(|o| o.id).collect();
+	assert_eq!(ids, vec![1, 3]);
+	assert_eq!(book.level(M, Side::Buy, 50).map(|l| (l.quantity, l.orders)), Some((2, 2)));
+	assert_eq!(cancel(&mut book, 2), Err(EngineError::UnknownOrder));
+}
+
+#[test]
+fn reduce_keeps_time_priority() {
+	let mut book = MemoryBook::default();
+	rest(&mut book, order(1, 1, Side::Sell, 7, 10));
+	rest(&mut book, order(2, 2, Side::Sell, 7, 10));
+	reduce(&mut book, 1, 4).expect("rests");
+	let out = match_order(&mut book, &incoming(3, 3, Side::Buy, Some(7), 4), NO_LIMITS);
+	assert_eq!(out.fills[0].maker_order, 1);
+	assert!(out.fills[0].maker_done);
+}
+
+#[test]
+fn level_capacity_is_enforced() {
+	let mut book = MemoryBook::default();
+	insert(&mut book, order(1, 1, Side::Buy, 5, 1), 2).expect("room");
+	insert(&mut book, order(2, 1, Side::Buy, 5, 1), 2).expect("room");
+	assert_eq!(insert(&mut book, order(3, 1, Side::Buy, 5, 1), 2), Err(EngineError::LevelFull));
+	assert!(book.order(3).is_none());
+}
+
+#[test]
+fn self_trade_modes() {
+	let setup = || {
+		let mut book = MemoryBook::default();
+		rest(&mut book, order(1, 7, Side::Sell, 10, 5));
+		rest(&mut book, order(2, 8, Side::Sell, 10, 5));
+		book
+	};
+	let mut book = setup();
+	let mut taker = incoming(3, 7, Side::Buy, Some(10), 5);
+	let out = match_order(&mut book, &taker, NO_LIMITS);
+	assert_eq!(out.removed[0].reason, RemovalReason::SelfTrade);
+	assert_eq!(out.fills[0].maker_order, 2);
+
+	let mut book = setup();
+	taker.self_trade = Stp::CancelTaker;
+	let out = match_order(&mut book, &taker, NO_LIMITS);
+	assert!(out.taker_stopped && out.fills.is_empty() && out.removed.is_empty());
+	assert!(book.order(1).is_some());
+
+	let mut book = setup();
+	taker.self_trade = Stp::CancelBoth;
+	let out = match_order(&mut book, &taker, NO_LIMITS);
+	assert!(out.taker_stopped && out.fills.is_empty());
+	assert!(book.order(1).is_none() && book.order(2).is_some());
+}
+
+#[test]
+fn expired_makers_are_removed_not_matched() {
+	let mut book = MemoryBook::default();
+	let mut stale = order(1, 1, Side::Sell, 10, 5);
+	stale.expires_at = Some(4);
+	rest(&mut book, stale);
+	rest(&mut book, order(2, 2, Side::Sell, 11, 5));
+	let out = match_order(
+		&mut book,
+		&incoming(3, 3, Side::Buy, None, 5),
+		MatchLimits { max_fills: 10, now: 5 },
+	);
+	assert_eq!(out.removed[0].reason, RemovalReason::Expired);
+	assert_eq!(out.fills[0].maker_order, 2);
+}
+
+#[test]
+fn fill_limit_stops_matching() {
+	let mut book = MemoryBook::default();
+	for id in 1..=5 {
+		rest(&mut book, order(id, id, Side::Sell, 10, 1));
+	}
+	let out = match_order(
+		&mut book,
+		&incoming(9, 9, Side::Buy, Some(10), 5),
+		MatchLimits { max_fills: 3, now: 0 },
+	);
+	assert_eq!((out.fills.len(), out.remaining, out.hit_fill_limit), (3, 2, true));
+}
+
+/// One step of a random workload.
+#[derive(Clone, Debug)]
+enum Op {
+	Place { owner: u64, buy: bool, price: Price, quantity: Quantity },
+	Cancel { pick: usize },
+	Reduce { pick: usize, to_percent: u8 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+	prop_oneof![
+		6 => (0u64..4, any::<bool>(), 90u128..110, 1u128..20)
+			.prop_map(|(owner, buy, price, quantity)| Op::Place { owner, buy, price, quantity }),
+		2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
+		1 => (any::<usize>(), 1u8..100).prop_map(|(pick, to_percent)| Op::Reduce { pick, to_percent }),
+	]
+}
+
+/// Checks the book's structure: levels agree with their lists, FIFO by id, never crossed.
+fn check_book(book: &MemoryBook<u64>) -> Result<(), TestCaseError> {
+	let mut seen = 0usize;
+	for (&(market, side_key, price), level) in &book.levels {
+		let side = if side_key == 0 { Side::Buy } else { Side::Sell };
+		let orders = level_orders(book, market, side, price);
+		prop_assert_eq!(orders.len(), level.orders as usize);
+		prop_assert_eq!(orders.iter().map(|o| o.remaining()).sum::<u128>(), level.quantity);
+		prop_assert!(orders.windows(2).all(|w| w[0].id < w[1].id), "FIFO within a level");
+		prop_assert!(orders
+			.iter()
+			.all(|o| o.remaining() > 0 && o.price == price && o.side == side));
+		seen += orders.len();
+	}
+	prop_assert_eq!(seen, book.orders.len(), "every order is on exactly one level");
+	if let (Some(bid), Some(ask)) = (book.best_price(M, Side::Buy), book.best_price(M, Side::Sell))
+	{
+		prop_assert!(bid < ask, "crossed book: bid {} >= ask {}", bid, ask);
+	}
+	Ok(())
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(2000))]
+
+	#[test]
+	fn random_workloads_keep_the_book_sound(ops in proptest::collection::vec(op(), 1..80)) {
+		let mut book = MemoryBook::default();
+		let mut next_id = 1;
+		// Per order: original quantity and quantity traded so far, to check conservation.
+		let mut traded: alloc::collections::BTreeMap<OrderId, (Quantity, Quantity)> = Default::default();
+		for op in ops {
+			match op {
+				Op::Place { owner, buy, price, quantity } => {
+					let side = if buy { Side::Buy } else { Side::Sell };
+					let id = next_id;
+					next_id += 1;
+					let out = match_order(&mut book, &incoming(id, owner, side, Some(price), quantity), NO_LIMITS);
+					let taken: Quantity = out.fills.iter().map(|f| f.quantity).sum();
+					prop_assert_eq!(taken + out.remaining, quantity);
+					for fill in &out.fills {
+						prop_assert!(crosses(side, Some(price), fill.price));
+						prop_assert!(fill.maker != owner, "self-trade happened");
+						traded.get_mut(&fill.maker_order).expect("maker known").1 += fill.quantity;
+					}
+					traded.insert(id, (quantity, taken));
+					if out.remaining > 0 && !out.taker_stopped {
+						let mut o = order(id, owner, side, price, quantity);
+						o.filled = taken;
+						rest(&mut book, o);
+					}
+				},
+				Op::Cancel { pick } => {
+					if let Some(&id) = book.orders.keys().nth(pick % book.orders.len().max(1)) {
+						cancel(&mut book, id).expect("rests");
+					}
+				},
+				Op::Reduce { pick, to_percent } => {
+					if let Some(o) = book.orders.values().nth(pick % book.orders.len().max(1)).cloned() {
+						let new_quantity = o.filled + (o.remaining() * to_percent as u128 / 100).max(1);
+						reduce(&mut book, o.id, new_quantity).expect("rests");
+						traded.insert(o.id, (new_quantity, o.filled));
+					}
+				},
+			}
+			check_book(&book)?;
+			for o in book.orders.values() {
+				let (original, filled) = traded[&o.id];
+				prop_assert_eq!(o.filled, filled, "filled matches trades of order {}", o.id);
+				prop_assert_eq!(o.filled + o.remaining(), original);
+			}
+		}
+	}
+}

@@ -1,0 +1,510 @@
+//! # pallet-orderbook
+//!
+//! A central limit order book kept entirely in on-chain storage: markets of native or
+//! pallet-assets tokens, price-time priority, good-til-cancelled / immediate-or-cancel /
+//! fill-or-kill / post-only orders with optional good-til-block expiry, market orders bounded by
+//! a worst price or a quote budget, self-trade prevention, atomic replace, batches, escrow with
+//! fungible holds, maker/taker fees, fill events and a bounded fill history per account.
+//!
+//! Matching is plain Rust over a storage-access trait ([`engine`]); this pallet validates,
+//! escrows, runs the engine over [`store::StorageBook`] and settles each fill through
+//! [`settlement`] (spot) or [`Config::PerpSettlement`] (perp markets).
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+pub mod engine;
+mod expiry;
+#[cfg(test)]
+mod mock;
+mod queries;
+pub mod settlement;
+pub mod store;
+#[cfg(test)]
+mod tests;
+mod trading;
+pub mod weights;
+pub use weights::WeightInfo;
+
+pub use settlement::Settlement;
+
+/// What benchmarks need from the runtime: a spot market whose tokens exist, and funds.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// A spot market (its base and quote tokens must exist).
+	fn market() -> bourse_primitives::orderbook::Market;
+	/// Gives `who` plenty of the market's base and quote tokens.
+	fn fund(who: &AccountId, market: &bourse_primitives::orderbook::Market);
+}
+pub use trading::{MarketOrderBound, OrderRequest};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use crate::store::LevelKey;
+	use alloc::vec::Vec;
+	use bourse_primitives::{
+		checkpoint::OnTradingStateChange,
+		orderbook::{
+			AssetKind, Fill, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price,
+			Quantity, SelfTradePrevention, Side, TimeInForce,
+		},
+		Balance,
+	};
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, fungibles},
+	};
+	use frame_system::pallet_prelude::*;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Why funds are held by this pallet.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// Escrow of a resting or matching order.
+		OrderEscrow,
+	}
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The runtime's hold reasons.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// The native token, with holds.
+		type Currency: fungible::MutateHold<
+			Self::AccountId,
+			Reason = Self::RuntimeHoldReason,
+			Balance = Balance,
+		>;
+		/// pallet-assets tokens, with holds (pallet-assets-holder).
+		type Assets: fungibles::MutateHold<
+			Self::AccountId,
+			AssetId = u32,
+			Balance = Balance,
+			Reason = Self::RuntimeHoldReason,
+		>;
+		/// Who may create markets and change their status.
+		type MarketOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Receives maker and taker fees.
+		type FeeAccount: Get<Self::AccountId>;
+		/// Settles fills of perp markets (pallet-perp); `()` when there are none.
+		type PerpSettlement: Settlement<Self::AccountId>;
+		/// Told about every trading-state change (checkpoint digest).
+		type OnStateChange: OnTradingStateChange;
+		/// Most resting orders one account may have in one market.
+		#[pallet::constant]
+		type MaxOrdersPerAccount: Get<u32>;
+		/// Most orders at one price level.
+		#[pallet::constant]
+		type MaxOrdersPerLevel: Get<u32>;
+		/// Most fills one incoming order may make (bounds the weight of a call).
+		#[pallet::constant]
+		type MaxFillsPerOrder: Get<u32>;
+		/// Most orders in one `place_orders` batch.
+		#[pallet::constant]
+		type MaxBatch: Get<u32>;
+		/// Most orders expiring in one block.
+		#[pallet::constant]
+		type MaxExpiriesPerBlock: Get<u32>;
+		/// Fills remembered per account (oldest dropped first).
+		#[pallet::constant]
+		type MaxFillHistory: Get<u32>;
+		/// Fills kept on chain in total (older ones are pruned in `on_idle`).
+		#[pallet::constant]
+		type FillRetention: Get<u64>;
+		/// Weights of this pallet.
+		type WeightInfo: WeightInfo;
+		/// Sets up markets and funds for benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Markets by id.
+	#[pallet::storage]
+	pub type Markets<T> = StorageMap<_, Twox64Concat, MarketId, Market>;
+
+	/// Id the next market gets.
+	#[pallet::storage]
+	pub type NextMarketId<T> = StorageValue<_, MarketId, ValueQuery>;
+
+	/// Id the next order gets (ids grow with arrival, so they order orders in time).
+	#[pallet::storage]
+	pub type NextOrderId<T> =
+		StorageValue<_, OrderId, ValueQuery, frame_support::traits::ConstU64<1>>;
+
+	/// Resting orders by id.
+	#[pallet::storage]
+	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, Order<T::AccountId>>;
+
+	/// Price levels by (market, side) and price key (see [`store`]: iteration is best-first).
+	#[pallet::storage]
+	pub type Levels<T> =
+		StorageDoubleMap<_, Twox64Concat, (MarketId, Side), Identity, LevelKey, engine::Level>;
+
+	/// Resting order ids of an account in a market.
+	#[pallet::storage]
+	pub type AccountOrders<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		MarketId,
+		BoundedVec<OrderId, T::MaxOrdersPerAccount>,
+		ValueQuery,
+	>;
+
+	/// Number of resting orders on all books.
+	#[pallet::storage]
+	pub type OpenOrders<T> = StorageValue<_, u64, ValueQuery>;
+
+	/// Orders to expire after each block (good-til-block).
+	#[pallet::storage]
+	pub type Expiries<T: Config> =
+		StorageMap<_, Twox64Concat, u32, BoundedVec<OrderId, T::MaxExpiriesPerBlock>, ValueQuery>;
+
+	/// First block whose expiries are not processed yet (the backlog starts here).
+	#[pallet::storage]
+	pub type ExpiryCursor<T> = StorageValue<_, u32, ValueQuery>;
+
+	/// Recent fills by fill id.
+	#[pallet::storage]
+	pub type Fills<T: Config> = StorageMap<_, Twox64Concat, u64, Fill<T::AccountId>>;
+
+	/// Id the next fill gets.
+	#[pallet::storage]
+	pub type NextFillId<T> = StorageValue<_, u64, ValueQuery>;
+
+	/// Lowest fill id not yet pruned.
+	#[pallet::storage]
+	pub type OldestFill<T> = StorageValue<_, u64, ValueQuery>;
+
+	/// Recent fill ids of an account, oldest first.
+	#[pallet::storage]
+	pub type AccountFills<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<u64, T::MaxFillHistory>,
+		ValueQuery,
+	>;
+
+	/// Why a resting or incoming order stopped without filling completely.
+	#[derive(
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	pub enum CancelReason {
+		/// Its owner cancelled it.
+		User,
+		/// Its good-til-block passed.
+		Expired,
+		/// Self-trade prevention.
+		SelfTrade,
+		/// Immediate-or-cancel or market order remainder.
+		Unfilled,
+		/// The incoming order reached `MaxFillsPerOrder`; its remainder is not rested.
+		FillLimit,
+		/// Replaced by a new order.
+		Replaced,
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A market was created.
+		MarketCreated { market: MarketId, base: AssetKind, quote: AssetKind, kind: MarketKind },
+		/// A market's status changed.
+		MarketStatusChanged { market: MarketId, status: MarketStatus },
+		/// An order was accepted; after its fills, `resting` rests on the book.
+		OrderPlaced {
+			order_id: OrderId,
+			market: MarketId,
+			owner: T::AccountId,
+			side: Side,
+			price: Option<Price>,
+			quantity: Quantity,
+			time_in_force: TimeInForce,
+			client_id: Option<u64>,
+			filled: Quantity,
+			resting: Quantity,
+		},
+		/// A trade.
+		Filled { fill_id: u64, fill: Fill<T::AccountId> },
+		/// An order (or an incoming order's remainder) left without trading further.
+		OrderCancelled {
+			order_id: OrderId,
+			owner: T::AccountId,
+			remaining: Quantity,
+			reason: CancelReason,
+		},
+		/// A resting order's quantity was lowered in place; it keeps its time priority.
+		OrderReduced { order_id: OrderId, quantity: Quantity },
+		/// An order was replaced by a new one.
+		OrderReplaced { old_order_id: OrderId, new_order_id: OrderId },
+		/// One order of a `place_orders` batch failed; the others stand.
+		BatchOrderFailed { index: u32, error: DispatchError },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No market with this id.
+		MarketNotFound,
+		/// The market does not accept new orders (paused or closed).
+		MarketNotActive,
+		/// Base and quote must differ.
+		SameAssets,
+		/// Tick, lot and minimum size must be positive, the minimum a multiple of the lot, and
+		/// `tick * lot` a multiple of `PRICE_SCALE` so every trade has an exact quote amount.
+		InvalidMarketParameters,
+		/// A fee above 10% is refused.
+		FeeTooHigh,
+		/// The price is zero or not a multiple of the tick size.
+		InvalidPrice,
+		/// The quantity is not a multiple of the lot size.
+		InvalidQuantity,
+		/// The quantity is below the market's minimum size.
+		BelowMinimumSize,
+		/// The expiry block is already past.
+		ExpiryInPast,
+		/// A post-only order would trade on arrival.
+		PostOnlyWouldCross,
+		/// A fill-or-kill order cannot be filled completely at once.
+		FillOrKillNotFilled,
+		/// The account has the most resting orders allowed in this market.
+		TooManyOrders,
+		/// The price level holds the most orders allowed.
+		PriceLevelFull,
+		/// Too many orders already expire in that block.
+		TooManyExpiries,
+		/// No resting order with this id.
+		OrderNotFound,
+		/// The order belongs to someone else.
+		NotOrderOwner,
+		/// Not enough free balance to escrow the order.
+		InsufficientBalance,
+		/// An amount overflowed.
+		Overflow,
+		/// A quote budget bounds market buys only.
+		InvalidMarketOrderBound,
+		/// A market order found nothing to trade within its bound.
+		NoLiquidity,
+		/// The batch holds more than `MaxBatch` orders.
+		BatchTooLarge,
+	}
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Spot markets to create: ids are assigned in order from 0.
+		pub markets: Vec<Market>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for market in &self.markets {
+				Pallet::<T>::validate_market(market).expect("genesis market is valid");
+				Pallet::<T>::insert_market(market.clone());
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			let now: u32 = n.try_into().unwrap_or(u32::MAX);
+			let used = Self::expire_orders(now, remaining);
+			used.saturating_add(Self::prune_fills(remaining.saturating_sub(used)))
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Creates a spot market of `base` priced in `quote`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_market())]
+		pub fn create_market(
+			origin: OriginFor<T>,
+			base: AssetKind,
+			quote: AssetKind,
+			tick_size: Price,
+			lot_size: Quantity,
+			min_size: Quantity,
+			maker_fee_ppm: u32,
+			taker_fee_ppm: u32,
+		) -> DispatchResult {
+			T::MarketOrigin::ensure_origin(origin)?;
+			let market = Market {
+				base,
+				quote,
+				tick_size,
+				lot_size,
+				min_size,
+				maker_fee_ppm,
+				taker_fee_ppm,
+				status: MarketStatus::Active,
+				kind: MarketKind::Spot,
+			};
+			Self::validate_market(&market)?;
+			Self::insert_market(market);
+			Ok(())
+		}
+
+		/// Sets a market's status: `Paused` or `Closed` markets accept cancels only.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::set_market_status())]
+		pub fn set_market_status(
+			origin: OriginFor<T>,
+			market: MarketId,
+			status: MarketStatus,
+		) -> DispatchResult {
+			T::MarketOrigin::ensure_origin(origin)?;
+			Markets::<T>::try_mutate(market, |m| -> DispatchResult {
+				m.as_mut().ok_or(Error::<T>::MarketNotFound)?.status = status;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::MarketStatusChanged { market, status });
+			Ok(())
+		}
+
+		/// Places a limit order. It matches what it can at once (price-time priority); what is
+		/// left rests (`GoodTilCancelled`, `PostOnly`) or is cancelled (`ImmediateOrCancel`);
+		/// `FillOrKill` fills completely or fails. `expires_at` is the last block it may trade.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::place_order(T::MaxFillsPerOrder::get()))]
+		pub fn place_order(
+			origin: OriginFor<T>,
+			market: MarketId,
+			side: Side,
+			price: Price,
+			quantity: Quantity,
+			time_in_force: TimeInForce,
+			expires_at: Option<u32>,
+			client_id: Option<u64>,
+			self_trade: SelfTradePrevention,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let request = OrderRequest {
+				market,
+				side,
+				price,
+				quantity,
+				time_in_force,
+				expires_at,
+				client_id,
+				self_trade,
+			};
+			let fills = Self::do_place_limit(&who, request)?.fills;
+			Ok(Some(T::WeightInfo::place_order(fills)).into())
+		}
+
+		/// Places a market order for `quantity`, bounded by a worst price or (buys) a maximum
+		/// quote amount to spend. Whatever cannot trade at once is cancelled.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::place_order(T::MaxFillsPerOrder::get()))]
+		pub fn place_market_order(
+			origin: OriginFor<T>,
+			market: MarketId,
+			side: Side,
+			quantity: Quantity,
+			bound: MarketOrderBound,
+			self_trade: SelfTradePrevention,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let fills = Self::do_place_market(&who, market, side, quantity, bound, self_trade)?;
+			Ok(Some(T::WeightInfo::place_order(fills)).into())
+		}
+
+		/// Cancels a resting order of the caller and releases its escrow.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::cancel_order())]
+		pub fn cancel_order(origin: OriginFor<T>, order_id: OrderId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
+			ensure!(order.owner == who, Error::<T>::NotOrderOwner);
+			Self::remove_resting(order_id, CancelReason::User)
+		}
+
+		/// Cancels all resting orders of the caller in `market`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::cancel_all(T::MaxOrdersPerAccount::get()))]
+		pub fn cancel_all(origin: OriginFor<T>, market: MarketId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(Markets::<T>::contains_key(market), Error::<T>::MarketNotFound);
+			let ids = AccountOrders::<T>::get(&who, market);
+			for id in ids.iter() {
+				Self::remove_resting(*id, CancelReason::User)?;
+			}
+			Ok(Some(T::WeightInfo::cancel_all(ids.len() as u32)).into())
+		}
+
+		/// Replaces a resting order atomically. Lowering only the quantity keeps the order's
+		/// id and time priority; any other change cancels it and places a new
+		/// good-til-cancelled order (same expiry, client id and self-trade mode) that may trade.
+		/// `new_quantity` is the new open quantity.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::replace_order(T::MaxFillsPerOrder::get()))]
+		pub fn replace_order(
+			origin: OriginFor<T>,
+			order_id: OrderId,
+			new_price: Price,
+			new_quantity: Quantity,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let fills = Self::do_replace(&who, order_id, new_price, new_quantity)?;
+			Ok(Some(T::WeightInfo::replace_order(fills)).into())
+		}
+
+		/// Places up to `MaxBatch` limit orders. Each stands or fails on its own: a failed
+		/// order changes nothing and is reported by `BatchOrderFailed`.
+		#[pallet::call_index(7)]
+		#[pallet::weight(Pallet::<T>::batch_weight(orders.len() as u32, T::MaxFillsPerOrder::get().saturating_mul(orders.len() as u32)))]
+		pub fn place_orders(
+			origin: OriginFor<T>,
+			orders: Vec<OrderRequest>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(orders.len() as u32 <= T::MaxBatch::get(), Error::<T>::BatchTooLarge);
+			let mut fills = 0u32;
+			for (index, request) in orders.iter().enumerate() {
+				let result = frame_support::storage::with_storage_layer(|| {
+					Self::do_place_limit(&who, request.clone())
+				});
+				match result {
+					Ok(outcome) => fills = fills.saturating_add(outcome.fills),
+					Err(error) => {
+						Self::deposit_event(Event::BatchOrderFailed { index: index as u32, error })
+					},
+				}
+			}
+			Ok(Some(Self::batch_weight(orders.len() as u32, fills)).into())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Weight of a batch of `n` orders making `fills` fills.
+		pub fn batch_weight(n: u32, fills: u32) -> Weight {
+			let per_fill =
+				T::WeightInfo::place_order(1).saturating_sub(T::WeightInfo::place_order(0));
+			T::WeightInfo::place_orders(n).saturating_add(per_fill.saturating_mul(fills.into()))
+		}
+	}
+}

@@ -1,0 +1,49 @@
+//! Read-only views of the book for the runtime API and RPC.
+use crate::*;
+use alloc::vec::Vec;
+use bourse_primitives::orderbook::{Depth, DepthLevel, Fill, MarketId, Order, Price, Side};
+
+impl<T: Config> Pallet<T> {
+	/// Aggregated depth of `market`: up to `levels` per side, best first.
+	pub fn depth(market: MarketId, levels: u32) -> Depth {
+		let side = |side: Side| {
+			Levels::<T>::iter_prefix((market, side))
+				.take(levels as usize)
+				.map(|(key, level)| DepthLevel {
+					price: store::level_price(side, key),
+					quantity: level.quantity,
+					orders: level.orders,
+				})
+				.collect()
+		};
+		Depth { bids: side(Side::Buy), asks: side(Side::Sell) }
+	}
+
+	/// Resting orders of `who` in every market.
+	pub fn open_orders(who: &T::AccountId) -> Vec<Order<T::AccountId>> {
+		AccountOrders::<T>::iter_prefix_values(who)
+			.flat_map(|ids| ids.into_inner())
+			.filter_map(Orders::<T>::get)
+			.collect()
+	}
+
+	/// Recent fills of `who` still retained, oldest first.
+	pub fn recent_fills(who: &T::AccountId) -> Vec<(u64, Fill<T::AccountId>)> {
+		AccountFills::<T>::get(who)
+			.into_iter()
+			.filter_map(|id| Fills::<T>::get(id).map(|fill| (id, fill)))
+			.collect()
+	}
+
+	/// Best bid and best ask of `market`.
+	pub fn best_prices(market: MarketId) -> (Option<Price>, Option<Price>) {
+		use crate::engine::BookStore;
+		let book = store::StorageBook::<T>::default();
+		(book.best_price(market, Side::Buy), book.best_price(market, Side::Sell))
+	}
+
+	/// Number of resting orders on all books.
+	pub fn open_order_count() -> u64 {
+		OpenOrders::<T>::get()
+	}
+}

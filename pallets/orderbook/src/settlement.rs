@@ -1,0 +1,199 @@
+//! Escrow and settlement of fills.
+//!
+//! Spot markets escrow with fungible holds (native: pallet-balances, tokens:
+//! pallet-assets-holder) under [`HoldReason::OrderEscrow`]: a resting sell holds its remaining
+//! base, a resting buy its remaining quote at its limit price. A fill moves held funds straight
+//! from one trader's hold to the other's free balance. Perp markets settle through
+//! [`Config::PerpSettlement`] instead.
+use crate::{Config, Error, HoldReason};
+use bourse_primitives::orderbook::{AssetKind, Fill, Market, MarketId, Price, Side};
+use frame_support::traits::{
+	fungible::MutateHold as FungibleHold,
+	fungibles::MutateHold as FungiblesHold,
+	tokens::{Fortitude, Precision, Restriction},
+};
+use sp_runtime::{traits::Get, DispatchError};
+
+/// How perp markets escrow and settle (pallet-perp implements it).
+///
+/// Escrow amounts come as in spot: `base` units for a sell, `quote` units for a buy, with the
+/// order's limit `price` so a sell's notional is known. For perps, what is not kept resting
+/// is released (a fill becomes a position, margined by the perp pallet), and `settle` releases
+/// the maker's part.
+pub trait Settlement<AccountId> {
+	/// Reserves what an order of `who` may need.
+	fn escrow(
+		market: MarketId,
+		who: &AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> Result<(), DispatchError>;
+	/// Gives back escrow no longer needed.
+	fn release(
+		market: MarketId,
+		who: &AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> Result<(), DispatchError>;
+	/// Settles one fill.
+	fn settle(fill: &Fill<AccountId>) -> Result<(), DispatchError>;
+}
+
+/// Perp settlement of a runtime without pallet-perp: perp markets cannot trade.
+impl<AccountId> Settlement<AccountId> for () {
+	fn escrow(
+		_: MarketId,
+		_: &AccountId,
+		_: Side,
+		_: u128,
+		_: u128,
+		_: Option<Price>,
+	) -> Result<(), DispatchError> {
+		Err(DispatchError::Other("no perp settlement configured"))
+	}
+	fn release(
+		_: MarketId,
+		_: &AccountId,
+		_: Side,
+		_: u128,
+		_: u128,
+		_: Option<Price>,
+	) -> Result<(), DispatchError> {
+		Ok(())
+	}
+	fn settle(_: &Fill<AccountId>) -> Result<(), DispatchError> {
+		Err(DispatchError::Other("no perp settlement configured"))
+	}
+}
+
+fn reason<T: Config>() -> T::RuntimeHoldReason {
+	HoldReason::OrderEscrow.into()
+}
+
+/// Holds `amount` of `asset` from `who`.
+pub fn hold<T: Config>(
+	asset: AssetKind,
+	who: &T::AccountId,
+	amount: u128,
+) -> Result<(), DispatchError> {
+	if amount == 0 {
+		return Ok(());
+	}
+	let result = match asset {
+		AssetKind::Native => <T::Currency as FungibleHold<_>>::hold(&reason::<T>(), who, amount),
+		AssetKind::Asset(id) => {
+			<T::Assets as FungiblesHold<_>>::hold(id, &reason::<T>(), who, amount)
+		},
+	};
+	result.map_err(|_| Error::<T>::InsufficientBalance.into())
+}
+
+/// Releases exactly `amount` of `asset` held for `who`.
+pub fn release<T: Config>(
+	asset: AssetKind,
+	who: &T::AccountId,
+	amount: u128,
+) -> Result<(), DispatchError> {
+	if amount == 0 {
+		return Ok(());
+	}
+	match asset {
+		AssetKind::Native => {
+			<T::Currency as FungibleHold<_>>::release(&reason::<T>(), who, amount, Precision::Exact)
+		},
+		AssetKind::Asset(id) => <T::Assets as FungiblesHold<_>>::release(
+			id,
+			&reason::<T>(),
+			who,
+			amount,
+			Precision::Exact,
+		),
+	}
+	.map(|_| ())
+}
+
+/// Moves `amount` of `asset` from `from`'s hold to `to`'s free balance.
+pub fn pay_from_hold<T: Config>(
+	asset: AssetKind,
+	from: &T::AccountId,
+	to: &T::AccountId,
+	amount: u128,
+) -> Result<(), DispatchError> {
+	if amount == 0 {
+		return Ok(());
+	}
+	let (exact, free, polite) = (Precision::Exact, Restriction::Free, Fortitude::Polite);
+	match asset {
+		AssetKind::Native => <T::Currency as FungibleHold<_>>::transfer_on_hold(
+			&reason::<T>(),
+			from,
+			to,
+			amount,
+			exact,
+			free,
+			polite,
+		),
+		AssetKind::Asset(id) => <T::Assets as FungiblesHold<_>>::transfer_on_hold(
+			id,
+			&reason::<T>(),
+			from,
+			to,
+			amount,
+			exact,
+			free,
+			polite,
+		),
+	}
+	.map(|_| ())
+}
+
+/// Spot settlement through holds; fees go to [`Config::FeeAccount`].
+pub struct SpotSettlement<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> SpotSettlement<T> {
+	/// Escrow of an order: base for a sell, quote for a buy.
+	pub fn escrow(
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+	) -> Result<(), DispatchError> {
+		match side {
+			Side::Sell => hold::<T>(market.base, who, base),
+			Side::Buy => hold::<T>(market.quote, who, quote),
+		}
+	}
+
+	/// Gives back escrow of an order.
+	pub fn release(
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+	) -> Result<(), DispatchError> {
+		match side {
+			Side::Sell => release::<T>(market.base, who, base),
+			Side::Buy => release::<T>(market.quote, who, quote),
+		}
+	}
+
+	/// Settles a fill: base from the seller's hold to the buyer, quote from the buyer's hold
+	/// to the seller, each net of the receiver's fee, which goes to the fee account.
+	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<(), DispatchError> {
+		let (buyer, seller, buyer_fee, seller_fee) = match fill.taker_side {
+			Side::Buy => (&fill.taker, &fill.maker, fill.taker_fee, fill.maker_fee),
+			Side::Sell => (&fill.maker, &fill.taker, fill.maker_fee, fill.taker_fee),
+		};
+		let fees = T::FeeAccount::get();
+		pay_from_hold::<T>(market.base, seller, buyer, fill.quantity - buyer_fee)?;
+		pay_from_hold::<T>(market.base, seller, &fees, buyer_fee)?;
+		pay_from_hold::<T>(market.quote, buyer, seller, fill.quote - seller_fee)?;
+		pay_from_hold::<T>(market.quote, buyer, &fees, seller_fee)
+	}
+}

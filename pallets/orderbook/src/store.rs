@@ -1,0 +1,64 @@
+//! [`BookStore`] over FRAME storage.
+//!
+//! Price levels live in a double map whose second key is the price in big-endian bytes
+//! (`Identity` hasher), so storage iteration order *is* price order: the best ask is the first
+//! key under (market, Sell); bids are keyed by `u128::MAX - price` so the best bid is first too.
+//! Finding the best price is therefore one `next_key` lookup, however deep the book.
+use crate::{
+	engine::{BookStore, Level},
+	Config, Levels, Orders,
+};
+use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
+
+/// Storage key of a price level on one side: ascending iteration yields best prices first.
+pub type LevelKey = [u8; 16];
+
+/// The key under which `price` is stored on `side`.
+pub fn level_key(side: Side, price: Price) -> LevelKey {
+	match side {
+		Side::Sell => price.to_be_bytes(),
+		Side::Buy => (u128::MAX - price).to_be_bytes(),
+	}
+}
+
+/// The price a level key on `side` stands for.
+pub fn level_price(side: Side, key: LevelKey) -> Price {
+	let raw = u128::from_be_bytes(key);
+	match side {
+		Side::Sell => raw,
+		Side::Buy => u128::MAX - raw,
+	}
+}
+
+/// The order book in chain storage.
+pub struct StorageBook<T>(core::marker::PhantomData<T>);
+
+impl<T> Default for StorageBook<T> {
+	fn default() -> Self {
+		Self(Default::default())
+	}
+}
+
+impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
+	fn order(&self, id: OrderId) -> Option<Order<T::AccountId>> {
+		Orders::<T>::get(id)
+	}
+	fn put_order(&mut self, order: &Order<T::AccountId>) {
+		Orders::<T>::insert(order.id, order);
+	}
+	fn remove_order(&mut self, id: OrderId) {
+		Orders::<T>::remove(id);
+	}
+	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level> {
+		Levels::<T>::get((market, side), level_key(side, price))
+	}
+	fn put_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
+		Levels::<T>::insert((market, side), level_key(side, price), level);
+	}
+	fn remove_level(&mut self, market: MarketId, side: Side, price: Price) {
+		Levels::<T>::remove((market, side), level_key(side, price));
+	}
+	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
+		Levels::<T>::iter_key_prefix((market, side)).next().map(|key| level_price(side, key))
+	}
+}

@@ -1,0 +1,116 @@
+//! Every error path of order placement leaves storage exactly as it was (`assert_noop!`
+//! compares the storage root before and after).
+use super::*;
+use frame_support::assert_noop;
+
+fn try_place(
+	who: AccountId,
+	side: Side,
+	price: Price,
+	quantity: Quantity,
+	tif: TimeInForce,
+) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+	Orderbook::place_order(
+		RuntimeOrigin::signed(who),
+		0,
+		side,
+		price,
+		quantity,
+		tif,
+		None,
+		None,
+		SelfTradePrevention::CancelMaker,
+	)
+}
+
+#[test]
+fn place_order_errors_change_nothing() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Sell, 1_000, LOT);
+		gtc(BOB, Side::Buy, 900, LOT);
+		let gtc_ = TimeInForce::GoodTilCancelled;
+		assert_noop!(try_place(CHARLIE, Side::Buy, 0, LOT, gtc_), Error::<Test>::InvalidPrice);
+		assert_noop!(try_place(CHARLIE, Side::Buy, 1_001, LOT, gtc_), Error::<Test>::InvalidPrice);
+		assert_noop!(
+			try_place(CHARLIE, Side::Buy, 1_000, LOT + 1, gtc_),
+			Error::<Test>::InvalidQuantity
+		);
+		assert_noop!(
+			try_place(CHARLIE, Side::Buy, 1_000, 0, gtc_),
+			Error::<Test>::BelowMinimumSize
+		);
+		assert_noop!(
+			try_place(CHARLIE, Side::Buy, 1_000, 2 * LOT, TimeInForce::PostOnly),
+			Error::<Test>::PostOnlyWouldCross
+		);
+		// Fill-or-kill that would partly fill: the partial fill is undone too.
+		assert_noop!(
+			try_place(CHARLIE, Side::Buy, 1_000, 2 * LOT, TimeInForce::FillOrKill),
+			Error::<Test>::FillOrKillNotFilled
+		);
+		assert_noop!(
+			try_place(CHARLIE, Side::Sell, 1_000, FUNDS + LOT, gtc_),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			try_place(CHARLIE, Side::Buy, u128::MAX / 10 * 10, LOT, gtc_),
+			Error::<Test>::Overflow
+		);
+		assert_noop!(
+			Orderbook::place_order(
+				RuntimeOrigin::signed(CHARLIE),
+				9,
+				Side::Buy,
+				1_000,
+				LOT,
+				gtc_,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker
+			),
+			Error::<Test>::MarketNotFound
+		);
+		assert_noop!(
+			Orderbook::place_market_order(
+				RuntimeOrigin::signed(CHARLIE),
+				0,
+				Side::Sell,
+				LOT,
+				MarketOrderBound::MaxQuote(5),
+				SelfTradePrevention::CancelMaker
+			),
+			Error::<Test>::InvalidMarketOrderBound
+		);
+		assert_noop!(
+			Orderbook::place_market_order(
+				RuntimeOrigin::signed(CHARLIE),
+				0,
+				Side::Buy,
+				LOT,
+				MarketOrderBound::WorstPrice(990),
+				SelfTradePrevention::CancelMaker
+			),
+			Error::<Test>::NoLiquidity
+		);
+	});
+}
+
+#[test]
+fn account_and_level_bounds() {
+	new_test_ext().execute_with(|| {
+		// MaxOrdersPerLevel is 6, MaxOrdersPerAccount 8.
+		for _ in 0..6 {
+			gtc(ALICE, Side::Buy, 500, LOT);
+		}
+		assert_noop!(
+			try_place(BOB, Side::Buy, 500, LOT, TimeInForce::GoodTilCancelled),
+			Error::<Test>::PriceLevelFull
+		);
+		gtc(ALICE, Side::Buy, 510, LOT);
+		gtc(ALICE, Side::Buy, 520, LOT);
+		assert_noop!(
+			try_place(ALICE, Side::Buy, 530, LOT, TimeInForce::GoodTilCancelled),
+			Error::<Test>::TooManyOrders
+		);
+	});
+}

@@ -1,0 +1,86 @@
+use super::*;
+use frame_support::{traits::Hooks, weights::Weight};
+
+fn place_until(who: AccountId, side: Side, price: Price, last_block: u32) -> OrderId {
+	let id = NextOrderId::<Test>::get();
+	assert_ok!(Orderbook::place_order(
+		RuntimeOrigin::signed(who),
+		0,
+		side,
+		price,
+		LOT,
+		TimeInForce::GoodTilCancelled,
+		Some(last_block),
+		None,
+		SelfTradePrevention::CancelMaker
+	));
+	id
+}
+
+#[test]
+fn orders_expire_after_their_last_block() {
+	new_test_ext().execute_with(|| {
+		let id = place_until(ALICE, Side::Sell, 1_000, 3);
+		for n in 1..=3 {
+			Orderbook::on_idle(n, Weight::MAX);
+		}
+		assert!(Orders::<Test>::get(id).is_some(), "may trade in block 3");
+		Orderbook::on_idle(4, Weight::MAX);
+		assert!(Orders::<Test>::get(id).is_none());
+		assert_eq!(cancels(), [(id, CancelReason::Expired)]);
+		assert_eq!(funds(ALICE).base_held, 0);
+		assert_eq!(ExpiryCursor::<Test>::get(), 4);
+	});
+}
+
+#[test]
+fn backlog_is_worked_off_when_blocks_are_full() {
+	new_test_ext().execute_with(|| {
+		let ids: alloc::vec::Vec<_> =
+			(0..4).map(|i| place_until(ALICE, Side::Sell, 1_000 + 10 * i, 2)).collect();
+		// No idle weight in block 3: nothing happens, nothing is lost.
+		Orderbook::on_idle(3, Weight::zero());
+		assert!(ids.iter().all(|id| Orders::<Test>::get(id).is_some()));
+		// Weight for about two expiries per block.
+		let budget = <() as WeightInfo>::expire_order().saturating_mul(2);
+		Orderbook::on_idle(4, budget);
+		let left = ids.iter().filter(|id| Orders::<Test>::get(id).is_some()).count();
+		assert!(left > 0 && left < 4, "partly processed: {left} left");
+		Orderbook::on_idle(5, Weight::MAX);
+		assert!(ids.iter().all(|id| Orders::<Test>::get(id).is_none()));
+		assert_eq!(funds(ALICE).base_held, 0);
+	});
+}
+
+#[test]
+fn expired_orders_never_trade_even_before_cleanup() {
+	new_test_ext().execute_with(|| {
+		let stale = place_until(ALICE, Side::Sell, 1_000, 1);
+		System::set_block_number(5);
+		gtc(BOB, Side::Buy, 1_000, LOT);
+		assert!(fills().is_empty());
+		assert!(cancels().contains(&(stale, CancelReason::Expired)));
+		assert_eq!(funds(ALICE).base_held, 0);
+	});
+}
+
+#[test]
+fn expiry_in_the_past_is_refused() {
+	new_test_ext().execute_with(|| {
+		System::set_block_number(10);
+		frame_support::assert_noop!(
+			Orderbook::place_order(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				Side::Sell,
+				1_000,
+				LOT,
+				TimeInForce::GoodTilCancelled,
+				Some(9),
+				None,
+				SelfTradePrevention::CancelMaker
+			),
+			Error::<Test>::ExpiryInPast
+		);
+	});
+}

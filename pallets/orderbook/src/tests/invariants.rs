@@ -1,0 +1,131 @@
+//! Property tests over random operation sequences on the mock runtime.
+use super::*;
+use bourse_primitives::orderbook::{quote_amount, Order};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+	Limit { who: usize, buy: bool, ticks: u128, lots: u128, tif: u8 },
+	Market { who: usize, buy: bool, lots: u128 },
+	Cancel { pick: usize },
+	Replace { pick: usize, ticks: u128, lots: u128 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+	prop_oneof![
+		7 => (0usize..3, any::<bool>(), 95u128..106, 1u128..6, 0u8..4)
+			.prop_map(|(who, buy, ticks, lots, tif)| Op::Limit { who, buy, ticks, lots, tif }),
+		1 => (0usize..3, any::<bool>(), 1u128..8).prop_map(|(who, buy, lots)| Op::Market { who, buy, lots }),
+		2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
+		1 => (any::<usize>(), 95u128..106, 1u128..6).prop_map(|(pick, ticks, lots)| Op::Replace { pick, ticks, lots }),
+	]
+}
+
+fn tif(code: u8) -> TimeInForce {
+	[
+		TimeInForce::GoodTilCancelled,
+		TimeInForce::ImmediateOrCancel,
+		TimeInForce::FillOrKill,
+		TimeInForce::PostOnly,
+	][code as usize]
+}
+
+fn resting() -> alloc::vec::Vec<Order<AccountId>> {
+	Orders::<Test>::iter_values().collect()
+}
+
+fn check_invariants(
+	originals: &alloc::collections::BTreeMap<OrderId, Quantity>,
+) -> Result<(), TestCaseError> {
+	prop_assert_eq!(totals(), (3 * FUNDS + 1, 3 * FUNDS + 1), "balances are conserved");
+	let depth = Orderbook::depth(0, u32::MAX);
+	if let (Some(bid), Some(ask)) = (depth.bids.first(), depth.asks.first()) {
+		prop_assert!(bid.price < ask.price, "book crossed: {} >= {}", bid.price, ask.price);
+	}
+	let orders = resting();
+	prop_assert_eq!(OpenOrders::<Test>::get(), orders.len() as u64);
+	for who in TRADERS {
+		let mine = orders.iter().filter(|o| o.owner == who);
+		let (mut base, mut quote) = (0, 0);
+		for o in mine {
+			match o.side {
+				Side::Sell => base += o.remaining(),
+				Side::Buy => quote += quote_amount(o.price, o.remaining()).expect("exact"),
+			}
+		}
+		let f = funds(who);
+		prop_assert_eq!(
+			(f.base_held, f.quote_held),
+			(base, quote),
+			"escrow of {} matches its orders",
+			who
+		);
+	}
+	for o in &orders {
+		prop_assert!(o.remaining() > 0);
+		prop_assert_eq!(
+			o.filled + o.remaining(),
+			originals[&o.id],
+			"filled + remaining == original"
+		);
+	}
+	for side in [Side::Buy, Side::Sell] {
+		for level in if side == Side::Buy { &depth.bids } else { &depth.asks } {
+			let fifo =
+				engine::level_orders(&store::StorageBook::<Test>::default(), 0, side, level.price);
+			prop_assert!(fifo.windows(2).all(|w| w[0].id < w[1].id), "FIFO within a level");
+			prop_assert_eq!(fifo.iter().map(|o| o.remaining()).sum::<u128>(), level.quantity);
+		}
+	}
+	Ok(())
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(1000))]
+
+	#[test]
+	fn random_trading_keeps_funds_book_and_orders_consistent(ops in proptest::collection::vec(op(), 1..40)) {
+		new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+			let mut originals = alloc::collections::BTreeMap::new();
+			for op in ops {
+				let next = NextOrderId::<Test>::get();
+				let result = match op {
+					Op::Limit { who, buy, ticks, lots, tif: code } => {
+						originals.insert(next, lots * LOT);
+						Orderbook::place_order(
+							RuntimeOrigin::signed(TRADERS[who]), 0,
+							if buy { Side::Buy } else { Side::Sell },
+							ticks * 10, lots * LOT, tif(code), None, None, SelfTradePrevention::CancelMaker,
+						).map(|_| ()).map_err(|e| e.error)
+					},
+					Op::Market { who, buy, lots } => Orderbook::place_market_order(
+						RuntimeOrigin::signed(TRADERS[who]), 0,
+						if buy { Side::Buy } else { Side::Sell },
+						lots * LOT, MarketOrderBound::WorstPrice(if buy { 1_100 } else { 900 }),
+						SelfTradePrevention::CancelTaker,
+					).map(|_| ()).map_err(|e| e.error),
+					Op::Cancel { pick } => match resting().get(pick % resting().len().max(1)) {
+						Some(o) => Orderbook::cancel_order(RuntimeOrigin::signed(o.owner), o.id),
+						None => Ok(()),
+					},
+					Op::Replace { pick, ticks, lots } => match resting().get(pick % resting().len().max(1)).cloned() {
+						Some(o) => {
+							let keeps = ticks * 10 == o.price && lots * LOT < o.remaining();
+							let key = if keeps { o.id } else { next };
+							let original = if keeps { o.filled + lots * LOT } else { lots * LOT };
+							let r = Orderbook::replace_order(RuntimeOrigin::signed(o.owner), o.id, ticks * 10, lots * LOT).map(|_| ()).map_err(|e| e.error);
+							if r.is_ok() { originals.insert(key, original); }
+							r
+						},
+						None => Ok(()),
+					},
+				};
+				// Refusals (post-only crossing, fill-or-kill short, no liquidity) are fine; they
+				// must just leave everything consistent.
+				let _ = result;
+				check_invariants(&originals)?;
+			}
+			Ok(())
+		})?;
+	}
+}

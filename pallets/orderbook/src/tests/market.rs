@@ -1,0 +1,85 @@
+use super::*;
+use bourse_primitives::orderbook::{AssetKind, MarketStatus};
+use frame_support::assert_noop;
+use sp_runtime::DispatchError;
+
+#[test]
+fn root_creates_markets_and_sets_status() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Orderbook::create_market(
+			RuntimeOrigin::root(),
+			AssetKind::Native,
+			AssetKind::Asset(BASE),
+			1,
+			1_000_000,
+			1_000_000,
+			0,
+			0
+		));
+		assert_eq!(Markets::<Test>::get(1).map(|m| m.quote), Some(AssetKind::Asset(BASE)));
+		assert_ok!(Orderbook::set_market_status(RuntimeOrigin::root(), 1, MarketStatus::Paused));
+		assert_eq!(Markets::<Test>::get(1).map(|m| m.status), Some(MarketStatus::Paused));
+	});
+}
+
+#[test]
+fn bad_market_parameters_are_refused() {
+	new_test_ext().execute_with(|| {
+		let create = |origin, base, quote, tick, lot, min, fee| {
+			Orderbook::create_market(origin, base, quote, tick, lot, min, fee, fee)
+		};
+		let (n, a) = (AssetKind::Native, AssetKind::Asset(BASE));
+		assert_noop!(
+			create(RuntimeOrigin::signed(ALICE), a, n, 10, LOT, LOT, 0),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), n, n, 10, LOT, LOT, 0),
+			Error::<Test>::SameAssets
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), a, n, 0, LOT, LOT, 0),
+			Error::<Test>::InvalidMarketParameters
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), a, n, 10, LOT, LOT / 2, 0),
+			Error::<Test>::InvalidMarketParameters
+		);
+		// tick * lot not a multiple of PRICE_SCALE: quote amounts would not be exact.
+		assert_noop!(
+			create(RuntimeOrigin::root(), a, n, 3, LOT, LOT, 0),
+			Error::<Test>::InvalidMarketParameters
+		);
+		assert_noop!(
+			create(RuntimeOrigin::root(), a, n, 10, LOT, LOT, 100_001),
+			Error::<Test>::FeeTooHigh
+		);
+		assert_noop!(
+			Orderbook::set_market_status(RuntimeOrigin::root(), 7, MarketStatus::Closed),
+			Error::<Test>::MarketNotFound
+		);
+	});
+}
+
+#[test]
+fn paused_market_refuses_orders_but_allows_cancels() {
+	new_test_ext().execute_with(|| {
+		let id = gtc(ALICE, Side::Buy, 1_000, LOT);
+		assert_ok!(Orderbook::set_market_status(RuntimeOrigin::root(), 0, MarketStatus::Paused));
+		assert_noop!(
+			Orderbook::place_order(
+				RuntimeOrigin::signed(BOB),
+				0,
+				Side::Sell,
+				1_000,
+				LOT,
+				TimeInForce::GoodTilCancelled,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker
+			),
+			Error::<Test>::MarketNotActive
+		);
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), id));
+	});
+}

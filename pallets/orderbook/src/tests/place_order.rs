@@ -1,0 +1,213 @@
+use super::*;
+use bourse_primitives::orderbook::PRICE_SCALE;
+
+#[test]
+fn resting_buy_holds_quote_and_shows_in_depth() {
+	new_test_ext().execute_with(|| {
+		let id = gtc(ALICE, Side::Buy, 1_000, 3 * LOT);
+		let escrow = 1_000 * 3 * LOT / PRICE_SCALE;
+		assert_eq!(funds(ALICE).quote_held, escrow);
+		assert_eq!(funds(ALICE).quote_free, FUNDS - escrow);
+		let depth = Orderbook::depth(0, 10);
+		assert_eq!(
+			(depth.bids[0].price, depth.bids[0].quantity, depth.bids[0].orders),
+			(1_000, 3 * LOT, 1)
+		);
+		assert!(depth.asks.is_empty());
+		assert_eq!(
+			Orderbook::open_orders(&ALICE).iter().map(|o| o.id).collect::<alloc::vec::Vec<_>>(),
+			[id]
+		);
+		assert_eq!(OpenOrders::<Test>::get(), 1);
+	});
+}
+
+#[test]
+fn crossing_order_fills_at_maker_price_with_fees() {
+	new_test_ext().execute_with(|| {
+		let maker = gtc(ALICE, Side::Sell, 1_000, 2 * LOT);
+		let taker = place(BOB, Side::Buy, 1_200, 2 * LOT, TimeInForce::ImmediateOrCancel);
+		let fill = &fills()[0];
+		assert_eq!(
+			(fill.maker_order, fill.taker_order, fill.price, fill.quantity),
+			(maker, taker, 1_000, 2 * LOT)
+		);
+		let quote = 1_000 * 2 * LOT / PRICE_SCALE; // 200
+		assert_eq!(fill.quote, quote);
+		// Maker receives quote minus 0.1%, taker receives base minus 0.2%.
+		assert_eq!(fill.maker_fee, quote / 1_000);
+		assert_eq!(fill.taker_fee, 2 * LOT * 2 / 1_000);
+		let (alice, bob) = (funds(ALICE), funds(BOB));
+		assert_eq!(alice.base_free, FUNDS - 2 * LOT);
+		assert_eq!(alice.quote_free, FUNDS + quote - fill.maker_fee);
+		// Bob paid the maker's price, not his limit: the improvement was released.
+		assert_eq!((bob.quote_free, bob.quote_held), (FUNDS - quote, 0));
+		assert_eq!(bob.base_free, FUNDS + 2 * LOT - fill.taker_fee);
+		assert_eq!(funds(FEE_ACCOUNT).base_free, 1 + fill.taker_fee);
+		assert_eq!(funds(FEE_ACCOUNT).quote_free, 1 + fill.maker_fee);
+		assert_eq!(totals(), (3 * FUNDS + 1, 3 * FUNDS + 1));
+		assert_eq!(OpenOrders::<Test>::get(), 0);
+		assert!(Orders::<Test>::get(maker).is_none());
+	});
+}
+
+#[test]
+fn price_time_priority_and_partial_fills() {
+	new_test_ext().execute_with(|| {
+		let first = gtc(ALICE, Side::Sell, 1_000, 2 * LOT);
+		let second = gtc(CHARLIE, Side::Sell, 1_000, 2 * LOT);
+		let better = gtc(CHARLIE, Side::Sell, 990, LOT);
+		gtc(BOB, Side::Buy, 1_000, 4 * LOT);
+		let order: alloc::vec::Vec<_> =
+			fills().iter().map(|f| (f.maker_order, f.quantity)).collect();
+		assert_eq!(order, [(better, LOT), (first, 2 * LOT), (second, LOT)]);
+		let rest = Orders::<Test>::get(second).expect("partly filled order rests");
+		assert_eq!((rest.filled, rest.remaining()), (LOT, LOT));
+		assert_eq!(funds(CHARLIE).base_held, LOT);
+		assert_eq!(Orderbook::depth(0, 5).asks[0].quantity, LOT);
+	});
+}
+
+#[test]
+fn unfilled_buy_remainder_rests_with_exact_escrow() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Sell, 900, LOT);
+		let id = gtc(BOB, Side::Buy, 1_000, 3 * LOT);
+		let rest = Orders::<Test>::get(id).expect("rests");
+		assert_eq!(rest.remaining(), 2 * LOT);
+		// Held: remaining at the limit price; paid: one lot at 900.
+		assert_eq!(funds(BOB).quote_held, 1_000 * 2 * LOT / PRICE_SCALE);
+		assert_eq!(
+			funds(BOB).quote_free,
+			FUNDS - 1_000 * 2 * LOT / PRICE_SCALE - 900 * LOT / PRICE_SCALE
+		);
+	});
+}
+
+#[test]
+fn immediate_or_cancel_remainder_is_cancelled() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Buy, 1_000, LOT);
+		let id = place(BOB, Side::Sell, 1_000, 3 * LOT, TimeInForce::ImmediateOrCancel);
+		assert_eq!(fills().len(), 1);
+		assert!(Orders::<Test>::get(id).is_none());
+		assert_eq!(cancels(), [(id, CancelReason::Unfilled)]);
+		assert_eq!(funds(BOB).base_held, 0);
+		assert_eq!(funds(BOB).base_free, FUNDS - LOT);
+	});
+}
+
+#[test]
+fn fill_or_kill_fills_completely_or_not_at_all() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Buy, 1_000, 2 * LOT);
+		place(BOB, Side::Sell, 1_000, 2 * LOT, TimeInForce::FillOrKill);
+		assert_eq!(fills().len(), 1);
+		assert_eq!(funds(BOB).base_free, FUNDS - 2 * LOT);
+	});
+}
+
+#[test]
+fn post_only_rests_without_trading() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Sell, 1_010, LOT);
+		let id = place(BOB, Side::Buy, 1_000, LOT, TimeInForce::PostOnly);
+		assert!(Orders::<Test>::get(id).is_some());
+		assert!(fills().is_empty());
+	});
+}
+
+#[test]
+fn self_trade_prevention_modes() {
+	let run = |mode: SelfTradePrevention| {
+		let mut out = None;
+		new_test_ext().execute_with(|| {
+			let own = gtc(ALICE, Side::Sell, 1_000, LOT);
+			let other = gtc(BOB, Side::Sell, 1_000, LOT);
+			let taker = NextOrderId::<Test>::get();
+			assert_ok!(Orderbook::place_order(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				Side::Buy,
+				1_000,
+				LOT,
+				TimeInForce::GoodTilCancelled,
+				None,
+				None,
+				mode
+			));
+			out = Some((
+				Orders::<Test>::get(own).is_some(),
+				fills().iter().map(|f| f.maker_order).collect::<alloc::vec::Vec<_>>(),
+				Orders::<Test>::get(taker).is_some(),
+				other,
+			));
+			assert_eq!(totals(), (3 * FUNDS + 1, 3 * FUNDS + 1));
+		});
+		out.expect("ran")
+	};
+	let (own_left, makers, taker_rests, other) = run(SelfTradePrevention::CancelMaker);
+	assert_eq!((own_left, makers, taker_rests), (false, alloc::vec![other], false));
+	let (own_left, makers, taker_rests, _) = run(SelfTradePrevention::CancelTaker);
+	assert_eq!((own_left, makers.len(), taker_rests), (true, 0, false));
+	let (own_left, makers, taker_rests, _) = run(SelfTradePrevention::CancelBoth);
+	assert_eq!((own_left, makers.len(), taker_rests), (false, 0, false));
+}
+
+#[test]
+fn fill_limit_cancels_remainder_instead_of_resting_crossed() {
+	new_test_ext().execute_with(|| {
+		// MaxFillsPerOrder is 5 in the mock.
+		for _ in 0..6 {
+			gtc(ALICE, Side::Sell, 1_000, LOT);
+		}
+		let id = gtc(BOB, Side::Buy, 1_000, 6 * LOT);
+		assert_eq!(fills().len(), 5);
+		assert!(Orders::<Test>::get(id).is_none(), "a crossed remainder must not rest");
+		assert!(cancels().contains(&(id, CancelReason::FillLimit)));
+		assert_eq!(funds(BOB).quote_held, 0);
+	});
+}
+
+#[test]
+fn market_orders_by_worst_price_and_by_quote_budget() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Sell, 1_000, LOT);
+		gtc(ALICE, Side::Sell, 2_000, LOT);
+		// Budget of 250 quote buys one lot at 1000 (100) and none at 2000 (200 > 150 left).
+		assert_ok!(Orderbook::place_market_order(
+			RuntimeOrigin::signed(BOB),
+			0,
+			Side::Buy,
+			5 * LOT,
+			MarketOrderBound::MaxQuote(250),
+			SelfTradePrevention::CancelMaker
+		));
+		assert_eq!(fills().len(), 1);
+		assert_eq!((funds(BOB).quote_free, funds(BOB).quote_held), (FUNDS - 100, 0));
+		assert_ok!(Orderbook::place_market_order(
+			RuntimeOrigin::signed(CHARLIE),
+			0,
+			Side::Buy,
+			LOT,
+			MarketOrderBound::WorstPrice(2_000),
+			SelfTradePrevention::CancelMaker
+		));
+		assert_eq!(fills().last().map(|f| f.price), Some(2_000));
+		assert_eq!(funds(CHARLIE).quote_free, FUNDS - 200);
+	});
+}
+
+#[test]
+fn fill_history_is_bounded_per_account() {
+	new_test_ext().execute_with(|| {
+		// MaxFillHistory is 4 in the mock.
+		for _ in 0..6 {
+			gtc(ALICE, Side::Sell, 1_000, LOT);
+			gtc(BOB, Side::Buy, 1_000, LOT);
+		}
+		let recent = Orderbook::recent_fills(&BOB);
+		assert_eq!(recent.iter().map(|(id, _)| *id).collect::<alloc::vec::Vec<_>>(), [2, 3, 4, 5]);
+		assert!(recent.iter().all(|(_, f)| f.taker == BOB && f.maker == ALICE));
+	});
+}

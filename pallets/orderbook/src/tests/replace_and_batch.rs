@@ -1,0 +1,90 @@
+use super::*;
+use bourse_primitives::orderbook::PRICE_SCALE;
+
+#[test]
+fn lowering_quantity_keeps_id_and_priority() {
+	new_test_ext().execute_with(|| {
+		let first = gtc(ALICE, Side::Sell, 1_000, 3 * LOT);
+		let second = gtc(BOB, Side::Sell, 1_000, LOT);
+		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), first, 1_000, LOT));
+		assert_eq!(funds(ALICE).base_held, LOT);
+		gtc(CHARLIE, Side::Buy, 1_000, LOT);
+		assert_eq!(fills()[0].maker_order, first, "kept its place ahead of {second}");
+	});
+}
+
+#[test]
+fn changing_price_gives_a_new_order_that_may_trade() {
+	new_test_ext().execute_with(|| {
+		gtc(BOB, Side::Sell, 1_100, LOT);
+		let old = gtc(ALICE, Side::Buy, 1_000, 2 * LOT);
+		let new = NextOrderId::<Test>::get();
+		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_100, 2 * LOT));
+		assert!(Orders::<Test>::get(old).is_none());
+		assert_eq!(fills()[0].taker_order, new);
+		let rest = Orders::<Test>::get(new).expect("remainder rests");
+		assert_eq!(rest.remaining(), LOT);
+		assert_eq!(funds(ALICE).quote_held, 1_100 * LOT / PRICE_SCALE);
+		assert!(cancels().contains(&(old, CancelReason::Replaced)));
+	});
+}
+
+#[test]
+fn failed_replace_changes_nothing() {
+	new_test_ext().execute_with(|| {
+		let id = gtc(ALICE, Side::Buy, 1_000, LOT);
+		frame_support::assert_noop!(
+			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), id, 1_000, 10 * FUNDS),
+			Error::<Test>::InsufficientBalance
+		);
+		frame_support::assert_noop!(
+			Orderbook::replace_order(RuntimeOrigin::signed(BOB), id, 1_000, LOT),
+			Error::<Test>::NotOrderOwner
+		);
+	});
+}
+
+fn request(side: Side, price: Price, quantity: Quantity) -> OrderRequest {
+	OrderRequest {
+		market: 0,
+		side,
+		price,
+		quantity,
+		time_in_force: TimeInForce::GoodTilCancelled,
+		expires_at: None,
+		client_id: Some(7),
+		self_trade: SelfTradePrevention::CancelMaker,
+	}
+}
+
+#[test]
+fn batch_reports_each_failure_and_keeps_the_rest() {
+	new_test_ext().execute_with(|| {
+		let batch = alloc::vec![
+			request(Side::Buy, 1_000, LOT),
+			request(Side::Buy, 1_005, LOT), // off tick
+			request(Side::Sell, 1_100, LOT),
+		];
+		assert_ok!(Orderbook::place_orders(RuntimeOrigin::signed(ALICE), batch));
+		assert_eq!(Orderbook::open_orders(&ALICE).len(), 2);
+		let failures: alloc::vec::Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Orderbook(Event::BatchOrderFailed { index, .. }) => Some(index),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(failures, [1]);
+	});
+}
+
+#[test]
+fn oversized_batch_is_refused() {
+	new_test_ext().execute_with(|| {
+		let batch = alloc::vec![request(Side::Buy, 1_000, LOT); 5];
+		frame_support::assert_noop!(
+			Orderbook::place_orders(RuntimeOrigin::signed(ALICE), batch),
+			Error::<Test>::BatchTooLarge
+		);
+	});
+}

@@ -1,0 +1,607 @@
+//! Placing, matching, settling and cancelling orders.
+use crate::{
+	engine::{self, EngineError, Incoming, MatchLimits, RemovalReason},
+	settlement::{Settlement, SpotSettlement},
+	store::StorageBook,
+	*,
+};
+use bourse_primitives::{
+	checkpoint::OnTradingStateChange,
+	orderbook::{
+		quote_amount, Fill, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price,
+		Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
+	},
+};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
+use scale_info::TypeInfo;
+use sp_runtime::DispatchError;
+
+/// A limit order as a trader submits it (also one entry of a `place_orders` batch).
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct OrderRequest {
+	/// Market to trade.
+	pub market: MarketId,
+	/// Buy or sell.
+	pub side: Side,
+	/// Limit price.
+	pub price: Price,
+	/// Base quantity.
+	pub quantity: Quantity,
+	/// Time in force.
+	pub time_in_force: TimeInForce,
+	/// Last block the order may trade in.
+	pub expires_at: Option<u32>,
+	/// The trader's own reference.
+	pub client_id: Option<u64>,
+	/// Self-trade prevention mode.
+	pub self_trade: SelfTradePrevention,
+}
+
+/// What bounds a market order.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub enum MarketOrderBound {
+	/// Trade no worse than this price.
+	WorstPrice(Price),
+	/// Buys only: spend at most this much quote.
+	MaxQuote(u128),
+}
+
+/// What placing one order did.
+pub struct PlaceOutcome {
+	/// Id given to the order.
+	pub order_id: OrderId,
+	/// Number of fills.
+	pub fills: u32,
+	/// Base quantity filled.
+	pub filled: Quantity,
+	/// Quantity left resting on the book.
+	pub resting: Quantity,
+}
+
+/// An order being placed, after validation.
+struct Taker<AccountId> {
+	incoming: Incoming<AccountId>,
+	market: Market,
+	time_in_force: TimeInForce,
+	expires_at: Option<u32>,
+	client_id: Option<u64>,
+	/// Escrow taken up front (quote for buys, base for sells).
+	escrowed: u128,
+}
+
+fn map_engine<T: Config>(e: EngineError) -> Error<T> {
+	match e {
+		EngineError::LevelFull => Error::<T>::PriceLevelFull,
+		EngineError::UnknownOrder => Error::<T>::OrderNotFound,
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Checks a market's parameters (also used by pallet-perp for perp markets).
+	pub fn validate_market(m: &Market) -> Result<(), Error<T>> {
+		ensure!(m.base != m.quote, Error::<T>::SameAssets);
+		let exact_quotes =
+			m.tick_size.checked_mul(m.lot_size).is_some_and(|p| p % PRICE_SCALE == 0);
+		ensure!(
+			m.tick_size > 0
+				&& m.lot_size > 0
+				&& m.min_size >= m.lot_size
+				&& m.min_size % m.lot_size == 0
+				&& exact_quotes,
+			Error::<T>::InvalidMarketParameters
+		);
+		ensure!(m.maker_fee_ppm <= 100_000 && m.taker_fee_ppm <= 100_000, Error::<T>::FeeTooHigh);
+		Ok(())
+	}
+
+	/// Stores a validated market under the next id.
+	pub fn insert_market(market: Market) -> MarketId {
+		let id = NextMarketId::<T>::mutate(|next| {
+			let id = *next;
+			*next += 1;
+			id
+		});
+		Self::deposit_event(Event::MarketCreated {
+			market: id,
+			base: market.base,
+			quote: market.quote,
+			kind: market.kind,
+		});
+		Markets::<T>::insert(id, market);
+		id
+	}
+
+	fn active_market(id: MarketId) -> Result<Market, DispatchError> {
+		let market = Markets::<T>::get(id).ok_or(Error::<T>::MarketNotFound)?;
+		ensure!(market.status == MarketStatus::Active, Error::<T>::MarketNotActive);
+		Ok(market)
+	}
+
+	fn check_quantity(market: &Market, quantity: Quantity) -> DispatchResult {
+		ensure!(quantity % market.lot_size == 0, Error::<T>::InvalidQuantity);
+		ensure!(quantity >= market.min_size, Error::<T>::BelowMinimumSize);
+		Ok(())
+	}
+
+	fn check_price(market: &Market, price: Price) -> DispatchResult {
+		ensure!(price > 0 && price % market.tick_size == 0, Error::<T>::InvalidPrice);
+		Ok(())
+	}
+
+	fn now() -> u32 {
+		frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u32::MAX)
+	}
+
+	fn next_order_id() -> OrderId {
+		NextOrderId::<T>::mutate(|next| {
+			let id = *next;
+			*next += 1;
+			id
+		})
+	}
+
+	fn quote_of(price: Price, quantity: Quantity) -> Result<u128, Error<T>> {
+		quote_amount(price, quantity).ok_or(Error::<T>::Overflow)
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	fn escrow(
+		market_id: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> DispatchResult {
+		match market.kind {
+			MarketKind::Spot => SpotSettlement::<T>::escrow(market, who, side, base, quote),
+			MarketKind::Perp => T::PerpSettlement::escrow(market_id, who, side, base, quote, price),
+		}
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	fn release(
+		market_id: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> DispatchResult {
+		match market.kind {
+			MarketKind::Spot => SpotSettlement::<T>::release(market, who, side, base, quote),
+			MarketKind::Perp => {
+				T::PerpSettlement::release(market_id, who, side, base, quote, price)
+			},
+		}
+	}
+
+	/// Escrow a resting order holds: base for a sell, quote at its limit for a buy.
+	fn resting_escrow(order: &Order<T::AccountId>) -> Result<(u128, u128), Error<T>> {
+		let remaining = order.remaining();
+		Ok(match order.side {
+			Side::Sell => (remaining, 0),
+			Side::Buy => (0, Self::quote_of(order.price, remaining)?),
+		})
+	}
+
+	pub(crate) fn do_place_limit(
+		who: &T::AccountId,
+		r: OrderRequest,
+	) -> Result<PlaceOutcome, DispatchError> {
+		let market = Self::active_market(r.market)?;
+		Self::check_price(&market, r.price)?;
+		Self::check_quantity(&market, r.quantity)?;
+		if let Some(last) = r.expires_at {
+			ensure!(last >= Self::now(), Error::<T>::ExpiryInPast);
+		}
+		if r.time_in_force == TimeInForce::PostOnly {
+			ensure!(
+				!engine::would_cross(&StorageBook::<T>::default(), r.market, r.side, r.price),
+				Error::<T>::PostOnlyWouldCross
+			);
+		}
+		let may_rest =
+			matches!(r.time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
+		if may_rest {
+			let open = AccountOrders::<T>::decode_len(who, r.market).unwrap_or(0) as u32;
+			ensure!(open < T::MaxOrdersPerAccount::get(), Error::<T>::TooManyOrders);
+		}
+		let escrowed = match r.side {
+			Side::Sell => r.quantity,
+			Side::Buy => Self::quote_of(r.price, r.quantity)?,
+		};
+		let order_id = Self::next_order_id();
+		let taker = Taker {
+			incoming: Incoming {
+				id: order_id,
+				market: r.market,
+				owner: who.clone(),
+				side: r.side,
+				limit: Some(r.price),
+				quantity: r.quantity,
+				quote_cap: None,
+				self_trade: r.self_trade,
+			},
+			market,
+			time_in_force: r.time_in_force,
+			expires_at: r.expires_at,
+			client_id: r.client_id,
+			escrowed,
+		};
+		Self::execute(taker)
+	}
+
+	pub(crate) fn do_place_market(
+		who: &T::AccountId,
+		market_id: MarketId,
+		side: Side,
+		quantity: Quantity,
+		bound: MarketOrderBound,
+		self_trade: SelfTradePrevention,
+	) -> Result<u32, DispatchError> {
+		let market = Self::active_market(market_id)?;
+		Self::check_quantity(&market, quantity)?;
+		let (limit, quote_cap, escrowed) = match (bound, side) {
+			(MarketOrderBound::WorstPrice(price), Side::Buy) => {
+				Self::check_price(&market, price)?;
+				(Some(price), None, Self::quote_of(price, quantity)?)
+			},
+			(MarketOrderBound::WorstPrice(price), Side::Sell) => {
+				Self::check_price(&market, price)?;
+				(Some(price), None, quantity)
+			},
+			(MarketOrderBound::MaxQuote(cap), Side::Buy) => {
+				(None, Some((cap, market.lot_size)), cap)
+			},
+			(MarketOrderBound::MaxQuote(_), Side::Sell) => {
+				return Err(Error::<T>::InvalidMarketOrderBound.into())
+			},
+		};
+		let taker = Taker {
+			incoming: Incoming {
+				id: Self::next_order_id(),
+				market: market_id,
+				owner: who.clone(),
+				side,
+				limit,
+				quantity,
+				quote_cap,
+				self_trade,
+			},
+			market,
+			time_in_force: TimeInForce::ImmediateOrCancel,
+			expires_at: None,
+			client_id: None,
+			escrowed,
+		};
+		let outcome = Self::execute(taker)?;
+		ensure!(outcome.fills > 0, Error::<T>::NoLiquidity);
+		Ok(outcome.fills)
+	}
+
+	/// Immediate-or-cancel order on behalf of `who` bounded by `worst` price (pallet-perp closes
+	/// liquidated positions with it). Returns the quantity filled; no fill is not an error.
+	pub fn place_ioc(
+		who: &T::AccountId,
+		market_id: MarketId,
+		side: Side,
+		quantity: Quantity,
+		worst: Price,
+	) -> Result<Quantity, DispatchError> {
+		let market = Self::active_market(market_id)?;
+		let escrowed = match side {
+			Side::Sell => quantity,
+			Side::Buy => Self::quote_of(worst, quantity)?,
+		};
+		let taker = Taker {
+			incoming: Incoming {
+				id: Self::next_order_id(),
+				market: market_id,
+				owner: who.clone(),
+				side,
+				limit: Some(worst),
+				quantity,
+				quote_cap: None,
+				self_trade: SelfTradePrevention::CancelTaker,
+			},
+			market,
+			time_in_force: TimeInForce::ImmediateOrCancel,
+			expires_at: None,
+			client_id: None,
+			escrowed,
+		};
+		Ok(Self::execute(taker)?.filled)
+	}
+
+	/// Escrows, matches, settles and rests (or cancels) one validated order.
+	fn execute(taker: Taker<T::AccountId>) -> Result<PlaceOutcome, DispatchError> {
+		let Taker { incoming, market, time_in_force, expires_at, client_id, escrowed } = taker;
+		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
+		let limit = incoming.limit;
+		match side {
+			Side::Sell => Self::escrow(market_id, &market, &who, side, escrowed, 0, limit)?,
+			Side::Buy => Self::escrow(market_id, &market, &who, side, 0, escrowed, limit)?,
+		}
+
+		let now = Self::now();
+		let mut book = StorageBook::<T>::default();
+		let limits = MatchLimits { max_fills: T::MaxFillsPerOrder::get(), now };
+		let outcome = engine::match_order(&mut book, &incoming, limits);
+
+		for removed in outcome.removed {
+			let reason = match removed.reason {
+				RemovalReason::Expired => CancelReason::Expired,
+				RemovalReason::SelfTrade => CancelReason::SelfTrade,
+			};
+			Self::after_unlinked(&removed.order, reason)?;
+		}
+
+		let filled = incoming.quantity - outcome.remaining;
+		let rest = outcome.remaining > 0
+			&& !outcome.taker_stopped
+			&& !outcome.hit_fill_limit
+			&& matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
+		if time_in_force == TimeInForce::FillOrKill {
+			ensure!(outcome.remaining == 0, Error::<T>::FillOrKillNotFilled);
+		}
+		let resting = if rest { outcome.remaining } else { 0 };
+		// Escrow the resting remainder keeps.
+		let keep = match (side, incoming.limit) {
+			(Side::Buy, Some(limit)) => Self::quote_of(limit, resting)?,
+			(Side::Buy, None) => 0,
+			(Side::Sell, _) => resting,
+		};
+		// Perp: fills become positions margined by the perp pallet, so the taker's escrow beyond
+		// what rests is released before they settle (else it would count twice).
+		if market.kind == MarketKind::Perp {
+			let surplus = escrowed.checked_sub(keep).ok_or(Error::<T>::Overflow)?;
+			match side {
+				Side::Buy => Self::release(market_id, &market, &who, side, 0, surplus, limit)?,
+				Side::Sell => Self::release(market_id, &market, &who, side, surplus, 0, limit)?,
+			}
+		}
+
+		let mut spent = 0u128;
+		for engine_fill in &outcome.fills {
+			let quote = Self::quote_of(engine_fill.price, engine_fill.quantity)?;
+			spent = spent.checked_add(quote).ok_or(Error::<T>::Overflow)?;
+			// Spot fees are taken from what each side receives; perp fees from the notional.
+			let (taker_gets, maker_gets) = match (market.kind, side) {
+				(MarketKind::Perp, _) => (quote, quote),
+				(MarketKind::Spot, Side::Buy) => (engine_fill.quantity, quote),
+				(MarketKind::Spot, Side::Sell) => (quote, engine_fill.quantity),
+			};
+			let fill = Fill {
+				market: market_id,
+				maker_order: engine_fill.maker_order,
+				maker: engine_fill.maker.clone(),
+				taker_order: incoming.id,
+				taker: who.clone(),
+				taker_side: side,
+				price: engine_fill.price,
+				quantity: engine_fill.quantity,
+				quote,
+				maker_fee: fee(maker_gets, market.maker_fee_ppm),
+				taker_fee: fee(taker_gets, market.taker_fee_ppm),
+				block: now,
+			};
+			match market.kind {
+				MarketKind::Spot => SpotSettlement::<T>::settle(&market, &fill)?,
+				MarketKind::Perp => T::PerpSettlement::settle(&fill)?,
+			}
+			if engine_fill.maker_done {
+				Self::forget_resting(&fill.maker, market_id, fill.maker_order);
+			}
+			Self::record_fill(fill);
+		}
+
+		// Spot: fills were paid out of the escrow; what is neither paid nor kept goes back
+		// (price improvement, and an unrested remainder).
+		if market.kind == MarketKind::Spot {
+			let used = match side {
+				Side::Buy => spent,
+				Side::Sell => filled,
+			};
+			let surplus = escrowed
+				.checked_sub(used)
+				.and_then(|s| s.checked_sub(keep))
+				.ok_or(Error::<T>::Overflow)?;
+			match side {
+				Side::Buy => Self::release(market_id, &market, &who, side, 0, surplus, limit)?,
+				Side::Sell => Self::release(market_id, &market, &who, side, surplus, 0, limit)?,
+			}
+		}
+
+		if rest {
+			let order = Order {
+				id: incoming.id,
+				market: market_id,
+				owner: who.clone(),
+				side,
+				price: incoming.limit.ok_or(Error::<T>::InvalidPrice)?,
+				quantity: incoming.quantity,
+				filled,
+				placed_at: now,
+				expires_at,
+				client_id,
+				self_trade: incoming.self_trade,
+				prev: None,
+				next: None,
+			};
+			engine::insert(&mut book, order, T::MaxOrdersPerLevel::get())
+				.map_err(map_engine::<T>)?;
+			AccountOrders::<T>::try_mutate(&who, market_id, |ids| ids.try_push(incoming.id))
+				.map_err(|_| Error::<T>::TooManyOrders)?;
+			if let Some(last) = expires_at {
+				Expiries::<T>::try_mutate(last, |ids| ids.try_push(incoming.id))
+					.map_err(|_| Error::<T>::TooManyExpiries)?;
+			}
+			OpenOrders::<T>::mutate(|n| *n += 1);
+		} else if outcome.remaining > 0 {
+			let reason = if outcome.taker_stopped {
+				CancelReason::SelfTrade
+			} else if outcome.hit_fill_limit {
+				CancelReason::FillLimit
+			} else {
+				CancelReason::Unfilled
+			};
+			Self::deposit_event(Event::OrderCancelled {
+				order_id: incoming.id,
+				owner: who.clone(),
+				remaining: outcome.remaining,
+				reason,
+			});
+		}
+		T::OnStateChange::note_change(
+			&(b"place", incoming.id, market_id, filled, resting).encode(),
+		);
+		Self::deposit_event(Event::OrderPlaced {
+			order_id: incoming.id,
+			market: market_id,
+			owner: who,
+			side,
+			price: incoming.limit,
+			quantity: incoming.quantity,
+			time_in_force,
+			client_id,
+			filled,
+			resting,
+		});
+		Ok(PlaceOutcome {
+			order_id: incoming.id,
+			fills: outcome.fills.len() as u32,
+			filled,
+			resting,
+		})
+	}
+
+	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
+	fn after_unlinked(order: &Order<T::AccountId>, reason: CancelReason) -> DispatchResult {
+		let market = Markets::<T>::get(order.market).ok_or(Error::<T>::MarketNotFound)?;
+		let (base, quote) = Self::resting_escrow(order)?;
+		Self::release(
+			order.market,
+			&market,
+			&order.owner,
+			order.side,
+			base,
+			quote,
+			Some(order.price),
+		)?;
+		Self::forget_resting(&order.owner, order.market, order.id);
+		T::OnStateChange::note_change(&(b"cancel", order.id).encode());
+		Self::deposit_event(Event::OrderCancelled {
+			order_id: order.id,
+			owner: order.owner.clone(),
+			remaining: order.remaining(),
+			reason,
+		});
+		Ok(())
+	}
+
+	/// Drops a no-longer-resting order from its owner's index and the open count.
+	fn forget_resting(owner: &T::AccountId, market: MarketId, id: OrderId) {
+		AccountOrders::<T>::mutate(owner, market, |ids| ids.retain(|x| *x != id));
+		OpenOrders::<T>::mutate(|n| *n = n.saturating_sub(1));
+	}
+
+	/// Takes a resting order off the book and releases its escrow.
+	pub(crate) fn remove_resting(id: OrderId, reason: CancelReason) -> DispatchResult {
+		let order =
+			engine::cancel(&mut StorageBook::<T>::default(), id).map_err(map_engine::<T>)?;
+		Self::after_unlinked(&order, reason)
+	}
+
+	pub(crate) fn do_replace(
+		who: &T::AccountId,
+		order_id: OrderId,
+		new_price: Price,
+		new_quantity: Quantity,
+	) -> Result<u32, DispatchError> {
+		let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
+		ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
+		let market = Self::active_market(order.market)?;
+		Self::check_price(&market, new_price)?;
+		Self::check_quantity(&market, new_quantity)?;
+
+		if new_price == order.price && new_quantity < order.remaining() {
+			let lowered = order.remaining() - new_quantity;
+			let (base, quote) = match order.side {
+				Side::Sell => (lowered, 0),
+				Side::Buy => (0, Self::quote_of(order.price, lowered)?),
+			};
+			Self::release(order.market, &market, who, order.side, base, quote, Some(order.price))?;
+			engine::reduce(&mut StorageBook::<T>::default(), order_id, order.filled + new_quantity)
+				.map_err(map_engine::<T>)?;
+			T::OnStateChange::note_change(&(b"reduce", order_id, new_quantity).encode());
+			Self::deposit_event(Event::OrderReduced { order_id, quantity: new_quantity });
+			return Ok(0);
+		}
+
+		Self::remove_resting(order_id, CancelReason::Replaced)?;
+		let placed = Self::do_place_limit(
+			who,
+			OrderRequest {
+				market: order.market,
+				side: order.side,
+				price: new_price,
+				quantity: new_quantity,
+				time_in_force: TimeInForce::GoodTilCancelled,
+				expires_at: order.expires_at,
+				client_id: order.client_id,
+				self_trade: order.self_trade,
+			},
+		)?;
+		Self::deposit_event(Event::OrderReplaced {
+			old_order_id: order_id,
+			new_order_id: placed.order_id,
+		});
+		Ok(placed.fills)
+	}
+
+	/// Stores a fill in the bounded histories and emits its event.
+	fn record_fill(fill: Fill<T::AccountId>) {
+		let fill_id = NextFillId::<T>::mutate(|next| {
+			let id = *next;
+			*next += 1;
+			id
+		});
+		for account in [&fill.maker, &fill.taker] {
+			AccountFills::<T>::mutate(account, |ids| {
+				if ids.is_full() {
+					ids.remove(0);
+				}
+				// Cannot fail: room was made above.
+				let _ = ids.try_push(fill_id);
+			});
+		}
+		T::OnStateChange::note_change(
+			&(b"fill", fill_id, fill.maker_order, fill.taker_order, fill.quantity).encode(),
+		);
+		Fills::<T>::insert(fill_id, &fill);
+		Self::deposit_event(Event::Filled { fill_id, fill });
+	}
+}
+
+/// Fee of `ppm` parts per million on `amount`, rounded down.
+pub fn fee(amount: u128, ppm: u32) -> u128 {
+	// amount * ppm fits in u128 for every amount below 2^108; beyond, compute in two parts.
+	(amount / 1_000_000) * ppm as u128 + (amount % 1_000_000) * ppm as u128 / 1_000_000
+}

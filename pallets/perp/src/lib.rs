@@ -1,0 +1,477 @@
+//! # pallet-perp
+//!
+//! Perpetual futures traded on the pallet-orderbook book. A perp market is an order-book market
+//! of kind `Perp`: orders are placed with the normal `orderbook.place_order`, and each fill
+//! settles here as position changes (through [`pallet_orderbook::Settlement`]) instead of
+//! token transfers.
+//!
+//! * Collateral: one token ([`Config::CollateralAsset`]) deposited into the pallet's vault
+//!   and tracked per account. Margin is **cross**: all of an account's positions share its
+//!   collateral (isolated margin is not implemented yet).
+//! * Prices: an oracle sets each market's index price. The **mark price** is the median of
+//!   (index, best bid, best ask) when the book has both sides, else the index.
+//! * Margin: equity = collateral + unrealised PnL (at mark) + unsettled funding. An order or
+//!   fill that grows a position needs equity >= initial margin of all positions plus
+//!   margin reserved for resting orders; below maintenance margin anyone may `liquidate`.
+//! * Funding: every `funding_interval` blocks, rate = clamp((mark - index) / index,
+//!   ±max_funding_rate); the per-market cumulative index grows by rate * index; longs pay
+//!   shorts `size * Δindex / PRICE_SCALE`, settled lazily when a position is touched.
+//! * Liquidation: the position is closed against the book (IOC within a 10% band around
+//!   mark); what the book cannot absorb is taken over by the insurance fund at mark. A penalty
+//!   of `liquidation_fee` of the closed notional is split between liquidator and insurance
+//!   fund; bad debt is covered by the insurance fund, and when it is empty, by deleveraging
+//!   the most profitable opposite positions.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+mod margin;
+#[cfg(test)]
+mod mock;
+mod settlement;
+#[cfg(test)]
+mod tests;
+pub mod weights;
+pub use weights::WeightInfo;
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use bourse_primitives::{
+		orderbook::{AssetKind, Market, MarketId, MarketKind, MarketStatus, Price, Quantity},
+		Balance,
+	};
+	use frame_support::{pallet_prelude::*, traits::EnsureOrigin, PalletId};
+	use frame_system::pallet_prelude::*;
+
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config<RuntimeEvent: From<Event<Self>>> + pallet_orderbook::Config
+	{
+		/// The collateral token of every perp market.
+		#[pallet::constant]
+		type CollateralAsset: Get<AssetKind>;
+		/// Derives the vault (holds all deposited collateral) and the insurance fund account.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+		/// Who may set index prices.
+		type OracleOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// Most perp markets one account may hold positions in.
+		#[pallet::constant]
+		type MaxPositionsPerAccount: Get<u32>;
+		/// Most perp markets (bounds funding work per block).
+		#[pallet::constant]
+		type MaxPerpMarkets: Get<u32>;
+		/// Most positions auto-deleveraged by one liquidation.
+		#[pallet::constant]
+		type MaxDeleverage: Get<u32>;
+		/// Weights.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Risk and funding parameters of a perp market, plus its running state.
+	#[derive(
+		Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	)]
+	pub struct PerpMarket {
+		/// Initial margin, parts per million of notional.
+		pub initial_margin_ppm: u32,
+		/// Maintenance margin, parts per million of notional.
+		pub maintenance_margin_ppm: u32,
+		/// Liquidation penalty, parts per million of closed notional.
+		pub liquidation_fee_ppm: u32,
+		/// Blocks between funding payments.
+		pub funding_interval: u32,
+		/// Largest funding rate per interval, parts per million.
+		pub max_funding_rate_ppm: u32,
+		/// Oracle index price (0 until set).
+		pub index_price: Price,
+		/// Cumulative funding per `PRICE_SCALE` base units (quote units; longs pay when it rises).
+		pub cumulative_funding: i128,
+		/// Last funding rate applied, parts per million.
+		pub last_funding_rate_ppm: i64,
+		/// Block of the last funding.
+		pub last_funding_block: u32,
+		/// Sum of long sizes (= sum of short sizes).
+		pub open_interest: Quantity,
+	}
+
+	/// A position in one perp market.
+	///
+	/// Accounting is by quote balance: a buy of `q` at `p` adds `q` to `size` and subtracts
+	/// `q * p / PRICE_SCALE` from `quote_balance` (a sell the reverse), so every amount is
+	/// exact and the sum over all positions of a market is zero. The position's value at mark
+	/// is `quote_balance + size * mark / PRICE_SCALE`; the average entry price is
+	/// `-quote_balance * PRICE_SCALE / size`. When the size returns to zero (or flips) the
+	/// closed part's quote balance is realised into collateral.
+	#[derive(
+		Clone,
+		PartialEq,
+		Eq,
+		Debug,
+		Default,
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+	)]
+	pub struct Position {
+		/// Signed size in base units: long > 0, short < 0.
+		pub size: i128,
+		/// Quote paid (negative) or received (positive) for the open size.
+		pub quote_balance: i128,
+		/// PnL realised so far (already in collateral).
+		pub realized_pnl: i128,
+		/// Market cumulative funding when funding was last settled.
+		pub funding_snapshot: i128,
+	}
+
+	impl Position {
+		/// Average entry price of the open size (0 when flat).
+		pub fn entry_price(&self) -> Price {
+			if self.size == 0 {
+				return 0;
+			}
+			let scaled = self
+				.quote_balance
+				.unsigned_abs()
+				.saturating_mul(bourse_primitives::orderbook::PRICE_SCALE);
+			scaled / self.size.unsigned_abs()
+		}
+	}
+
+	/// Perp markets (the order-book market of the same id has kind `Perp`).
+	#[pallet::storage]
+	pub type PerpMarkets<T> = StorageMap<_, Twox64Concat, MarketId, PerpMarket>;
+
+	/// Ids of perp markets, for funding.
+	#[pallet::storage]
+	pub type MarketIds<T: Config> =
+		StorageValue<_, BoundedVec<MarketId, T::MaxPerpMarkets>, ValueQuery>;
+
+	/// Collateral of each account (may go negative only transiently inside a liquidation).
+	#[pallet::storage]
+	pub type Collateral<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, i128, ValueQuery>;
+
+	/// Positions by account and market.
+	#[pallet::storage]
+	pub type Positions<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, MarketId, Position>;
+
+	/// Markets an account holds positions or resting orders in.
+	#[pallet::storage]
+	pub type AccountMarkets<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<MarketId, T::MaxPositionsPerAccount>,
+		ValueQuery,
+	>;
+
+	/// Notional of an account's resting orders per market (margined at initial margin).
+	#[pallet::storage]
+	pub type ReservedNotional<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		MarketId,
+		u128,
+		ValueQuery,
+	>;
+
+	/// Number of open positions (for checkpoints).
+	#[pallet::storage]
+	pub type OpenPositions<T> = StorageValue<_, u64, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A perp market was created.
+		PerpMarketCreated { market: MarketId },
+		/// Collateral deposited.
+		CollateralDeposited { who: T::AccountId, amount: Balance },
+		/// Collateral withdrawn.
+		CollateralWithdrawn { who: T::AccountId, amount: Balance },
+		/// The oracle set an index price.
+		IndexPriceSet { market: MarketId, price: Price },
+		/// Funding was applied to a market.
+		FundingApplied { market: MarketId, rate_ppm: i64, cumulative: i128 },
+		/// A position changed.
+		PositionUpdated {
+			who: T::AccountId,
+			market: MarketId,
+			size: i128,
+			quote_balance: i128,
+			realized_pnl: i128,
+		},
+		/// An account was liquidated in a market.
+		Liquidated {
+			who: T::AccountId,
+			market: MarketId,
+			liquidator: T::AccountId,
+			closed_on_book: Quantity,
+			taken_by_insurance: Quantity,
+			penalty: Balance,
+		},
+		/// The insurance fund covered bad debt.
+		BadDebtCovered { who: T::AccountId, amount: Balance },
+		/// A profitable position was deleveraged to cover bad debt.
+		AutoDeleveraged { who: T::AccountId, market: MarketId, quantity: Quantity },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No perp market with this id.
+		MarketNotFound,
+		/// Margins must satisfy 0 < maintenance < initial <= 100% and initial >= 1/max_leverage.
+		InvalidMarginParameters,
+		/// Funding interval must be at least one block.
+		InvalidFundingInterval,
+		/// Too many perp markets.
+		TooManyMarkets,
+		/// Amount must be positive.
+		ZeroAmount,
+		/// Not enough free balance of the collateral token.
+		InsufficientBalance,
+		/// The withdrawal would leave less equity than the initial margin requires.
+		WouldBreachInitialMargin,
+		/// The order or fill needs more margin than the account has.
+		InsufficientMargin,
+		/// The account holds positions in too many markets.
+		TooManyPositions,
+		/// No index price yet: the oracle has not set one.
+		NoIndexPrice,
+		/// The account is not below maintenance margin.
+		NotLiquidatable,
+		/// The account has no position in this market.
+		NoPosition,
+		/// An amount overflowed.
+		Overflow,
+		/// The order-book market is not a perp market of this pallet's collateral.
+		NotPerpMarket,
+		/// Index prices must be multiples of the market's tick size.
+		OffTickPrice,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			let now: u32 = n.try_into().unwrap_or(u32::MAX);
+			let markets = MarketIds::<T>::get();
+			for market in markets.iter() {
+				Self::apply_funding(*market, now);
+			}
+			<T as Config>::WeightInfo::funding(markets.len() as u32)
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Creates a perp market on the order book, margined in the collateral token.
+		/// `underlying` names what the contract tracks; no token of it moves.
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::create_perp_market())]
+		pub fn create_perp_market(
+			origin: OriginFor<T>,
+			underlying: AssetKind,
+			tick_size: Price,
+			lot_size: Quantity,
+			min_size: Quantity,
+			maker_fee_ppm: u32,
+			taker_fee_ppm: u32,
+			initial_margin_ppm: u32,
+			maintenance_margin_ppm: u32,
+			max_leverage: u32,
+			liquidation_fee_ppm: u32,
+			funding_interval: u32,
+			max_funding_rate_ppm: u32,
+		) -> DispatchResult {
+			<T as pallet_orderbook::Config>::MarketOrigin::ensure_origin(origin)?;
+			ensure!(
+				maintenance_margin_ppm > 0
+					&& maintenance_margin_ppm < initial_margin_ppm
+					&& initial_margin_ppm <= 1_000_000
+					&& max_leverage > 0
+					&& (initial_margin_ppm as u64) * (max_leverage as u64) >= 1_000_000
+					&& liquidation_fee_ppm < maintenance_margin_ppm,
+				Error::<T>::InvalidMarginParameters
+			);
+			ensure!(funding_interval > 0, Error::<T>::InvalidFundingInterval);
+			let market = Market {
+				base: underlying,
+				quote: T::CollateralAsset::get(),
+				tick_size,
+				lot_size,
+				min_size,
+				maker_fee_ppm,
+				taker_fee_ppm,
+				status: MarketStatus::Active,
+				kind: MarketKind::Perp,
+			};
+			pallet_orderbook::Pallet::<T>::validate_market(&market)?;
+			let mut ids = MarketIds::<T>::get();
+			ensure!(!ids.is_full(), Error::<T>::TooManyMarkets);
+			let id = pallet_orderbook::Pallet::<T>::insert_market(market);
+			ids.try_push(id).map_err(|_| Error::<T>::TooManyMarkets)?;
+			MarketIds::<T>::put(ids);
+			let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
+			PerpMarkets::<T>::insert(
+				id,
+				PerpMarket {
+					initial_margin_ppm,
+					maintenance_margin_ppm,
+					liquidation_fee_ppm,
+					funding_interval,
+					max_funding_rate_ppm,
+					index_price: 0,
+					cumulative_funding: 0,
+					last_funding_rate_ppm: 0,
+					last_funding_block: now,
+					open_interest: 0,
+				},
+			);
+			Self::deposit_event(Event::PerpMarketCreated { market: id });
+			Ok(())
+		}
+
+		/// Moves `amount` of the collateral token from the caller into the vault.
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::deposit_collateral())]
+		pub fn deposit_collateral(origin: OriginFor<T>, amount: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			Self::transfer(&who, &Self::vault(), amount)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			let signed = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
+			Collateral::<T>::try_mutate(&who, |c| -> DispatchResult {
+				*c = c.checked_add(signed).ok_or(Error::<T>::Overflow)?;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::CollateralDeposited { who, amount });
+			Ok(())
+		}
+
+		/// Withdraws collateral, refused if the rest would not cover initial margin.
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::withdraw_collateral())]
+		pub fn withdraw_collateral(origin: OriginFor<T>, amount: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			Self::settle_all_funding(&who)?;
+			let signed = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
+			let collateral = Collateral::<T>::get(&who);
+			ensure!(collateral >= signed, Error::<T>::InsufficientBalance);
+			Collateral::<T>::insert(&who, collateral - signed);
+			let health = Self::health(&who)?;
+			ensure!(
+				health.equity >= health.initial_requirement,
+				Error::<T>::WouldBreachInitialMargin
+			);
+			Self::transfer(&Self::vault(), &who, amount)?;
+			Self::deposit_event(Event::CollateralWithdrawn { who, amount });
+			Ok(())
+		}
+
+		/// Sets the index price of a perp market.
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_oracle_price())]
+		pub fn set_oracle_price(
+			origin: OriginFor<T>,
+			market: MarketId,
+			index_price: Price,
+		) -> DispatchResult {
+			T::OracleOrigin::ensure_origin(origin)?;
+			ensure!(index_price > 0, Error::<T>::NoIndexPrice);
+			let tick = pallet_orderbook::Markets::<T>::get(market)
+				.ok_or(Error::<T>::MarketNotFound)?
+				.tick_size;
+			// On the tick grid, so every PnL and funding amount is exact.
+			ensure!(index_price % tick == 0, Error::<T>::OffTickPrice);
+			PerpMarkets::<T>::try_mutate(market, |m| -> DispatchResult {
+				m.as_mut().ok_or(Error::<T>::MarketNotFound)?.index_price = index_price;
+				Ok(())
+			})?;
+			Self::deposit_event(Event::IndexPriceSet { market, price: index_price });
+			Ok(())
+		}
+
+		/// Liquidates `who` in `market` when it is below maintenance margin; the caller earns
+		/// half of the penalty.
+		#[pallet::call_index(4)]
+		#[pallet::weight(<T as Config>::WeightInfo::liquidate())]
+		pub fn liquidate(
+			origin: OriginFor<T>,
+			who: T::AccountId,
+			market: MarketId,
+		) -> DispatchResult {
+			let liquidator = ensure_signed(origin)?;
+			Self::do_liquidate(&liquidator, &who, market)
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Holds every deposited unit of collateral.
+		pub fn vault() -> T::AccountId {
+			use sp_runtime::traits::AccountIdConversion;
+			T::PalletId::get().into_account_truncating()
+		}
+
+		/// The insurance fund's account (its collateral is the fund).
+		pub fn insurance_fund() -> T::AccountId {
+			use sp_runtime::traits::AccountIdConversion;
+			T::PalletId::get().into_sub_account_truncating(b"insurance")
+		}
+
+		/// Number of open positions.
+		pub fn open_position_count() -> u64 {
+			OpenPositions::<T>::get()
+		}
+
+		/// Positions of `who` with unrealised PnL, margin ratio and liquidation price.
+		pub fn positions(who: &T::AccountId) -> Vec<margin::PositionView> {
+			Self::position_views(who)
+		}
+
+		/// Moves collateral tokens (via a transient hold, the only movement the order book's
+		/// token traits offer).
+		pub(crate) fn transfer(
+			from: &T::AccountId,
+			to: &T::AccountId,
+			amount: Balance,
+		) -> DispatchResult {
+			let asset = T::CollateralAsset::get();
+			pallet_orderbook::settlement::hold::<T>(asset, from, amount)?;
+			pallet_orderbook::settlement::pay_from_hold::<T>(asset, from, to, amount)
+		}
+
+		/// A perp market's state for the runtime API.
+		pub fn market_info(market: MarketId) -> Option<bourse_primitives::perp::PerpMarketInfo> {
+			let perp = PerpMarkets::<T>::get(market)?;
+			Some(bourse_primitives::perp::PerpMarketInfo {
+				index_price: perp.index_price,
+				mark_price: Self::mark_price(market, &perp),
+				open_interest: perp.open_interest,
+				funding_rate_ppm: perp.last_funding_rate_ppm,
+				cumulative_funding: perp.cumulative_funding,
+				insurance_fund: Collateral::<T>::get(Self::insurance_fund()),
+			})
+		}
+
+		/// Markets an account trades, for margin evaluation.
+		pub fn account_markets(who: &T::AccountId) -> Vec<MarketId> {
+			AccountMarkets::<T>::get(who).into_inner()
+		}
+	}
+}

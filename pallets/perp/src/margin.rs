@@ -1,0 +1,178 @@
+//! Valuation: mark price, funding, equity and margin requirements (cross margin).
+use crate::*;
+use alloc::vec::Vec;
+use bourse_primitives::orderbook::{MarketId, Price, PRICE_SCALE};
+use frame_support::{ensure, pallet_prelude::DispatchResult};
+use sp_runtime::DispatchError;
+
+/// An account's margin state.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Health {
+	/// Collateral + unrealised PnL + unsettled funding.
+	pub equity: i128,
+	/// Initial margin of positions plus resting orders.
+	pub initial_requirement: i128,
+	/// Maintenance margin of positions.
+	pub maintenance_requirement: i128,
+}
+
+pub use bourse_primitives::perp::PositionInfo as PositionView;
+
+/// `size * price / PRICE_SCALE` with sign, saturating.
+pub fn notional(size: i128, price: Price) -> i128 {
+	let price = i128::try_from(price).unwrap_or(i128::MAX);
+	size.saturating_mul(price) / PRICE_SCALE as i128
+}
+
+/// `value * ppm / 1e6`, rounded up for requirements.
+pub fn ppm_ceil(value: i128, ppm: u32) -> i128 {
+	let product = value.saturating_mul(ppm as i128);
+	(product + 999_999) / 1_000_000
+}
+
+impl<T: Config> Pallet<T> {
+	/// Mark price: median of index, best bid and best ask when the book has both sides, else
+	/// the index.
+	pub fn mark_price(market: MarketId, perp: &PerpMarket) -> Price {
+		match pallet_orderbook::Pallet::<T>::best_prices(market) {
+			(Some(bid), Some(ask)) => {
+				let mut three = [perp.index_price, bid, ask];
+				three.sort_unstable();
+				three[1]
+			},
+			_ => perp.index_price,
+		}
+	}
+
+	/// Applies funding to `market` if its interval has passed.
+	pub(crate) fn apply_funding(market: MarketId, now: u32) {
+		let Some(mut perp) = PerpMarkets::<T>::get(market) else { return };
+		if perp.index_price == 0
+			|| now < perp.last_funding_block.saturating_add(perp.funding_interval)
+		{
+			return;
+		}
+		let mark = Self::mark_price(market, &perp) as i128;
+		let index = perp.index_price as i128;
+		let max = perp.max_funding_rate_ppm as i128;
+		let rate_ppm = ((mark - index).saturating_mul(1_000_000) / index).clamp(-max, max);
+		// Rounded to the tick grid (toward zero) so every payment is exact.
+		let tick =
+			pallet_orderbook::Markets::<T>::get(market).map_or(1, |m| m.tick_size as i128).max(1);
+		let delta = index.saturating_mul(rate_ppm) / 1_000_000 / tick * tick;
+		perp.cumulative_funding = perp.cumulative_funding.saturating_add(delta);
+		perp.last_funding_rate_ppm = rate_ppm as i64;
+		perp.last_funding_block = now;
+		let cumulative = perp.cumulative_funding;
+		PerpMarkets::<T>::insert(market, perp);
+		Self::deposit_event(Event::FundingApplied {
+			market,
+			rate_ppm: rate_ppm as i64,
+			cumulative,
+		});
+	}
+
+	/// Funding a position owes (negative) or earns since its snapshot: longs pay when the
+	/// cumulative index rises.
+	pub fn accrued_funding(position: &Position, perp: &PerpMarket) -> i128 {
+		-(position.size.saturating_mul(perp.cumulative_funding - position.funding_snapshot)
+			/ PRICE_SCALE as i128)
+	}
+
+	/// Moves accrued funding of `who`'s position in `market` into its collateral.
+	pub(crate) fn settle_funding(who: &T::AccountId, market: MarketId) -> DispatchResult {
+		let Some(mut position) = Positions::<T>::get(who, market) else { return Ok(()) };
+		let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
+		let accrued = Self::accrued_funding(&position, &perp);
+		if accrued != 0 {
+			Collateral::<T>::mutate(who, |c| *c = c.saturating_add(accrued));
+		}
+		position.funding_snapshot = perp.cumulative_funding;
+		Positions::<T>::insert(who, market, position);
+		Ok(())
+	}
+
+	/// Settles funding of every position of `who`.
+	pub(crate) fn settle_all_funding(who: &T::AccountId) -> DispatchResult {
+		for market in AccountMarkets::<T>::get(who).iter() {
+			Self::settle_funding(who, *market)?;
+		}
+		Ok(())
+	}
+
+	/// Equity and requirements of `who` across all its markets.
+	pub fn health(who: &T::AccountId) -> Result<Health, DispatchError> {
+		let mut health = Health { equity: Collateral::<T>::get(who), ..Default::default() };
+		for market in AccountMarkets::<T>::get(who).iter() {
+			let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
+			let mark = Self::mark_price(*market, &perp);
+			let reserved = ReservedNotional::<T>::get(who, market) as i128;
+			health.initial_requirement = health
+				.initial_requirement
+				.saturating_add(ppm_ceil(reserved, perp.initial_margin_ppm));
+			if let Some(position) = Positions::<T>::get(who, market) {
+				ensure!(mark > 0 || position.size == 0, Error::<T>::NoIndexPrice);
+				let value = notional(position.size.abs(), mark);
+				health.equity = health
+					.equity
+					.saturating_add(position.quote_balance)
+					.saturating_add(notional(position.size, mark))
+					.saturating_add(Self::accrued_funding(&position, &perp));
+				health.initial_requirement = health
+					.initial_requirement
+					.saturating_add(ppm_ceil(value, perp.initial_margin_ppm));
+				health.maintenance_requirement = health
+					.maintenance_requirement
+					.saturating_add(ppm_ceil(value, perp.maintenance_margin_ppm));
+			}
+		}
+		Ok(health)
+	}
+
+	/// Refuses unless `who` covers initial margin.
+	pub(crate) fn ensure_initial_margin(who: &T::AccountId) -> DispatchResult {
+		let health = Self::health(who)?;
+		ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
+		Ok(())
+	}
+
+	pub(crate) fn position_views(who: &T::AccountId) -> Vec<PositionView> {
+		let health = Self::health(who).unwrap_or_default();
+		let ratio = if health.maintenance_requirement > 0 {
+			(health.equity.max(0).saturating_mul(1_000_000) / health.maintenance_requirement) as u64
+		} else {
+			u64::MAX
+		};
+		AccountMarkets::<T>::get(who)
+			.iter()
+			.filter_map(|market| {
+				let position = Positions::<T>::get(who, market)?;
+				let perp = PerpMarkets::<T>::get(market)?;
+				let mark = Self::mark_price(*market, &perp);
+				let unrealized = position.quote_balance + notional(position.size, mark);
+				// Equity moves by size * Δp; maintenance by |size| * Δp * mm. Solve for Δp where
+				// they meet: (equity - mm_req) + Δp * (size - |size| * mm) / SCALE = 0.
+				let slope = position.size.saturating_mul(1_000_000)
+					- position.size.abs().saturating_mul(perp.maintenance_margin_ppm as i128);
+				let buffer = (health.equity - health.maintenance_requirement)
+					.saturating_mul(PRICE_SCALE as i128)
+					.saturating_mul(1_000_000);
+				let liquidation_price = (slope != 0)
+					.then(|| mark as i128 - buffer / slope)
+					.filter(|p| *p > 0)
+					.map(|p| p as Price);
+				Some(PositionView {
+					market: *market,
+					size: position.size,
+					entry_price: position.entry_price(),
+					mark_price: mark,
+					unrealized_pnl: unrealized,
+					accrued_funding: Self::accrued_funding(&position, &perp),
+					realized_pnl: position.realized_pnl,
+					margin_ratio_ppm: ratio,
+					liquidation_price,
+				})
+			})
+			.collect()
+	}
+}

@@ -1,0 +1,156 @@
+//! Test runtime: balances (collateral is the native token), assets, order book, perps.
+use crate as pallet_perp;
+use bourse_primitives::orderbook::AssetKind;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64, VariantCountOf},
+	PalletId,
+};
+use frame_system::{EnsureRoot, EnsureSigned};
+use sp_runtime::BuildStorage;
+
+pub type AccountId = u64;
+type Block = frame_system::mocking::MockBlock<Test>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeTask,
+		RuntimeHoldReason,
+		RuntimeFreezeReason
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(2)]
+	pub type Assets = pallet_assets;
+	#[runtime::pallet_index(3)]
+	pub type AssetsHolder = pallet_assets_holder;
+	#[runtime::pallet_index(4)]
+	pub type Orderbook = pallet_orderbook;
+	#[runtime::pallet_index(5)]
+	pub type Perp = pallet_perp;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u128>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type Balance = u128;
+	type ExistentialDeposit = ConstU128<1>;
+	type AccountStore = System;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+}
+
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig as pallet_assets::DefaultConfig)]
+impl pallet_assets::Config for Test {
+	type Balance = u128;
+	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
+	type ForceOrigin = EnsureRoot<AccountId>;
+	type Currency = Balances;
+	type Holder = AssetsHolder;
+}
+
+impl pallet_assets_holder::Config for Test {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeEvent = RuntimeEvent;
+}
+
+pub const FEE_ACCOUNT: AccountId = 999;
+parameter_types! {
+	pub const FeeAccount: AccountId = FEE_ACCOUNT;
+	pub const CollateralToken: AssetKind = AssetKind::Native;
+	pub const PerpPalletId: PalletId = PalletId(*b"brs/perp");
+}
+
+impl pallet_orderbook::Config for Test {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type Assets = AssetsHolder;
+	type MarketOrigin = EnsureRoot<AccountId>;
+	type FeeAccount = FeeAccount;
+	type PerpSettlement = Perp;
+	type OnStateChange = ();
+	type MaxOrdersPerAccount = ConstU32<16>;
+	type MaxOrdersPerLevel = ConstU32<16>;
+	type MaxFillsPerOrder = ConstU32<16>;
+	type MaxBatch = ConstU32<4>;
+	type MaxExpiriesPerBlock = ConstU32<4>;
+	type MaxFillHistory = ConstU32<4>;
+	type FillRetention = ConstU64<20>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = BenchHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_orderbook::BenchmarkHelper<AccountId> for BenchHelper {
+	fn market() -> bourse_primitives::orderbook::Market {
+		bench_market()
+	}
+	fn fund(_: &AccountId, _: &bourse_primitives::orderbook::Market) {}
+}
+#[cfg(feature = "runtime-benchmarks")]
+fn bench_market() -> bourse_primitives::orderbook::Market {
+	use bourse_primitives::orderbook::*;
+	Market {
+		base: AssetKind::Asset(1),
+		quote: AssetKind::Native,
+		tick_size: 10,
+		lot_size: 100_000,
+		min_size: 100_000,
+		maker_fee_ppm: 0,
+		taker_fee_ppm: 0,
+		status: MarketStatus::Active,
+		kind: MarketKind::Spot,
+	}
+}
+
+impl pallet_perp::Config for Test {
+	type CollateralAsset = CollateralToken;
+	type PalletId = PerpPalletId;
+	type OracleOrigin = EnsureRoot<AccountId>;
+	type MaxPositionsPerAccount = ConstU32<4>;
+	type MaxPerpMarkets = ConstU32<4>;
+	type MaxDeleverage = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+pub const LIQUIDATOR: AccountId = 4;
+pub const TRADERS: [AccountId; 4] = [ALICE, BOB, CHARLIE, LIQUIDATOR];
+pub const FUNDS: u128 = 1_000_000_000;
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut endowed: alloc::vec::Vec<(AccountId, u128)> =
+		TRADERS.iter().map(|a| (*a, FUNDS)).collect();
+	endowed.push((FEE_ACCOUNT, 1));
+	let storage = RuntimeGenesisConfig {
+		system: Default::default(),
+		balances: pallet_balances::GenesisConfig { balances: endowed, ..Default::default() },
+		assets: Default::default(),
+		orderbook: Default::default(),
+	}
+	.build_storage()
+	.expect("valid genesis");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}

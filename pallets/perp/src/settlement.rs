@@ -1,0 +1,314 @@
+//! Perp fills as position changes, order margin, liquidation and deleveraging.
+use crate::{margin::notional, *};
+use alloc::vec::Vec;
+use bourse_primitives::orderbook::{quote_amount, Fill, MarketId, Price, Side};
+use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
+use pallet_orderbook::Settlement;
+use sp_runtime::DispatchError;
+
+/// Most positions looked at when choosing whom to deleverage.
+const ADL_SCAN: usize = 1_000;
+
+/// What one trade does to a position: returns the realised PnL (moved into collateral).
+fn trade(position: &mut Position, delta: i128, price: Price) -> Result<i128, DispatchError> {
+	let quote = |q: i128| -> Result<i128, DispatchError> {
+		let amount = quote_amount(price, q.unsigned_abs())
+			.ok_or(DispatchError::Arithmetic(sp_runtime::ArithmeticError::Overflow))?;
+		i128::try_from(amount)
+			.map_err(|_| DispatchError::Arithmetic(sp_runtime::ArithmeticError::Overflow))
+	};
+	let old = position.size;
+	let new = old
+		.checked_add(delta)
+		.ok_or(DispatchError::Arithmetic(sp_runtime::ArithmeticError::Overflow))?;
+	let mut realized = 0;
+	if old != 0 && (new == 0 || new.signum() != old.signum()) {
+		// Close the old size at `price`: its quote balance plus the closing flow is realised.
+		let closing_flow = if old > 0 { quote(old)? } else { -quote(old)? };
+		realized = position.quote_balance + closing_flow;
+		// Open whatever is left beyond zero at `price`.
+		position.quote_balance = if new > 0 {
+			-quote(new)?
+		} else if new < 0 {
+			quote(new)?
+		} else {
+			0
+		};
+	} else if delta > 0 {
+		position.quote_balance -= quote(delta)?;
+	} else {
+		position.quote_balance += quote(delta)?;
+	}
+	position.size = new;
+	position.realized_pnl = position.realized_pnl.saturating_add(realized);
+	Ok(realized)
+}
+
+impl<T: Config> Pallet<T> {
+	fn perp(market: MarketId) -> Result<PerpMarket, DispatchError> {
+		Ok(PerpMarkets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?)
+	}
+
+	fn track_market(who: &T::AccountId, market: MarketId) -> DispatchResult {
+		AccountMarkets::<T>::try_mutate(who, |markets| {
+			if !markets.contains(&market) {
+				markets.try_push(market).map_err(|_| Error::<T>::TooManyPositions)?;
+			}
+			Ok(())
+		})
+	}
+
+	fn untrack_if_idle(who: &T::AccountId, market: MarketId) {
+		if Positions::<T>::get(who, market).is_none()
+			&& ReservedNotional::<T>::get(who, market) == 0
+		{
+			AccountMarkets::<T>::mutate(who, |markets| markets.retain(|m| *m != market));
+		}
+	}
+
+	/// Applies a trade of `delta` at `price` to `who`'s position, settling funding first.
+	/// Returns whether the position grew in absolute size.
+	pub(crate) fn apply_trade(
+		who: &T::AccountId,
+		market: MarketId,
+		delta: i128,
+		price: Price,
+		fee: u128,
+	) -> Result<bool, DispatchError> {
+		Self::track_market(who, market)?;
+		Self::settle_funding(who, market)?;
+		let perp = Self::perp(market)?;
+		let mut position = Positions::<T>::get(who, market).unwrap_or(Position {
+			funding_snapshot: perp.cumulative_funding,
+			..Default::default()
+		});
+		let was_open = position.size != 0;
+		let before = position.size.unsigned_abs();
+		let realized = trade(&mut position, delta, price)?;
+		let grew = position.size.unsigned_abs() > before;
+		let fee = i128::try_from(fee).map_err(|_| Error::<T>::Overflow)?;
+		Collateral::<T>::mutate(who, |c| *c = c.saturating_add(realized).saturating_sub(fee));
+		if fee > 0 {
+			let fees = <T as pallet_orderbook::Config>::FeeAccount::get();
+			Collateral::<T>::mutate(&fees, |c| *c = c.saturating_add(fee));
+		}
+		// Open interest counts long sizes.
+		let long_before = (position.size - delta).max(0);
+		let long_after = position.size.max(0);
+		PerpMarkets::<T>::mutate(market, |p| {
+			if let Some(p) = p {
+				p.open_interest =
+					(p.open_interest as i128 + long_after - long_before).max(0) as u128;
+			}
+		});
+		Self::deposit_event(Event::PositionUpdated {
+			who: who.clone(),
+			market,
+			size: position.size,
+			quote_balance: position.quote_balance,
+			realized_pnl: position.realized_pnl,
+		});
+		match (was_open, position.size != 0) {
+			(false, true) => OpenPositions::<T>::mutate(|n| *n += 1),
+			(true, false) => OpenPositions::<T>::mutate(|n| *n = n.saturating_sub(1)),
+			_ => {},
+		}
+		if position.size == 0 {
+			Positions::<T>::remove(who, market);
+			Self::untrack_if_idle(who, market);
+		} else {
+			Positions::<T>::insert(who, market, position);
+		}
+		Ok(grew)
+	}
+
+	fn notional_of(
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> Result<u128, DispatchError> {
+		Ok(match side {
+			Side::Buy => quote,
+			Side::Sell => quote_amount(price.ok_or(Error::<T>::Overflow)?, base)
+				.ok_or(Error::<T>::Overflow)?,
+		})
+	}
+
+	/// Liquidates `who` in `market` (see the crate docs for the procedure).
+	pub(crate) fn do_liquidate(
+		liquidator: &T::AccountId,
+		who: &T::AccountId,
+		market: MarketId,
+	) -> DispatchResult {
+		Self::settle_all_funding(who)?;
+		let health = Self::health(who)?;
+		ensure!(health.equity < health.maintenance_requirement, Error::<T>::NotLiquidatable);
+		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
+		let perp = Self::perp(market)?;
+		let mark = Self::mark_price(market, &perp);
+		ensure!(mark > 0, Error::<T>::NoIndexPrice);
+		let tick =
+			pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?.tick_size;
+		let size = position.size.unsigned_abs();
+		let (side, worst) = if position.size > 0 {
+			(Side::Sell, (mark - mark / 10) / tick * tick)
+		} else {
+			(Side::Buy, (mark + mark / 10) / tick * tick)
+		};
+
+		// 1. Against the book, within 10% of mark.
+		let closed_on_book =
+			pallet_orderbook::Pallet::<T>::place_ioc(who, market, side, size, worst.max(tick))?;
+		// 2. The rest is taken over by the insurance fund at mark.
+		let rest = size - closed_on_book;
+		let insurance = Self::insurance_fund();
+		if rest > 0 {
+			let delta = rest as i128;
+			let (mine, theirs) = if position.size > 0 { (-delta, delta) } else { (delta, -delta) };
+			Self::apply_trade(who, market, mine, mark, 0)?;
+			Self::apply_trade(&insurance, market, theirs, mark, 0)?;
+		}
+
+		// 3. Penalty on the closed notional: half to the liquidator, half to the fund.
+		let closed_value = quote_amount(mark, size).ok_or(Error::<T>::Overflow)?;
+		let penalty = margin::ppm_ceil(closed_value as i128, perp.liquidation_fee_ppm).max(0);
+		let available = Collateral::<T>::get(who).max(0);
+		let penalty = penalty.min(available);
+		let to_liquidator = penalty / 2;
+		Collateral::<T>::mutate(who, |c| *c -= penalty);
+		Collateral::<T>::mutate(liquidator, |c| *c += to_liquidator);
+		Collateral::<T>::mutate(&insurance, |c| *c += penalty - to_liquidator);
+
+		// 4. Bad debt: the fund covers it; what it cannot is deleveraged.
+		Self::cover_bad_debt(who, market)?;
+		Self::deposit_event(Event::Liquidated {
+			who: who.clone(),
+			market,
+			liquidator: liquidator.clone(),
+			closed_on_book,
+			taken_by_insurance: rest,
+			penalty: penalty as u128,
+		});
+		Ok(())
+	}
+
+	/// If `who` has no positions left and negative collateral, the insurance fund covers it;
+	/// beyond the fund, the most profitable opposite positions in `market` are reduced at their
+	/// entry price until the debt is covered.
+	fn cover_bad_debt(who: &T::AccountId, market: MarketId) -> DispatchResult {
+		let debt = -Collateral::<T>::get(who);
+		if debt <= 0
+			|| !AccountMarkets::<T>::get(who).iter().all(|m| Positions::<T>::get(who, m).is_none())
+		{
+			return Ok(());
+		}
+		let insurance = Self::insurance_fund();
+		let from_fund = Collateral::<T>::get(&insurance).max(0).min(debt);
+		Collateral::<T>::mutate(&insurance, |c| *c -= from_fund);
+		Collateral::<T>::insert(who, -(debt - from_fund));
+		if from_fund > 0 {
+			Self::deposit_event(Event::BadDebtCovered {
+				who: who.clone(),
+				amount: from_fund as u128,
+			});
+		}
+		let mut remaining = debt - from_fund;
+		if remaining > 0 {
+			remaining = Self::auto_deleverage(market, remaining)?;
+			Collateral::<T>::insert(who, -remaining);
+		}
+		Ok(())
+	}
+
+	/// Takes up to `debt` of unrealised profit from the most profitable positions of `market`
+	/// (closing them at entry price, so their profit goes to cover the debt). Returns what is
+	/// still uncovered.
+	fn auto_deleverage(market: MarketId, mut debt: i128) -> Result<i128, DispatchError> {
+		let perp = Self::perp(market)?;
+		let mark = Self::mark_price(market, &perp);
+		// Bounded scan: at most `ADL_SCAN` positions are looked at per liquidation.
+		let mut winners: Vec<(i128, T::AccountId, Position)> = Positions::<T>::iter()
+			.take(ADL_SCAN)
+			.filter(|(_, m, _)| *m == market)
+			.map(|(who, _, p)| (p.quote_balance + notional(p.size, mark), who, p))
+			.filter(|(profit, _, _)| *profit > 0)
+			.collect();
+		winners.sort_by(|a, b| b.0.cmp(&a.0));
+		for (profit, who, position) in
+			winners.into_iter().take(<T as Config>::MaxDeleverage::get() as usize)
+		{
+			if debt <= 0 {
+				break;
+			}
+			let taken = profit.min(debt);
+			// Close the position at mark (realising its profit), then take `taken` of it.
+			let delta = -position.size;
+			let counter = Self::insurance_fund();
+			Self::apply_trade(&who, market, delta, mark, 0)?;
+			Self::apply_trade(&counter, market, -delta, mark, 0)?;
+			Collateral::<T>::mutate(&who, |c| *c -= taken);
+			debt -= taken;
+			Self::deposit_event(Event::AutoDeleveraged {
+				who,
+				market,
+				quantity: position.size.unsigned_abs(),
+			});
+		}
+		Ok(debt)
+	}
+}
+
+impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
+	fn escrow(
+		market: MarketId,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> DispatchResult {
+		let notional = Self::notional_of(side, base, quote, price)?;
+		Self::perp(market)?;
+		Self::track_market(who, market)?;
+		ReservedNotional::<T>::mutate(who, market, |r| *r = r.saturating_add(notional));
+		Self::ensure_initial_margin(who)
+	}
+
+	fn release(
+		market: MarketId,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> DispatchResult {
+		let notional = Self::notional_of(side, base, quote, price)?;
+		ReservedNotional::<T>::mutate(who, market, |r| *r = r.saturating_sub(notional));
+		Self::untrack_if_idle(who, market);
+		Ok(())
+	}
+
+	fn settle(fill: &Fill<T::AccountId>) -> DispatchResult {
+		// The maker's resting margin for the filled part is no longer reserved.
+		ReservedNotional::<T>::mutate(&fill.maker, fill.market, |r| {
+			*r = r.saturating_sub(fill.quote)
+		});
+		let q = i128::try_from(fill.quantity).map_err(|_| Error::<T>::Overflow)?;
+		let (buyer, seller, buyer_fee, seller_fee) = match fill.taker_side {
+			Side::Buy => (&fill.taker, &fill.maker, fill.taker_fee, fill.maker_fee),
+			Side::Sell => (&fill.maker, &fill.taker, fill.maker_fee, fill.taker_fee),
+		};
+		let buyer_grew = Self::apply_trade(buyer, fill.market, q, fill.price, buyer_fee)?;
+		let seller_grew = Self::apply_trade(seller, fill.market, -q, fill.price, seller_fee)?;
+		// A fill that grows a position must leave its owner above initial margin; reducing is
+		// always allowed (else an under-margined trader could not get out).
+		if buyer_grew {
+			Self::ensure_initial_margin(buyer)?;
+		}
+		if seller_grew {
+			Self::ensure_initial_margin(seller)?;
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,384 @@
+//! Tests of pallet-perp on the mock runtime: every call and error, a seed scenario of PnL both
+//! ways, funding, liquidation, and property tests over random trading.
+use crate::{mock::*, *};
+use bourse_primitives::orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce};
+use frame_support::{assert_noop, assert_ok, traits::Hooks};
+use proptest::prelude::*;
+
+const LOT: u128 = 100_000;
+const M: u32 = 0;
+
+fn create_market(fee_ppm: u32) {
+	assert_ok!(Perp::create_perp_market(
+		RuntimeOrigin::root(),
+		AssetKind::Asset(7),
+		10,
+		LOT,
+		LOT,
+		fee_ppm,
+		fee_ppm,
+		100_000,
+		50_000,
+		10,
+		10_000,
+		10,
+		1_000
+	));
+	assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_000));
+}
+
+fn deposit(who: AccountId, amount: u128) {
+	assert_ok!(Perp::deposit_collateral(RuntimeOrigin::signed(who), amount));
+}
+
+fn order(
+	who: AccountId,
+	side: Side,
+	price: u128,
+	lots: u128,
+	tif: TimeInForce,
+) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+	Orderbook::place_order(
+		RuntimeOrigin::signed(who),
+		M,
+		side,
+		price,
+		lots * LOT,
+		tif,
+		None,
+		None,
+		SelfTradePrevention::CancelMaker,
+	)
+}
+
+fn size(who: AccountId) -> i128 {
+	Positions::<Test>::get(who, M).map_or(0, |p| p.size)
+}
+
+/// Collateral ledger + open quote balances + accrued funding, over everyone.
+fn ledger_total() -> i128 {
+	let accounts: alloc::vec::Vec<AccountId> =
+		TRADERS.iter().copied().chain([FEE_ACCOUNT, Perp::insurance_fund()]).collect();
+	let perp = PerpMarkets::<Test>::get(M);
+	accounts
+		.iter()
+		.map(|a| {
+			let position = Positions::<Test>::get(a, M).unwrap_or_default();
+			let funding = perp.as_ref().map_or(0, |p| Perp::accrued_funding(&position, p));
+			Collateral::<Test>::get(a) + position.quote_balance + funding
+		})
+		.sum()
+}
+
+fn vault_balance() -> i128 {
+	use frame_support::traits::fungible::Inspect;
+	Balances::balance(&Perp::vault()) as i128
+}
+
+#[test]
+fn market_creation_checks_parameters() {
+	new_test_ext().execute_with(|| {
+		let create = |im, mm, lev, interval| {
+			Perp::create_perp_market(
+				RuntimeOrigin::root(),
+				AssetKind::Asset(7),
+				10,
+				LOT,
+				LOT,
+				0,
+				0,
+				im,
+				mm,
+				lev,
+				1_000,
+				interval,
+				1_000,
+			)
+		};
+		assert_noop!(create(100_000, 100_000, 10, 10), Error::<Test>::InvalidMarginParameters);
+		assert_noop!(create(50_000, 20_000, 10, 10), Error::<Test>::InvalidMarginParameters);
+		assert_noop!(create(100_000, 50_000, 10, 0), Error::<Test>::InvalidFundingInterval);
+		assert_noop!(
+			Perp::create_perp_market(
+				RuntimeOrigin::signed(ALICE),
+				AssetKind::Asset(7),
+				10,
+				LOT,
+				LOT,
+				0,
+				0,
+				100_000,
+				50_000,
+				10,
+				1_000,
+				10,
+				1_000
+			),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(create(100_000, 50_000, 10, 10));
+		assert_eq!(
+			pallet_orderbook::Markets::<Test>::get(M).map(|m| m.kind),
+			Some(bourse_primitives::orderbook::MarketKind::Perp)
+		);
+		assert_noop!(
+			Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_005),
+			Error::<Test>::OffTickPrice
+		);
+		assert_noop!(
+			Perp::set_oracle_price(RuntimeOrigin::root(), 9, 1_000),
+			Error::<Test>::MarketNotFound
+		);
+		assert_noop!(
+			Perp::set_oracle_price(RuntimeOrigin::signed(ALICE), M, 1_000),
+			sp_runtime::DispatchError::BadOrigin
+		);
+	});
+}
+
+#[test]
+fn deposit_and_withdraw_respect_margin() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		assert_noop!(
+			Perp::deposit_collateral(RuntimeOrigin::signed(ALICE), 0),
+			Error::<Test>::ZeroAmount
+		);
+		assert_noop!(
+			Perp::deposit_collateral(RuntimeOrigin::signed(ALICE), FUNDS * 2),
+			Error::<Test>::InsufficientBalance
+		);
+		deposit(ALICE, 500);
+		deposit(BOB, 500);
+		assert_eq!(vault_balance(), 1_000);
+		// 10 lots = 1e6 base at 1000 = notional 1000; initial margin 10% = 100.
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		assert_eq!((size(ALICE), size(BOB)), (1_000_000, -1_000_000));
+		assert_noop!(
+			Perp::withdraw_collateral(RuntimeOrigin::signed(ALICE), 450),
+			Error::<Test>::WouldBreachInitialMargin
+		);
+		assert_ok!(Perp::withdraw_collateral(RuntimeOrigin::signed(ALICE), 400));
+		assert_eq!(Collateral::<Test>::get(ALICE), 100);
+		assert_eq!(ledger_total(), vault_balance());
+	});
+}
+
+#[test]
+fn orders_beyond_margin_are_refused_without_changes() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 50);
+		// 10 lots need 100 of initial margin.
+		assert_noop!(
+			order(ALICE, Side::Buy, 1_000, 10, TimeInForce::GoodTilCancelled),
+			Error::<Test>::InsufficientMargin
+		);
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 5, TimeInForce::GoodTilCancelled));
+		// The resting order's margin is reserved: a second one does not fit.
+		assert_noop!(
+			order(ALICE, Side::Buy, 1_000, 1, TimeInForce::GoodTilCancelled),
+			Error::<Test>::InsufficientMargin
+		);
+	});
+}
+
+#[test]
+fn seed_scenario_long_and_short_pnl_both_ways() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 500);
+		deposit(BOB, 500);
+		deposit(CHARLIE, 500);
+		// Alice long 10 lots, Bob short 10 lots at 1000.
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		assert_eq!(Positions::<Test>::get(ALICE, M).map(|p| p.entry_price()), Some(1_000));
+		// Price rises to 1100: Alice +100, Bob -100 unrealised.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_100));
+		let alice = Perp::positions(&ALICE);
+		assert_eq!((alice[0].mark_price, alice[0].unrealized_pnl), (1_100, 100));
+		assert_eq!(Perp::positions(&BOB)[0].unrealized_pnl, -100);
+		// Both close against Charlie at 1100.
+		assert_ok!(order(CHARLIE, Side::Buy, 1_100, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Sell, 1_100, 10, TimeInForce::ImmediateOrCancel));
+		assert_ok!(order(CHARLIE, Side::Sell, 1_100, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(BOB, Side::Buy, 1_100, 10, TimeInForce::ImmediateOrCancel));
+		assert_eq!((size(ALICE), size(BOB), size(CHARLIE)), (0, 0, 0));
+		assert_eq!(Collateral::<Test>::get(ALICE), 600);
+		assert_eq!(Collateral::<Test>::get(BOB), 400);
+		assert_eq!(Collateral::<Test>::get(CHARLIE), 500);
+		assert_eq!(OpenPositions::<Test>::get(), 0);
+		assert_eq!(ledger_total(), vault_balance());
+	});
+}
+
+#[test]
+fn funding_moves_from_longs_to_shorts_when_mark_is_above_index() {
+	new_test_ext().execute_with(|| {
+		// Max funding rate 5% per interval of 10 blocks.
+		assert_ok!(Perp::create_perp_market(
+			RuntimeOrigin::root(),
+			AssetKind::Asset(7),
+			10,
+			LOT,
+			LOT,
+			0,
+			0,
+			100_000,
+			50_000,
+			10,
+			10_000,
+			10,
+			50_000
+		));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_000));
+		deposit(ALICE, 500);
+		deposit(BOB, 500);
+		deposit(CHARLIE, 500);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// A book quoting above the index: mark = median(1000, 1100, 1200) = 1100.
+		assert_ok!(order(CHARLIE, Side::Buy, 1_100, 1, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(CHARLIE, Side::Sell, 1_200, 1, TimeInForce::GoodTilCancelled));
+		Perp::on_initialize(5);
+		assert_eq!(
+			PerpMarkets::<Test>::get(M).map(|m| m.cumulative_funding),
+			Some(0),
+			"not yet due"
+		);
+		Perp::on_initialize(11);
+		let market = PerpMarkets::<Test>::get(M).expect("market");
+		// (1100 - 1000) / 1000 = 10%, clamped to 5%: the index grows by 50 per 10^6 base units.
+		assert_eq!((market.last_funding_rate_ppm, market.cumulative_funding), (50_000, 50));
+		let alice = Positions::<Test>::get(ALICE, M).expect("open");
+		let bob = Positions::<Test>::get(BOB, M).expect("open");
+		assert_eq!(Perp::accrued_funding(&alice, &market), -50, "the long pays");
+		assert_eq!(Perp::accrued_funding(&bob, &market), 50, "the short earns");
+		assert_eq!(ledger_total(), vault_balance());
+		// Settled lazily when touched: a withdrawal moves it into collateral.
+		assert_ok!(Perp::withdraw_collateral(RuntimeOrigin::signed(BOB), 1));
+		assert_eq!(Collateral::<Test>::get(BOB), 500 + 50 - 1);
+	});
+}
+
+#[test]
+fn underwater_account_is_liquidated_by_the_insurance_fund_when_the_book_is_empty() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 120);
+		deposit(BOB, 1_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		assert_noop!(
+			Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M),
+			Error::<Test>::NotLiquidatable
+		);
+		// Price falls to 920: equity 120 - 80 = 40 < maintenance 5% of 920 = 46.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		assert_eq!(size(ALICE), 0);
+		assert_eq!(size(Perp::insurance_fund()), 1_000_000, "the fund took the position over");
+		let health = Perp::health(&ALICE).expect("health");
+		assert!(health.equity >= health.maintenance_requirement);
+		// Penalty 1% of 920 = 10 (rounded up): 5 to the liquidator.
+		assert_eq!(Collateral::<Test>::get(LIQUIDATOR), 5);
+		assert_eq!(Collateral::<Test>::get(ALICE), 40 - 10);
+		assert_eq!(ledger_total(), vault_balance());
+		assert_noop!(
+			Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M),
+			Error::<Test>::NotLiquidatable
+		);
+	});
+}
+
+#[test]
+fn liquidation_closes_against_the_book_first() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 120);
+		deposit(BOB, 1_000);
+		deposit(CHARLIE, 1_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		// Charlie bids for 6 lots within the 10% band.
+		assert_ok!(order(CHARLIE, Side::Buy, 910, 6, TimeInForce::GoodTilCancelled));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		assert_eq!(size(CHARLIE), 600_000);
+		assert_eq!(size(Perp::insurance_fund()), 400_000);
+		assert_eq!(size(ALICE), 0);
+		assert_eq!(ledger_total(), vault_balance());
+	});
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+	Trade { maker: usize, taker: usize, buy: bool, ticks: u128, lots: u128 },
+	Price { ticks: u128 },
+	Funding,
+	Liquidate { who: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+	prop_oneof![
+		5 => (0usize..3, 0usize..3, any::<bool>(), 90u128..111, 1u128..6)
+			.prop_map(|(maker, taker, buy, ticks, lots)| Op::Trade { maker, taker, buy, ticks, lots }),
+		2 => (80u128..121).prop_map(|ticks| Op::Price { ticks }),
+		1 => Just(Op::Funding),
+		1 => (0usize..3).prop_map(|who| Op::Liquidate { who }),
+	]
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(500))]
+
+	#[test]
+	fn random_trading_conserves_collateral_and_nets_positions(ops in proptest::collection::vec(op(), 1..30)) {
+		new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
+			create_market(10);
+			for who in [ALICE, BOB, CHARLIE] {
+				deposit(who, 400);
+			}
+			let mut block = 1;
+			for op in ops {
+				match op {
+					Op::Trade { maker, taker, buy, ticks, lots } => {
+						let (maker, taker) = (TRADERS[maker], TRADERS[taker]);
+						let side = if buy { Side::Buy } else { Side::Sell };
+						let price = ticks * 10;
+						if order(maker, side.opposite(), price, lots, TimeInForce::GoodTilCancelled).is_ok() {
+							let _ = order(taker, side, price, lots, TimeInForce::ImmediateOrCancel);
+							let _ = Orderbook::cancel_all(RuntimeOrigin::signed(maker), M);
+						}
+					},
+					Op::Price { ticks } => {
+						assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, ticks * 10));
+					},
+					Op::Funding => {
+						block += 10;
+						System::set_block_number(block);
+						Perp::on_initialize(block);
+					},
+					Op::Liquidate { who } => {
+						let who = TRADERS[who];
+						if Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), who, M).is_ok() {
+							let health = Perp::health(&who).expect("health");
+							prop_assert!(
+								health.equity >= health.maintenance_requirement || size(who) == 0,
+								"a liquidated account is not left below maintenance"
+							);
+						}
+					},
+				}
+				let net: i128 = Positions::<Test>::iter().filter(|(_, m, _)| *m == M).map(|(_, _, p)| p.size).sum();
+				prop_assert_eq!(net, 0, "positions net to zero");
+				prop_assert_eq!(ledger_total(), vault_balance(), "collateral is conserved");
+				let longs: i128 = Positions::<Test>::iter().map(|(_, _, p)| p.size.max(0)).sum();
+				prop_assert_eq!(PerpMarkets::<Test>::get(M).map(|m| m.open_interest as i128), Some(longs));
+			}
+			Ok(())
+		})?;
+	}
+}

@@ -1,0 +1,14 @@
+//! Types shared by the Bourse runtime, its pallets and the node.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod checkpoint;
+pub mod orderbook;
+pub mod perp;
+pub mod runtime_api;
+
+/// An account's balance of any asset (native or pallet-assets token).
+pub type Balance = u128;
+/// A block number.
+pub type BlockNumber = u32;

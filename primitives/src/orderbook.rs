@@ -1,0 +1,329 @@
+//! Order-book types: identifiers, sides, time in force, orders and fills.
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use serde::{Deserialize, Serialize};
+
+/// Identifies a market (spot or perp) on the book.
+pub type MarketId = u32;
+/// Identifies an order; assigned from a global counter, so it also orders orders by arrival.
+pub type OrderId = u64;
+/// A price in quote units per one unit of base (integer; the market's tick size divides it).
+pub type Price = u128;
+/// A quantity of base units (the market's lot size divides it).
+pub type Quantity = u128;
+
+/// Which side of the book an order is on.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub enum Side {
+	/// Buys base, pays quote. Rests on the bid side.
+	Buy,
+	/// Sells base, receives quote. Rests on the ask side.
+	Sell,
+}
+
+impl Side {
+	/// The side a matching order rests on.
+	pub fn opposite(self) -> Side {
+		match self {
+			Side::Buy => Side::Sell,
+			Side::Sell => Side::Buy,
+		}
+	}
+}
+
+/// How long an order may live and whether it may rest.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub enum TimeInForce {
+	/// Matches what it can; the remainder rests until cancelled (or its expiry block).
+	GoodTilCancelled,
+	/// Matches what it can; the remainder is cancelled at once.
+	ImmediateOrCancel,
+	/// Fills completely at once or does nothing.
+	FillOrKill,
+	/// Rests only; refused if it would match on arrival.
+	PostOnly,
+}
+
+/// What happens when an order would match another order of the same account.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub enum SelfTradePrevention {
+	/// Cancel the resting (maker) order and keep matching.
+	#[default]
+	CancelMaker,
+	/// Cancel the incoming (taker) order's remainder.
+	CancelTaker,
+	/// Cancel both.
+	CancelBoth,
+}
+
+/// Trading status of a market.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub enum MarketStatus {
+	/// Orders are accepted and matched.
+	Active,
+	/// Only cancels are accepted.
+	Paused,
+	/// No new orders; resting orders may still be cancelled.
+	Closed,
+}
+
+/// One aggregated price level of a depth snapshot.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+pub struct DepthLevel {
+	/// Level price.
+	pub price: Price,
+	/// Sum of remaining quantities resting at this price.
+	pub quantity: Quantity,
+	/// Number of orders at this price.
+	pub orders: u32,
+}
+
+/// Aggregated view of both sides of a market.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Default, Encode, Decode, TypeInfo, Serialize, Deserialize,
+)]
+pub struct Depth {
+	/// Bids, best (highest) first.
+	pub bids: alloc::vec::Vec<DepthLevel>,
+	/// Asks, best (lowest) first.
+	pub asks: alloc::vec::Vec<DepthLevel>,
+}
+
+/// A resting order as stored on chain.
+///
+/// Orders at one price level form a doubly linked FIFO list (`prev`/`next`), so cancelling
+/// any order and filling the head are both O(1) storage operations.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub struct Order<AccountId> {
+	/// Order id (also the arrival sequence).
+	pub id: OrderId,
+	/// Market the order rests on.
+	pub market: MarketId,
+	/// The trader.
+	pub owner: AccountId,
+	/// Bid or ask.
+	pub side: Side,
+	/// Limit price.
+	pub price: Price,
+	/// Quantity when placed (after any amendment).
+	pub quantity: Quantity,
+	/// Quantity filled so far; `quantity - filled` rests.
+	pub filled: Quantity,
+	/// Block in which it was placed.
+	pub placed_at: u32,
+	/// Last block in which it may trade (good-til-block), if any.
+	pub expires_at: Option<u32>,
+	/// The trader's own reference.
+	pub client_id: Option<u64>,
+	/// Self-trade prevention mode when it is the taker (kept for amendments).
+	pub self_trade: SelfTradePrevention,
+	/// Previous order at the same price (older).
+	pub prev: Option<OrderId>,
+	/// Next order at the same price (newer).
+	pub next: Option<OrderId>,
+}
+
+impl<AccountId> Order<AccountId> {
+	/// Quantity still resting.
+	pub fn remaining(&self) -> Quantity {
+		self.quantity.saturating_sub(self.filled)
+	}
+}
+
+/// One trade between a resting (maker) and an incoming (taker) order.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub struct Fill<AccountId> {
+	/// Market traded.
+	pub market: MarketId,
+	/// The resting order.
+	pub maker_order: OrderId,
+	/// Owner of the resting order.
+	pub maker: AccountId,
+	/// The incoming order (market orders get an id too, though they never rest).
+	pub taker_order: OrderId,
+	/// Owner of the incoming order.
+	pub taker: AccountId,
+	/// Side of the taker.
+	pub taker_side: Side,
+	/// Trade price (the maker's price).
+	pub price: Price,
+	/// Base quantity traded.
+	pub quantity: Quantity,
+	/// Quote amount traded (`price * quantity / PRICE_SCALE`).
+	pub quote: u128,
+	/// Fee the maker paid (in the asset it received).
+	pub maker_fee: u128,
+	/// Fee the taker paid (in the asset it received).
+	pub taker_fee: u128,
+	/// Block of the trade.
+	pub block: u32,
+}
+
+/// Prices are quote units per `PRICE_SCALE` base units, so cheap tokens still have integer
+/// prices. Markets require `tick_size * lot_size` to be a multiple of it, which makes every
+/// trade's quote amount exact.
+pub const PRICE_SCALE: u128 = 1_000_000;
+
+/// Quote amount of `quantity` base units at `price`, if it is exact and does not overflow.
+pub fn quote_amount(price: Price, quantity: Quantity) -> Option<u128> {
+	let product = price.checked_mul(quantity)?;
+	(product % PRICE_SCALE == 0).then_some(product / PRICE_SCALE)
+}
+
+/// A token traded on Bourse: the native token or a pallet-assets token.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub enum AssetKind {
+	/// The chain's native token (pallet-balances).
+	Native,
+	/// A pallet-assets token.
+	Asset(u32),
+}
+
+/// What a market's fills settle as.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub enum MarketKind {
+	/// Token for token: base and quote move between maker and taker.
+	Spot,
+	/// Perpetual future: fills change positions (pallet-perp), margined in the quote asset.
+	Perp,
+}
+
+/// A market's parameters and state.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub struct Market {
+	/// Traded token (for perps: the index the contract tracks; no token moves).
+	pub base: AssetKind,
+	/// Pricing token (for perps: the collateral token).
+	pub quote: AssetKind,
+	/// Prices are multiples of it.
+	pub tick_size: Price,
+	/// Quantities are multiples of it.
+	pub lot_size: Quantity,
+	/// Smallest order quantity.
+	pub min_size: Quantity,
+	/// Maker fee in parts per million of what the maker receives.
+	pub maker_fee_ppm: u32,
+	/// Taker fee in parts per million of what the taker receives.
+	pub taker_fee_ppm: u32,
+	/// Trading status.
+	pub status: MarketStatus,
+	/// Spot or perp.
+	pub kind: MarketKind,
+}

@@ -1,0 +1,39 @@
+//! Runtime APIs the node calls: order book, perps, checkpoints.
+use crate::checkpoint::{CheckpointNumber, CheckpointRecord, ValidatorSet};
+use crate::orderbook::{Depth, Fill, MarketId, Order, OrderId};
+use alloc::vec::Vec;
+use codec::Codec;
+
+sp_api::decl_runtime_apis! {
+	/// Read access to the spot/perp order book.
+	pub trait OrderbookApi<AccountId: Codec> {
+		/// Aggregated depth of `market`, up to `levels` per side, best first.
+		fn depth(market: MarketId, levels: u32) -> Depth;
+		/// Resting orders of `who` in every market.
+		fn open_orders(who: AccountId) -> Vec<Order<AccountId>>;
+		/// A resting order.
+		fn order(id: OrderId) -> Option<Order<AccountId>>;
+		/// Recent fills of `who` still retained on chain, oldest first, with their fill ids.
+		fn recent_fills(who: AccountId) -> Vec<(u64, Fill<AccountId>)>;
+	}
+
+	/// Read access to perp positions and markets.
+	pub trait PerpApi<AccountId: Codec> {
+		/// Positions of `who` with unrealised PnL, margin ratio and liquidation price.
+		fn positions(who: AccountId) -> Vec<crate::perp::PositionInfo>;
+		/// State of perp market `market`.
+		fn market(market: MarketId) -> Option<crate::perp::PerpMarketInfo>;
+	}
+
+	/// What the checkpoint finality gadget needs from the chain.
+	pub trait CheckpointApi {
+		/// The current checkpoint validator set.
+		fn validator_set() -> ValidatorSet;
+		/// Blocks between checkpoints.
+		fn interval() -> u32;
+		/// The on-chain record of checkpoint `number`, while retained.
+		fn record(number: CheckpointNumber) -> Option<CheckpointRecord>;
+		/// The most recent checkpoint record (at a checkpoint block: the one it made).
+		fn latest() -> Option<CheckpointRecord>;
+	}
+}

@@ -1,0 +1,213 @@
+//! Configuration of every pallet in the runtime.
+use crate::*;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{
+		AsEnsureOriginWithArg, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf,
+	},
+	weights::{
+		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		IdentityFee, Weight,
+	},
+};
+use frame_system::{
+	limits::{BlockLength, BlockWeights},
+	EnsureRoot, EnsureSigned,
+};
+use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_runtime::{
+	traits::{AccountIdConversion, One},
+	Perbill,
+};
+
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+parameter_types! {
+	pub const BlockHashCount: BlockNumber = 2400;
+	pub const Version: RuntimeVersion = VERSION;
+	/// A third of the 2 s block for computation leaves time for import and gossip.
+	pub RuntimeBlockWeights: BlockWeights = BlockWeights::with_sensible_defaults(
+		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND * 2 / 3, u64::MAX),
+		NORMAL_DISPATCH_RATIO,
+	);
+	/// 5 MiB blocks; normal extrinsics may use 75% of them.
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(frame_support::dispatch::DispatchClass::Normal, |max| {
+			*max = NORMAL_DISPATCH_RATIO * *max
+		})
+		.build();
+	pub const SS58Prefix: u16 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	type Block = Block;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = BlockHashCount;
+	type DbWeight = RocksDbWeight;
+	type Version = Version;
+	type AccountData = pallet_balances::AccountData<Balance>;
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = AuraId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<32>;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+impl pallet_timestamp::Config for Runtime {
+	type Moment = u64;
+	type OnTimestampSet = Aura;
+	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	type WeightInfo = ();
+}
+
+impl pallet_balances::Config for Runtime {
+	type MaxLocks = ConstU32<50>;
+	type MaxReserves = ConstU32<50>;
+	type ReserveIdentifier = [u8; 8];
+	type Balance = Balance;
+	type RuntimeEvent = RuntimeEvent;
+	type DustRemoval = ();
+	type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
+	type AccountStore = System;
+	type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+	type FreezeIdentifier = RuntimeFreezeReason;
+	type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeFreezeReason = RuntimeFreezeReason;
+	type DoneSlashHandler = ();
+}
+
+parameter_types! {
+	pub FeeMultiplier: Multiplier = Multiplier::one();
+}
+
+impl pallet_transaction_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+	type OperationalFeeMultiplier = ConstU8<5>;
+	type WeightToFee = IdentityFee<Balance>;
+	type LengthToFee = IdentityFee<Balance>;
+	type FeeMultiplierUpdate = ConstFeeMultiplier<FeeMultiplier>;
+	type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_sudo::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+#[derive_impl(pallet_assets::config_preludes::TestDefaultConfig as pallet_assets::DefaultConfig)]
+impl pallet_assets::Config for Runtime {
+	type Balance = Balance;
+	type AssetId = AssetId;
+	type AssetIdParameter = codec::Compact<AssetId>;
+	type Currency = Balances;
+	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
+	type ForceOrigin = EnsureRoot<AccountId>;
+	type AssetDeposit = ConstU128<{ 10 * UNIT }>;
+	type AssetAccountDeposit = ConstU128<{ UNIT / 100 }>;
+	type MetadataDepositBase = ConstU128<{ UNIT / 10 }>;
+	type MetadataDepositPerByte = ConstU128<{ UNIT / 1000 }>;
+	type ApprovalDeposit = ConstU128<{ UNIT / 100 }>;
+	type Holder = AssetsHolder;
+	type WeightInfo = pallet_assets::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_assets_holder::Config for Runtime {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type RuntimeEvent = RuntimeEvent;
+}
+
+parameter_types! {
+	/// Receives order-book fees; endowed at genesis so it exists for any token.
+	pub FeeAccount: AccountId = FEE_PALLET_ID.into_account_truncating();
+}
+
+impl pallet_orderbook::Config for Runtime {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Balances;
+	type Assets = AssetsHolder;
+	type MarketOrigin = EnsureRoot<AccountId>;
+	type FeeAccount = FeeAccount;
+	type PerpSettlement = Perp;
+	type OnStateChange = Checkpoint;
+	type MaxOrdersPerAccount = ConstU32<256>;
+	type MaxOrdersPerLevel = ConstU32<512>;
+	type MaxFillsPerOrder = ConstU32<64>;
+	type MaxBatch = ConstU32<32>;
+	type MaxExpiriesPerBlock = ConstU32<1024>;
+	type MaxFillHistory = ConstU32<100>;
+	type FillRetention = ConstU64<100_000>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = OrderbookBenchmarks;
+}
+
+/// Benchmarks trade WBTC/USDB (assets 2 and 1 of the genesis presets), funded by minting.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct OrderbookBenchmarks;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_orderbook::BenchmarkHelper<AccountId> for OrderbookBenchmarks {
+	fn market() -> bourse_primitives::orderbook::Market {
+		crate::genesis_config_presets::wbtc_usdb()
+	}
+	fn fund(who: &AccountId, market: &bourse_primitives::orderbook::Market) {
+		use bourse_primitives::orderbook::AssetKind;
+		use frame_support::traits::{fungible::Mutate as _, fungibles::Mutate as _};
+		let _ = Balances::mint_into(who, 1_000 * UNIT);
+		for asset in [market.base, market.quote] {
+			if let AssetKind::Asset(id) = asset {
+				let _ = Assets::mint_into(id, who, 1 << 100);
+			}
+		}
+	}
+}
+
+parameter_types! {
+	/// Perps are margined in USDB (asset 1).
+	pub const PerpCollateral: bourse_primitives::orderbook::AssetKind =
+		bourse_primitives::orderbook::AssetKind::Asset(1);
+	/// Derives the perp vault and insurance fund accounts.
+	pub const PerpPalletId: frame_support::PalletId = frame_support::PalletId(*b"brs/perp");
+}
+
+impl pallet_perp::Config for Runtime {
+	type CollateralAsset = PerpCollateral;
+	type PalletId = PerpPalletId;
+	type OracleOrigin = EnsureRoot<AccountId>;
+	type MaxPositionsPerAccount = ConstU32<32>;
+	type MaxPerpMarkets = ConstU32<16>;
+	type MaxDeleverage = ConstU32<16>;
+	type WeightInfo = ();
+}
+
+/// Summary counts for checkpoint records, read from the trading pallets.
+pub struct TradingCounts;
+impl pallet_checkpoint::TradingStateSummary for TradingCounts {
+	fn open_orders() -> u64 {
+		Orderbook::open_order_count()
+	}
+	fn open_positions() -> u64 {
+		Perp::open_position_count()
+	}
+}
+
+impl pallet_checkpoint::Config for Runtime {
+	type MaxValidators = ConstU32<100>;
+	type RecordsToKeep = ConstU32<1000>;
+	type TradingState = TradingCounts;
+	type WeightInfo = ();
+}

@@ -1,0 +1,164 @@
+//! The Bourse runtime: FRAME system pallets (accounts, fees, Aura block production, sudo) plus
+//! the trading pallets (order book, perps) and checkpoints for finality.
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`-style macros need a large recursion limit.
+#![recursion_limit = "256"]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+pub mod apis;
+pub mod configs;
+pub mod genesis_config_presets;
+
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature,
+};
+use sp_version::RuntimeVersion;
+
+pub use bourse_primitives::Balance;
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+
+/// Opaque types the node uses without knowing the runtime's extrinsic format.
+pub mod opaque {
+	use super::*;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+	/// Opaque block header type.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block type.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+}
+
+impl_opaque_keys! {
+	/// Keys a validator holds: Aura for block production, `ckpt` for checkpoint finality.
+	/// Dev nodes (`--alice`, ...) get both from their seed at start.
+	pub struct SessionKeys {
+		pub aura: Aura,
+		pub checkpoint: Checkpoint,
+	}
+}
+
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("bourse"),
+	impl_name: alloc::borrow::Cow::Borrowed("bourse"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Target block time. Trading wants short blocks; 2 s still leaves Aura slack on small nodes.
+pub const MILLISECS_PER_BLOCK: u64 = 2000;
+/// Aura slot length; cannot change once the chain has started.
+pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
+
+/// Native token units: 12 decimals.
+pub const UNIT: Balance = 1_000_000_000_000;
+/// Derives the order-book fee account.
+pub const FEE_PALLET_ID: frame_support::PalletId = frame_support::PalletId(*b"brs/fees");
+
+/// Smallest balance an account may hold.
+pub const EXISTENTIAL_DEPOSIT: Balance = UNIT / 1000;
+
+/// Signature of a transaction.
+pub type Signature = MultiSignature;
+/// An account: the public key of the signing scheme.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// A block number.
+pub type BlockNumber = u32;
+/// Nonce of an account.
+pub type Nonce = u32;
+/// Block and state hash.
+pub type Hash = sp_core::H256;
+/// Pallet-assets token id.
+pub type AssetId = u32;
+/// The address format of extrinsics.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+
+/// Checks applied to every signed transaction.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+);
+
+/// Extrinsic format.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// What a signer signs.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+
+/// Storage migrations run on a runtime upgrade, all in one place.
+pub type Migrations = ();
+
+/// Dispatches to the pallets.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+	Migrations,
+>;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+	#[runtime::pallet_index(3)]
+	pub type Balances = pallet_balances;
+	#[runtime::pallet_index(4)]
+	pub type TransactionPayment = pallet_transaction_payment;
+	#[runtime::pallet_index(5)]
+	pub type Sudo = pallet_sudo;
+	#[runtime::pallet_index(6)]
+	pub type Assets = pallet_assets;
+	#[runtime::pallet_index(7)]
+	pub type AssetsHolder = pallet_assets_holder;
+
+	#[runtime::pallet_index(20)]
+	pub type Orderbook = pallet_orderbook;
+	#[runtime::pallet_index(21)]
+	pub type Perp = pallet_perp;
+	#[runtime::pallet_index(22)]
+	pub type Checkpoint = pallet_checkpoint;
+}

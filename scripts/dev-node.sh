@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Sets the machine up (idempotent), builds bourse-node and runs a single-validator dev chain.
+# Extra arguments go to the node, e.g. `scripts/dev-node.sh --tmp` for a throw-away chain.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+# shellcheck source=/dev/null
+. "$root/scripts/env.sh"
+cd "$root"
+cargo build -p bourse-node
+exec "$CARGO_TARGET_DIR/debug/bourse-node" --dev --rpc-cors all "$@"

@@ -1,0 +1,83 @@
+//! Checkpoint finality with real node processes: a dev node finalizes alone; a local testnet
+//! of four validators finalizes, survives a kill -9 and restart of one validator, stalls
+//! without quorum and resumes when the quorum is back.
+use std::time::Duration;
+
+use bourse_tests::Node;
+use serde_json::json;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[test]
+fn dev_node_finalizes_every_checkpoint_alone() {
+	let _serial = bourse_tests::serial();
+	let mut node = Node::start(&["--dev", "--tmp"]);
+	// Checkpoints every 5 blocks: block 10 is the second checkpoint.
+	node.wait_for_finalized(10, 3 * MINUTE);
+	let status = node.rpc("checkpoint_status", json!([])).expect("checkpoint_status");
+	assert_eq!(status["validatorIndex"], json!(0), "{status}");
+	assert!(status["lastFinalized"].as_u64().is_some_and(|n| n >= 1), "{status}");
+	let certificate =
+		node.rpc("checkpoint_latestCertificate", json!([])).expect("latest certificate");
+	assert_eq!(
+		certificate["signers"],
+		json!([0]),
+		"one signature is a quorum of one: {certificate}"
+	);
+	let number = certificate["number"].as_u64().expect("number");
+	let same = node.rpc("checkpoint_certificate", json!([number])).expect("certificate by number");
+	assert_eq!(same, certificate);
+	assert_eq!(node.rpc("checkpoint_certificate", json!([1_000_000])).expect("rpc"), json!(null));
+}
+
+fn validator(name: &str, bootnode: Option<&str>) -> Node {
+	let mut args = vec!["--chain", "local", name, "--base-path", "BASE"];
+	if let Some(addr) = bootnode {
+		args.extend(["--bootnodes", addr]);
+	}
+	Node::start(&args)
+}
+
+#[test]
+fn local_testnet_finalizes_survives_kill_and_stalls_without_quorum() {
+	let _serial = bourse_tests::serial();
+	let mut alice = validator("--alice", None);
+	let boot = alice.multiaddr();
+	let mut bob = validator("--bob", Some(&boot));
+	let mut charlie = validator("--charlie", Some(&boot));
+	let mut dave = validator("--dave", Some(&boot));
+
+	let first = alice.wait_for_finalized(10, 4 * MINUTE);
+
+	// kill -9 Bob at an arbitrary moment, then restart him on the same base path.
+	bob.kill9();
+	bob.restart();
+	let restored = bob.wait_for("bob's gadget status", 2 * MINUTE, |node| {
+		node.rpc("checkpoint_status", json!([]))
+			.ok()
+			.filter(|s| !s["restored"]["lastFinalized"].is_null())
+	});
+	assert!(restored["restored"]["lastFinalized"].as_u64().is_some(), "{restored}");
+	assert!(bob.log().contains("Restored checkpoint state"), "{}", bob.log_tail());
+	let after_restart = bob.wait_for_finalized(first + 10, 4 * MINUTE);
+	assert!(after_restart > first);
+	bob.wait_for("bob signs again", 3 * MINUTE, |node| {
+		node.rpc("checkpoint_status", json!([]))
+			.ok()
+			.filter(|s| s["signed"].as_u64().unwrap_or(0) > 0)
+	});
+
+	// Two of four down: 2 < quorum 3, blocks still come (Alice and Bob's slots) but finality stalls.
+	charlie.stop(MINUTE);
+	dave.stop(MINUTE);
+	let stalled_at = alice.finalized_number().expect("finalized head");
+	let best = alice.best_number().expect("best");
+	alice.wait_for_block(best + 15, 4 * MINUTE);
+	let still = alice.finalized_number().expect("finalized head");
+	assert!(still <= stalled_at + 5, "finality must stall without quorum: {stalled_at} -> {still}");
+
+	// Quorum back: finality resumes past the stall.
+	charlie.restart();
+	dave.restart();
+	alice.wait_for_finalized(still + 10, 5 * MINUTE);
+}
