@@ -104,6 +104,11 @@ impl Node {
 		format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer_id}", self.p2p_port)
 	}
 
+	/// Waits until the node answers JSON-RPC.
+	pub fn wait_for_rpc(&mut self, timeout: Duration) {
+		self.wait_for("JSON-RPC", timeout, |node| node.rpc("system_health", json!([])).ok());
+	}
+
 	/// Number of the finalized head.
 	pub fn finalized_number(&self) -> Option<u64> {
 		let hash = self.rpc("chain_getFinalizedHead", json!([])).ok()?;

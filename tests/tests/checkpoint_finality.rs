@@ -30,12 +30,17 @@ fn dev_node_finalizes_every_checkpoint_alone() {
 	assert_eq!(node.rpc("checkpoint_certificate", json!([1_000_000])).expect("rpc"), json!(null));
 }
 
+/// Starts a validator and waits until it serves RPC: starting one at a time keeps a small
+/// machine from spending minutes compiling four runtimes at once.
 fn validator(name: &str, bootnode: Option<&str>) -> Node {
-	let mut args = vec!["--chain", "local", name, "--base-path", "BASE"];
+	let mut args =
+		vec!["--chain", "local", name, "--base-path", "BASE", "--unsafe-force-node-key-generation"];
 	if let Some(addr) = bootnode {
 		args.extend(["--bootnodes", addr]);
 	}
-	Node::start(&args)
+	let mut node = Node::start(&args);
+	node.wait_for_rpc(3 * MINUTE);
+	node
 }
 
 #[test]
@@ -52,6 +57,7 @@ fn local_testnet_finalizes_survives_kill_and_stalls_without_quorum() {
 	// kill -9 Bob at an arbitrary moment, then restart him on the same base path.
 	bob.kill9();
 	bob.restart();
+	bob.wait_for_rpc(3 * MINUTE);
 	let restored = bob.wait_for("bob's gadget status", 2 * MINUTE, |node| {
 		node.rpc("checkpoint_status", json!([]))
 			.ok()
@@ -78,6 +84,8 @@ fn local_testnet_finalizes_survives_kill_and_stalls_without_quorum() {
 
 	// Quorum back: finality resumes past the stall.
 	charlie.restart();
+	charlie.wait_for_rpc(3 * MINUTE);
 	dave.restart();
+	dave.wait_for_rpc(3 * MINUTE);
 	alice.wait_for_finalized(still + 10, 5 * MINUTE);
 }

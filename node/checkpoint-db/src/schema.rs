@@ -8,7 +8,7 @@
 //! The version lives in a `VERSION` text file next to the RocksDB files.
 use crate::{keys, Error, SignedCheckpoint};
 use codec::{Decode, Encode};
-use kvdb::{DBTransaction, KeyValueDB};
+use kvdb::DBTransaction;
 use kvdb_rocksdb::{Database, DatabaseConfig};
 use std::{fs, path::Path};
 
@@ -122,8 +122,9 @@ fn upgrade_1_to_2(db: &mut Database, path: &Path) -> Result<(), Error> {
 	db.write(tx).map_err(io)
 }
 
-/// Creates a schema-1 database (for upgrade tests and benchmarks of old layouts).
-#[doc(hidden)]
+/// Creates a schema-1 database (for upgrade tests).
+#[cfg(test)]
+
 pub fn create_v1(path: &Path, signatures: &[(SignedCheckpoint, bool)]) -> Result<(), Error> {
 	let db = open_with(path, COLUMNS_V1)?;
 	let mut tx = DBTransaction::new();

@@ -1,7 +1,7 @@
 //! Perp fills as position changes, order margin, liquidation and deleveraging.
 use crate::{margin::notional, *};
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::{quote_amount, Fill, MarketId, Price, Side};
+use bourse_primitives::orderbook::{quote_amount, Fill, MarketId, Price, Side, PRICE_SCALE};
 use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
 use pallet_orderbook::Settlement;
 use sp_runtime::DispatchError;
@@ -272,6 +272,20 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		Self::perp(market)?;
 		Self::track_market(who, market)?;
 		ReservedNotional::<T>::mutate(who, market, |r| *r = r.saturating_add(notional));
+		// An order that can only reduce the position needs no new margin (else an
+		// under-margined account, or its liquidation, could never close).
+		let size = Positions::<T>::get(who, market).map_or(0, |p| p.size);
+		let quantity = match side {
+			Side::Sell => base,
+			Side::Buy => price.map_or(u128::MAX, |p| quote.saturating_mul(PRICE_SCALE) / p.max(1)),
+		};
+		let reducing = match side {
+			Side::Sell => size > 0 && quantity <= size.unsigned_abs(),
+			Side::Buy => size < 0 && quantity <= size.unsigned_abs(),
+		};
+		if reducing {
+			return Ok(());
+		}
 		Self::ensure_initial_margin(who)
 	}
 

@@ -34,7 +34,7 @@ fn failed_replace_changes_nothing() {
 	new_test_ext().execute_with(|| {
 		let id = gtc(ALICE, Side::Buy, 1_000, LOT);
 		frame_support::assert_noop!(
-			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), id, 1_000, 10 * FUNDS),
+			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), id, 1_000, 20_000_000 * LOT),
 			Error::<Test>::InsufficientBalance
 		);
 		frame_support::assert_noop!(
