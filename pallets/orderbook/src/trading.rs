@@ -68,8 +68,6 @@ pub struct PlaceOutcome {
 	pub fills: u32,
 	/// Base quantity filled.
 	pub filled: Quantity,
-	/// Quantity left resting on the book.
-	pub resting: Quantity,
 }
 
 /// An order being placed, after validation.
@@ -484,12 +482,7 @@ impl<T: Config> Pallet<T> {
 			filled,
 			resting,
 		});
-		Ok(PlaceOutcome {
-			order_id: incoming.id,
-			fills: outcome.fills.len() as u32,
-			filled,
-			resting,
-		})
+		Ok(PlaceOutcome { order_id: incoming.id, fills: outcome.fills.len() as u32, filled })
 	}
 
 	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
