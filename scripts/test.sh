@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of Bourse: pallet unit/property tests, benchmark test suites, and end-to-end
-# tests that start real bourse-node processes. Sets the machine up first (idempotent).
+# Runs every test of Bourse: pallet unit/property tests, end-to-end tests that start real
+# bourse-node processes, then the pallets' benchmarks as tests (`impl_benchmark_test_suite!`,
+# which need the `runtime-benchmarks` feature). Sets the machine up first (idempotent).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -8,3 +9,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/env.sh"
 cd "$root"
 cargo test --workspace "$@"
+cargo test -p pallet-orderbook -p pallet-perp -p pallet-checkpoint --features runtime-benchmarks --lib "$@"

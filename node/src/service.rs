@@ -1,5 +1,5 @@
-//! Assembles the node: client, import queue, network, RPC, Aura authoring and, once it lands,
-//! the checkpoint finality gadget.
+//! Assembles the node: client, import queue, network, RPC, Aura authoring and the checkpoint
+//! finality gadget.
 use std::sync::Arc;
 
 use bourse_runtime::{apis::RuntimeApi, opaque::Block};
@@ -29,7 +29,7 @@ pub type Service = sc_service::PartialComponents<
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
 	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
-	Option<Telemetry>,
+	(Option<Telemetry>, bourse_finality_gadget::ImportedCertificates),
 >;
 
 /// Builds the client, backend, import queue and transaction pool.
@@ -73,11 +73,13 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		.build(),
 	);
 
+	// Blocks synced with a checkpoint certificate are finalized by it.
+	let (block_import, imported_certificates) =
+		bourse_finality_gadget::block_import(client.clone(), client.clone());
 	let cidp_client = client.clone();
 	let import_queue =
 		sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
-			block_import: client.clone(),
-			// The checkpoint gadget's justification import plugs in here.
+			block_import,
 			justification_import: None,
 			client: client.clone(),
 			create_inherent_data_providers: move |parent_hash, _| {
@@ -111,7 +113,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: telemetry,
+		other: (telemetry, imported_certificates),
 	})
 }
 
@@ -156,7 +158,7 @@ pub fn new_full<
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: mut telemetry,
+		other: (mut telemetry, imported_certificates),
 	} = new_partial(&config)?;
 
 	log_runtime(&client);
@@ -310,6 +312,7 @@ pub fn new_full<
 		notification_service: checkpoint_notifications,
 		protocol_name: checkpoint_protocol,
 		db: checkpoint_db,
+		imported_certificates,
 		status: checkpoint_status,
 		retention: bourse_finality_gadget::Retention {
 			checkpoints: checkpoint.retention,

@@ -47,10 +47,14 @@ pub struct PositionInfo {
 	pub accrued_funding: i128,
 	/// Realised PnL.
 	pub realized_pnl: i128,
-	/// Account equity / maintenance requirement in parts per million (u64::MAX: none).
+	/// Equity / maintenance requirement of the backing margin (the account's when cross, the
+	/// position's when isolated), in parts per million (u64::MAX: none).
 	pub margin_ratio_ppm: u64,
-	/// Mark price at which the account would fall below maintenance, other prices unchanged.
+	/// Mark price at which the backing margin would fall below maintenance, other prices
+	/// unchanged.
 	pub liquidation_price: Option<crate::orderbook::Price>,
+	/// The position's own margin when the account uses isolated margin.
+	pub isolated_margin: Option<i128>,
 }
 
 /// A perp market as the runtime API reports it.
@@ -68,4 +72,36 @@ pub struct PerpMarketInfo {
 	pub cumulative_funding: i128,
 	/// Collateral of the insurance fund.
 	pub insurance_fund: i128,
+}
+
+/// Parameters of a perp market: the `create_perp_market` arguments, and a genesis entry.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PerpMarketParams {
+	/// What the contract tracks (no token of it moves).
+	pub underlying: crate::orderbook::AssetKind,
+	/// Price grid.
+	pub tick_size: crate::orderbook::Price,
+	/// Quantity grid.
+	pub lot_size: crate::orderbook::Quantity,
+	/// Smallest order.
+	pub min_size: crate::orderbook::Quantity,
+	/// Maker fee, ppm.
+	pub maker_fee_ppm: u32,
+	/// Taker fee, ppm.
+	pub taker_fee_ppm: u32,
+	/// Initial margin, ppm of notional.
+	pub initial_margin_ppm: u32,
+	/// Maintenance margin, ppm of notional.
+	pub maintenance_margin_ppm: u32,
+	/// Largest leverage.
+	pub max_leverage: u32,
+	/// Liquidation penalty, ppm of closed notional.
+	pub liquidation_fee_ppm: u32,
+	/// Blocks between funding payments.
+	pub funding_interval: u32,
+	/// Largest funding rate per interval, ppm.
+	pub max_funding_rate_ppm: u32,
+	/// Starting index price (0: none until the oracle sets one).
+	pub index_price: crate::orderbook::Price,
 }

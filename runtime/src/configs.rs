@@ -191,6 +191,7 @@ impl pallet_perp::Config for Runtime {
 	type MaxPositionsPerAccount = ConstU32<32>;
 	type MaxPerpMarkets = ConstU32<16>;
 	type MaxDeleverage = ConstU32<16>;
+	type MaxLiquidationsPerBlock = ConstU32<32>;
 	type WeightInfo = ();
 }
 

@@ -4,6 +4,7 @@ use alloc::{vec, vec::Vec};
 use bourse_primitives::{
 	checkpoint::CheckpointId,
 	orderbook::{AssetKind, Market, MarketKind, MarketStatus},
+	perp::PerpMarketParams,
 };
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -52,6 +53,7 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		orderbook: pallet_orderbook::GenesisConfig { markets: vec![wbtc_usdb()] },
+		perp: pallet_perp::GenesisConfig { markets: vec![btc_perp()] },
 		checkpoint: pallet_checkpoint::GenesisConfig {
 			validators: checkpoint,
 			interval: checkpoint_interval,
@@ -72,6 +74,27 @@ pub fn wbtc_usdb() -> Market {
 		taker_fee_ppm: 500,
 		status: MarketStatus::Active,
 		kind: MarketKind::Spot,
+	}
+}
+
+/// Market 1: a BTC perpetual margined in USDB, on the same price and size grid as market 0;
+/// 10% initial / 5% maintenance margin (10x), 1% liquidation penalty, hourly funding capped
+/// at 0.1%, index 60,000 USDB per BTC.
+pub fn btc_perp() -> PerpMarketParams {
+	PerpMarketParams {
+		underlying: AssetKind::Asset(2),
+		tick_size: 10_000,
+		lot_size: 10_000,
+		min_size: 10_000,
+		maker_fee_ppm: 200,
+		taker_fee_ppm: 500,
+		initial_margin_ppm: 100_000,
+		maintenance_margin_ppm: 50_000,
+		max_leverage: 10,
+		liquidation_fee_ppm: 10_000,
+		funding_interval: 1_800,
+		max_funding_rate_ppm: 1_000,
+		index_price: 600_000_000,
 	}
 }
 

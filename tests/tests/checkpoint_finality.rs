@@ -1,6 +1,7 @@
 //! Checkpoint finality with real node processes: a dev node finalizes alone; a local testnet
 //! of four validators finalizes, survives a kill -9 and restart of one validator, stalls
-//! without quorum and resumes when the quorum is back.
+//! without quorum and resumes when the quorum is back; a full node joining late finalizes the
+//! synced history with the certificates that come with the blocks.
 use std::time::Duration;
 
 use bourse_tests::Node;
@@ -30,17 +31,23 @@ fn dev_node_finalizes_every_checkpoint_alone() {
 	assert_eq!(node.rpc("checkpoint_certificate", json!([1_000_000])).expect("rpc"), json!(null));
 }
 
-/// Starts a validator and waits until it serves RPC: starting one at a time keeps a small
-/// machine from spending minutes compiling four runtimes at once.
-fn validator(name: &str, bootnode: Option<&str>) -> Node {
+/// Starts a node of the local testnet (`--alice` etc. for a validator, nothing for a full
+/// node) and waits until it serves RPC: starting one at a time keeps a small machine from
+/// spending minutes compiling four runtimes at once.
+fn local_node(role: &[&str], bootnode: Option<&str>) -> Node {
 	let mut args =
-		vec!["--chain", "local", name, "--base-path", "BASE", "--unsafe-force-node-key-generation"];
+		vec!["--chain", "local", "--base-path", "BASE", "--unsafe-force-node-key-generation"];
+	args.extend(role);
 	if let Some(addr) = bootnode {
 		args.extend(["--bootnodes", addr]);
 	}
 	let mut node = Node::start(&args);
 	node.wait_for_rpc(3 * MINUTE);
 	node
+}
+
+fn validator(name: &str, bootnode: Option<&str>) -> Node {
+	local_node(&[name], bootnode)
 }
 
 #[test]
@@ -87,5 +94,21 @@ fn local_testnet_finalizes_survives_kill_and_stalls_without_quorum() {
 	charlie.wait_for_rpc(3 * MINUTE);
 	dave.restart();
 	dave.wait_for_rpc(3 * MINUTE);
-	alice.wait_for_finalized(still + 10, 5 * MINUTE);
+	let resumed = alice.wait_for_finalized(still + 10, 5 * MINUTE);
+
+	// A full node joining now syncs the history. Gossip carries only recent certificates, so
+	// its copy of checkpoint 1 (block 10, long final) can only come with the synced block.
+	let mut late = local_node(&[], Some(&boot));
+	late.wait_for_finalized(resumed, 4 * MINUTE);
+	let certificate = late.rpc("checkpoint_certificate", json!([1])).expect("certificate 1");
+	assert_eq!(certificate["number"], json!(1), "{certificate}\n{}", late.log_tail());
+	assert_eq!(certificate["blockNumber"], json!(10), "{certificate}");
+	assert!(
+		late.log().contains("Checkpoint 1 finalized block #10")
+			&& late.log().contains("certificate imported with the block"),
+		"{}",
+		late.log_tail()
+	);
+	let status = late.rpc("checkpoint_status", json!([])).expect("status");
+	assert_eq!(status["validatorIndex"], json!(null), "a full node does not vote: {status}");
 }

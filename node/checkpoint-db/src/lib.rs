@@ -66,19 +66,21 @@ pub struct Stats {
 /// The gadget's database.
 pub struct CheckpointDb {
 	db: Arc<dyn KeyValueDB>,
+	/// The same database when it is RocksDB, for compaction.
+	rocks: Option<Arc<kvdb_rocksdb::Database>>,
 	path: Option<PathBuf>,
 }
 
 impl CheckpointDb {
 	/// Opens (creating or upgrading) the RocksDB database at `path`.
 	pub fn open(path: &Path) -> Result<Self, Error> {
-		let db = schema::open_rocksdb(path)?;
-		Ok(Self { db: Arc::new(db), path: Some(path.to_path_buf()) })
+		let rocks = Arc::new(schema::open_rocksdb(path)?);
+		Ok(Self { db: rocks.clone(), rocks: Some(rocks), path: Some(path.to_path_buf()) })
 	}
 
 	/// An in-memory database at the current schema (tests, `--tmp` style use).
 	pub fn in_memory() -> Self {
-		Self { db: Arc::new(kvdb_memorydb::create(schema::COLUMNS)), path: None }
+		Self { db: Arc::new(kvdb_memorydb::create(schema::COLUMNS)), rocks: None, path: None }
 	}
 
 	/// Where the database lives, if on disk.
@@ -260,6 +262,16 @@ impl CheckpointDb {
 		tx.put_vec(keys::COL_META, keys::PRUNED_BELOW, number.encode());
 		self.write(tx)?;
 		Ok(pruned)
+	}
+
+	/// Compacts the columns that see deletions, so pruned certificates and the signatures a
+	/// certificate replaced free their disk space now rather than at RocksDB's leisure.
+	pub fn compact(&self) -> Result<(), Error> {
+		let Some(rocks) = &self.rocks else { return Ok(()) };
+		for col in [keys::COL_SIGNATURES, keys::COL_OWN_VOTES, keys::COL_CERTIFICATES] {
+			rocks.force_compact(col).map_err(|e| self.io(e))?;
+		}
+		Ok(())
 	}
 
 	/// Counts of what is stored.

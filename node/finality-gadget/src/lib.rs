@@ -8,13 +8,16 @@
 //! the certificate is gossiped so late nodes finalize too. State lives in
 //! [`bourse_checkpoint_db`] and is restored at start.
 pub mod gossip;
+pub mod import;
 pub mod messages;
 pub mod metrics;
 pub mod round;
 pub mod rpc;
 pub mod status;
+pub mod voter;
 mod worker;
 
+pub use import::{block_import, CheckpointBlockImport, ImportedCertificates};
 pub use status::{SharedStatus, Status};
 pub use worker::{Retention, Worker};
 
@@ -76,6 +79,8 @@ pub struct GadgetParams<C, N, S> {
 	pub protocol_name: ProtocolName,
 	/// The gadget's database, opened by the service.
 	pub db: Arc<CheckpointDb>,
+	/// Certificates checked by the [`block_import`] wrapper.
+	pub imported_certificates: ImportedCertificates,
 	/// Status shared with the RPC.
 	pub status: SharedStatus,
 	/// Pruning settings.
@@ -116,14 +121,13 @@ where
 	});
 	Worker {
 		client: params.client,
-		keystore: params.keystore,
-		db: params.db,
+		voter: voter::Voter::new(params.db, params.keystore),
 		gossip,
+		imported: params.imported_certificates,
 		finalized,
 		status: params.status,
 		metrics,
 		retention: params.retention,
-		rounds: round::Rounds::new(None),
 		sets: BTreeMap::new(),
 		waiting: BTreeMap::new(),
 		_backend: PhantomData,

@@ -1,18 +1,21 @@
 //! The gadget's event loop: signs checkpoint blocks as they are imported, verifies and counts
-//! gossiped votes, forms certificates at quorum, finalizes, and prunes its database.
+//! gossiped votes, forms certificates at quorum, finalizes (also with certificates that came
+//! with synced blocks), and prunes its database. Decisions and persistence live in [`Voter`].
 use crate::{
 	gossip::Finalized,
+	import::ImportedCertificates,
 	messages::{topic, GossipMessage},
 	metrics::Metrics,
-	round::{Rounds, VoteOutcome},
+	round::VoteOutcome,
 	status::{Restored, SharedStatus},
+	voter::{SignOutcome, Voter},
 	LOG_TARGET,
 };
-use bourse_checkpoint_db::{CheckpointDb, Error as DbError, SignedCheckpoint};
+use bourse_checkpoint_db::{Error as DbError, SignedCheckpoint};
 use bourse_primitives::{
 	checkpoint::{
 		Certificate, Checkpoint, CheckpointId, CheckpointNumber, ValidatorSet, ValidatorSetId,
-		CONSENSUS_ENGINE_ID, KEY_TYPE,
+		CONSENSUS_ENGINE_ID,
 	},
 	runtime_api::CheckpointApi,
 };
@@ -23,8 +26,7 @@ use sc_network::ReputationChange;
 use sc_network_gossip::GossipEngine;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_core::{ed25519, H256};
-use sp_keystore::KeystorePtr;
+use sp_core::H256;
 use sp_runtime::traits::{Block as BlockT, Header as HeaderT};
 use std::{collections::BTreeMap, marker::PhantomData, sync::Arc, time::Duration};
 
@@ -43,17 +45,27 @@ pub struct Retention {
 	pub prune_every: Duration,
 }
 
+/// Where a certificate came from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Source {
+	/// Formed here at quorum.
+	Formed,
+	/// Received by gossip.
+	Gossip,
+	/// Came with a block (sync), checked by the block import.
+	BlockImport,
+}
+
 /// The running gadget.
 pub struct Worker<B: BlockT, BE, C> {
 	pub(crate) client: Arc<C>,
-	pub(crate) keystore: Option<KeystorePtr>,
-	pub(crate) db: Arc<CheckpointDb>,
+	pub(crate) voter: Voter,
 	pub(crate) gossip: GossipEngine<B>,
+	pub(crate) imported: ImportedCertificates,
 	pub(crate) finalized: Finalized,
 	pub(crate) status: SharedStatus,
 	pub(crate) metrics: Option<Metrics>,
 	pub(crate) retention: Retention,
-	pub(crate) rounds: Rounds,
 	/// Validator sets seen on chain, by id.
 	pub(crate) sets: BTreeMap<ValidatorSetId, ValidatorSet>,
 	/// Certificates whose block is not imported yet.
@@ -76,20 +88,15 @@ where
 	/// Restores state from the database and re-gossips our unfinalized votes.
 	pub(crate) fn restore(&mut self) -> Result<(), DbError> {
 		let started = std::time::Instant::now();
-		let state = self.db.load_resume_state()?;
-		let micros = started.elapsed().as_micros() as u64;
-		self.rounds = Rounds::new(state.last_finalized);
-		if let Some(last) = state.last_finalized {
-			self.finalized.set(last);
-		}
 		let best = self.client.info().best_hash;
 		if let Ok(set) = self.client.runtime_api().validator_set(best) {
 			self.sets.insert(set.id, set);
 		}
-		for vote in state.own_votes.iter().chain(&state.pending) {
-			if let Some(set) = self.sets.get(&vote.checkpoint.set_id).cloned() {
-				self.rounds.add_vote(&set, &vote.checkpoint, vote.index, vote.signature.clone());
-			}
+		let sets = &self.sets;
+		let state = self.voter.restore(|id| sets.get(&id).cloned())?;
+		let micros = started.elapsed().as_micros() as u64;
+		if let Some(last) = state.last_finalized {
+			self.finalized.set(last);
 		}
 		for vote in &state.own_votes {
 			self.gossip.gossip_message(
@@ -99,7 +106,7 @@ where
 			);
 		}
 		// The latest certificate keeps travelling so peers that missed it finalize too.
-		if let Ok(Some(certificate)) = self.db.latest_certificate() {
+		if let Ok(Some(certificate)) = self.voter.db().latest_certificate() {
 			self.gossip.gossip_message(
 				topic::<B>(),
 				GossipMessage::Certificate(certificate).encode(),
@@ -127,7 +134,7 @@ where
 			micros,
 		};
 		status.last_finalized = state.last_finalized;
-		status.pending_signatures = self.rounds.pending_signatures();
+		status.pending_signatures = self.voter.pending_signatures();
 		Ok(())
 	}
 
@@ -153,6 +160,10 @@ where
 					Some(n) => self.on_message(n.message, n.sender),
 					None => return,
 				},
+				certificate = self.imported.next() => match certificate {
+					Some(certificate) => self.apply_certificate(certificate, Source::BlockImport),
+					None => return,
+				},
 				_ = (&mut self.gossip).fuse() => {
 					log::error!(target: LOG_TARGET, "gossip engine stopped, gadget stops");
 					return;
@@ -176,7 +187,7 @@ where
 			.collect();
 		for n in ready {
 			if let Some(certificate) = self.waiting.remove(&n) {
-				self.apply_certificate(certificate, false);
+				self.apply_certificate(certificate, Source::Gossip);
 			}
 		}
 		if !is_new_best {
@@ -197,53 +208,35 @@ where
 		self.sets.insert(set.id, set.clone());
 		self.status.write().set_id = set.id;
 		let checkpoint = Checkpoint::from_record(&record, hash);
-		if self.rounds.last_finalized().is_some_and(|last| checkpoint.number <= last) {
+		if self.voter.last_finalized().is_some_and(|last| checkpoint.number <= last) {
 			return;
 		}
 		self.sign(&set, checkpoint);
 	}
 
-	/// Our index in `set` and our key, if we are a validator with the key in the keystore.
-	fn local_key(&self, set: &ValidatorSet) -> Option<(u32, ed25519::Public)> {
-		let keystore = self.keystore.as_ref()?;
-		let ours = keystore.ed25519_public_keys(KEY_TYPE);
-		set.validators.iter().enumerate().find_map(|(i, id)| {
-			let public: ed25519::Public = id.clone().into();
-			ours.contains(&public).then_some((i as u32, public))
-		})
-	}
-
 	fn sign(&mut self, set: &ValidatorSet, checkpoint: Checkpoint) {
-		let Some((index, public)) = self.local_key(set) else { return };
-		self.status.write().validator_index = Some(index);
-		let signature = match self
-			.keystore
-			.as_ref()
-			.map(|k| k.ed25519_sign(KEY_TYPE, &public, &checkpoint.encode()))
-		{
-			Some(Ok(Some(signature))) => signature.into(),
-			other => {
-				log::error!(target: LOG_TARGET, "cannot sign checkpoint {}: {other:?}", checkpoint.number);
-				return;
+		let (number, block_hash) = (checkpoint.number, checkpoint.block_hash);
+		match self.voter.sign(set, checkpoint) {
+			Ok(SignOutcome::NotValidator) => {},
+			Ok(SignOutcome::Refused { earlier }) => {
+				log::warn!(target: LOG_TARGET, "already voted for block {:?} as checkpoint {number}; not signing {block_hash:?}", earlier.block_hash);
 			},
-		};
-		let vote = SignedCheckpoint { checkpoint, index, signature };
-		// Persist before anyone can see the vote; a restart then cannot sign differently.
-		match self.db.store_own_vote(&vote) {
-			Ok(()) => {},
-			Err(DbError::ConflictingOwnVote { number }) => {
-				log::warn!(target: LOG_TARGET, "already voted for another block as checkpoint {number}; not signing {:?}", vote.checkpoint.block_hash);
-				return;
+			Ok(SignOutcome::Voted(vote, outcome)) => {
+				log::debug!(target: LOG_TARGET, "signed checkpoint {number} (block #{} {block_hash:?})", vote.checkpoint.block_number);
+				{
+					let mut status = self.status.write();
+					status.validator_index = Some(vote.index);
+					status.signed += 1;
+				}
+				self.gossip.gossip_message(
+					topic::<B>(),
+					GossipMessage::Vote(vote.clone()).encode(),
+					false,
+				);
+				self.on_vote_outcome(set, &vote, outcome, None);
 			},
-			Err(e) => {
-				log::error!(target: LOG_TARGET, "cannot persist own vote, not signing: {e}");
-				return;
-			},
+			Err(e) => log::error!(target: LOG_TARGET, "not signing checkpoint {number}: {e}"),
 		}
-		log::debug!(target: LOG_TARGET, "signed checkpoint {} (block #{} {:?})", vote.checkpoint.number, vote.checkpoint.block_number, vote.checkpoint.block_hash);
-		self.status.write().signed += 1;
-		self.gossip.gossip_message(topic::<B>(), GossipMessage::Vote(vote.clone()).encode(), false);
-		self.count_vote(set, vote, None);
 	}
 
 	fn on_message(&mut self, data: Vec<u8>, sender: Option<sc_network_types::PeerId>) {
@@ -273,11 +266,14 @@ where
 					}
 					return;
 				}
-				self.count_vote(&set, vote, sender);
+				match self.voter.add_peer_vote(&set, &vote) {
+					Ok(outcome) => self.on_vote_outcome(&set, &vote, outcome, sender),
+					Err(e) => log::error!(target: LOG_TARGET, "cannot persist signature: {e}"),
+				}
 			},
 			GossipMessage::Certificate(certificate) => {
 				if self
-					.rounds
+					.voter
 					.last_finalized()
 					.is_some_and(|last| certificate.checkpoint.number <= last)
 				{
@@ -291,7 +287,7 @@ where
 					}
 					return;
 				}
-				self.apply_certificate(certificate, false);
+				self.apply_certificate(certificate, Source::Gossip);
 			},
 		}
 	}
@@ -302,19 +298,15 @@ where
 		}
 	}
 
-	fn count_vote(
+	fn on_vote_outcome(
 		&mut self,
 		set: &ValidatorSet,
-		vote: SignedCheckpoint,
+		vote: &SignedCheckpoint,
+		outcome: VoteOutcome,
 		sender: Option<sc_network_types::PeerId>,
 	) {
-		match self.rounds.add_vote(set, &vote.checkpoint, vote.index, vote.signature.clone()) {
+		match outcome {
 			VoteOutcome::Accepted => {
-				if sender.is_some() {
-					if let Err(e) = self.db.store_signature(&vote) {
-						log::error!(target: LOG_TARGET, "cannot persist signature: {e}");
-					}
-				}
 				if let (Some(peer), Some(m)) = (sender, &self.metrics) {
 					m.signatures_accepted.inc();
 					self.gossip.report(peer, GOOD_VOTE);
@@ -324,7 +316,7 @@ where
 				if let Some(m) = &self.metrics {
 					m.signatures_accepted.inc();
 				}
-				self.apply_certificate(*certificate, true);
+				self.apply_certificate(*certificate, Source::Formed);
 			},
 			VoteOutcome::Equivocation { first } => {
 				let offender: Option<&CheckpointId> = set.validators.get(vote.index as usize);
@@ -344,11 +336,11 @@ where
 			},
 			VoteOutcome::Duplicate | VoteOutcome::Stale => {},
 		}
-		self.status.write().pending_signatures = self.rounds.pending_signatures();
+		self.status.write().pending_signatures = self.voter.pending_signatures();
 	}
 
 	/// Persists a verified certificate, finalizes its block (or waits for it) and gossips it.
-	fn apply_certificate(&mut self, certificate: Certificate, formed_here: bool) {
+	fn apply_certificate(&mut self, certificate: Certificate, source: Source) {
 		let number = certificate.checkpoint.number;
 		let hash = certificate.checkpoint.block_hash;
 		if self.client.header(hash).ok().flatten().is_none() {
@@ -356,7 +348,7 @@ where
 			self.waiting.insert(number, certificate);
 			return;
 		}
-		if let Err(e) = self.db.store_certificate(&certificate) {
+		if let Err(e) = self.voter.store_certificate(&certificate) {
 			log::error!(target: LOG_TARGET, "cannot persist certificate {number}: {e}");
 			return;
 		}
@@ -373,35 +365,45 @@ where
 			"✅ Checkpoint {number} finalized block #{} ({hash:?}) with {} signatures{}",
 			certificate.checkpoint.block_number,
 			certificate.signatures.len(),
-			if formed_here { "" } else { " (received certificate)" },
+			match source {
+				Source::Formed => "",
+				Source::Gossip => " (received certificate)",
+				Source::BlockImport => " (certificate imported with the block)",
+			},
 		);
-		self.rounds.finalized(number);
-		self.finalized.set(number);
+		let newest = self.voter.last_finalized().is_none_or(|last| number > last);
+		self.voter.finalized(number);
+		self.finalized.set(self.voter.last_finalized().unwrap_or(number));
 		self.waiting = self.waiting.split_off(&(number + 1));
 		{
 			let mut status = self.status.write();
-			status.last_finalized = Some(number);
-			status.last_finalized_block = Some(certificate.checkpoint.block_number);
+			status.last_finalized = self.voter.last_finalized();
+			if newest {
+				status.last_finalized_block = Some(certificate.checkpoint.block_number);
+			}
 			status.certificates += 1;
-			status.pending_signatures = self.rounds.pending_signatures();
+			status.pending_signatures = self.voter.pending_signatures();
 		}
 		if let Some(m) = &self.metrics {
 			m.certificates.inc();
-			m.last_finalized.set(number);
+			m.last_finalized.set(self.voter.last_finalized().unwrap_or(number));
 		}
-		self.gossip.gossip_message(
-			topic::<B>(),
-			GossipMessage::Certificate(certificate).encode(),
-			false,
-		);
+		// Old certificates from sync are of no use to peers.
+		if newest {
+			self.gossip.gossip_message(
+				topic::<B>(),
+				GossipMessage::Certificate(certificate).encode(),
+				false,
+			);
+		}
 	}
 
 	fn prune(&self) {
-		let Some(last) = self.rounds.last_finalized() else { return };
-		let below = last.saturating_sub(self.retention.checkpoints);
-		match self.db.prune_below(below) {
-			Ok(0) => {},
-			Ok(n) => log::debug!(target: LOG_TARGET, "pruned {n} certificate(s) below {below}"),
+		match self.voter.prune(self.retention.checkpoints) {
+			Ok((_, 0)) => {},
+			Ok((below, n)) => {
+				log::debug!(target: LOG_TARGET, "pruned {n} certificate(s) below {below}")
+			},
 			Err(e) => {
 				log::error!(target: LOG_TARGET, "pruning the checkpoint database failed: {e}")
 			},

@@ -6,13 +6,19 @@
 //! token transfers.
 //!
 //! * Collateral: one token ([`Config::CollateralAsset`]) deposited into the pallet's vault
-//!   and tracked per account. Margin is **cross**: all of an account's positions share its
-//!   collateral (isolated margin is not implemented yet).
+//!   and tracked per account. Margin is **isolated** by default: each position has its own
+//!   margin, topped up from free collateral to the initial requirement when a fill grows it,
+//!   adjustable with `add_isolated_margin` / `remove_isolated_margin`, returned when the
+//!   position closes; a loss cannot spread beyond it. An account may choose **cross** margin
+//!   (`set_margin_mode`, while it has no positions or perp orders): all its positions then
+//!   share its collateral.
 //! * Prices: an oracle sets each market's index price. The **mark price** is the median of
 //!   (index, best bid, best ask) when the book has both sides, else the index.
-//! * Margin: equity = collateral + unrealised PnL (at mark) + unsettled funding. An order or
-//!   fill that grows a position needs equity >= initial margin of all positions plus
-//!   margin reserved for resting orders; below maintenance margin anyone may `liquidate`.
+//! * Margin: equity = margin balance (cross: collateral; isolated: the position's margin) +
+//!   unrealised PnL (at mark) + unsettled funding. Resting orders reserve initial margin of
+//!   their notional from free collateral. A fill that grows a position needs equity >= initial
+//!   margin; below maintenance margin anyone may `liquidate` (cross: the account's positions
+//!   together; isolated: that position alone).
 //! * Funding: every `funding_interval` blocks, rate = clamp((mark - index) / index,
 //!   ±max_funding_rate); the per-market cumulative index grows by rate * index; longs pay
 //!   shorts `size * Δindex / PRICE_SCALE`, settled lazily when a position is touched.
@@ -27,6 +33,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 mod margin;
 #[cfg(test)]
 mod mock;
@@ -42,10 +50,12 @@ pub mod pallet {
 	use alloc::vec::Vec;
 	use bourse_primitives::{
 		orderbook::{AssetKind, Market, MarketId, MarketKind, MarketStatus, Price, Quantity},
+		perp::PerpMarketParams,
 		Balance,
 	};
 	use frame_support::{pallet_prelude::*, traits::EnsureOrigin, PalletId};
 	use frame_system::pallet_prelude::*;
+	use sp_runtime::DispatchError;
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
@@ -74,6 +84,10 @@ pub mod pallet {
 		/// Most positions auto-deleveraged by one liquidation.
 		#[pallet::constant]
 		type MaxDeleverage: Get<u32>;
+		/// Most liquidations per block: each one may walk the book and deleverage, so their
+		/// total weight is capped (as dYdX caps liquidation attempts per block).
+		#[pallet::constant]
+		type MaxLiquidationsPerBlock: Get<u32>;
 		/// Weights.
 		type WeightInfo: WeightInfo;
 	}
@@ -195,6 +209,65 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OpenPositions<T> = StorageValue<_, u64, ValueQuery>;
 
+	/// Each account's margin mode (default isolated).
+	#[pallet::storage]
+	pub type MarginModes<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		bourse_primitives::perp::MarginMode,
+		ValueQuery,
+	>;
+
+	/// Margin of isolated positions, by account and market.
+	#[pallet::storage]
+	pub type IsolatedMargin<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		MarketId,
+		i128,
+		ValueQuery,
+	>;
+
+	/// The account being liquidated, while its liquidation runs (empty between calls): its
+	/// isolated margin must stay with the closed position until the penalty is taken.
+	#[pallet::storage]
+	pub type Liquidating<T: Config> = StorageValue<_, T::AccountId>;
+
+	/// Liquidations done in a block: (block number, count). Compared with the current block
+	/// instead of being reset every block, so quiet blocks cost nothing.
+	#[pallet::storage]
+	pub type LiquidationsInBlock<T> = StorageValue<_, (u32, u32), ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Perp markets to create, in order (ids continue after the order book's genesis
+		/// markets).
+		pub markets: Vec<PerpMarketParams>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (i, m) in self.markets.iter().enumerate() {
+				let id = Pallet::<T>::do_create_perp_market(m)
+					.unwrap_or_else(|e| panic!("genesis perp market {i} is invalid: {e:?}"));
+				if m.index_price > 0 {
+					PerpMarkets::<T>::mutate(id, |p| {
+						if let Some(p) = p {
+							p.index_price = m.index_price;
+						}
+					});
+				}
+			}
+		}
+	}
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -216,6 +289,11 @@ pub mod pallet {
 			quote_balance: i128,
 			realized_pnl: i128,
 		},
+		/// An account chose its margin mode.
+		MarginModeSet { who: T::AccountId, mode: bourse_primitives::perp::MarginMode },
+		/// The margin of an isolated position changed (added, removed, topped up by a fill,
+		/// or returned to collateral when the position closed: then 0).
+		IsolatedMarginChanged { who: T::AccountId, market: MarketId, margin: i128 },
 		/// An account was liquidated in a market.
 		Liquidated {
 			who: T::AccountId,
@@ -263,6 +341,12 @@ pub mod pallet {
 		NotPerpMarket,
 		/// Index prices must be multiples of the market's tick size.
 		OffTickPrice,
+		/// The margin mode can change only while the account has no positions or perp orders.
+		AccountNotFlat,
+		/// The account uses cross margin: positions have no margin of their own.
+		NotIsolated,
+		/// This block already had `MaxLiquidationsPerBlock` liquidations; try next block.
+		LiquidationLimitReached,
 	}
 
 	#[pallet::hooks]
@@ -299,50 +383,21 @@ pub mod pallet {
 			max_funding_rate_ppm: u32,
 		) -> DispatchResult {
 			<T as pallet_orderbook::Config>::MarketOrigin::ensure_origin(origin)?;
-			ensure!(
-				maintenance_margin_ppm > 0
-					&& maintenance_margin_ppm < initial_margin_ppm
-					&& initial_margin_ppm <= 1_000_000
-					&& max_leverage > 0
-					&& (initial_margin_ppm as u64) * (max_leverage as u64) >= 1_000_000
-					&& liquidation_fee_ppm < maintenance_margin_ppm,
-				Error::<T>::InvalidMarginParameters
-			);
-			ensure!(funding_interval > 0, Error::<T>::InvalidFundingInterval);
-			let market = Market {
-				base: underlying,
-				quote: T::CollateralAsset::get(),
+			Self::do_create_perp_market(&PerpMarketParams {
+				underlying,
 				tick_size,
 				lot_size,
 				min_size,
 				maker_fee_ppm,
 				taker_fee_ppm,
-				status: MarketStatus::Active,
-				kind: MarketKind::Perp,
-			};
-			pallet_orderbook::Pallet::<T>::validate_market(&market)?;
-			let mut ids = MarketIds::<T>::get();
-			ensure!(!ids.is_full(), Error::<T>::TooManyMarkets);
-			let id = pallet_orderbook::Pallet::<T>::insert_market(market);
-			ids.try_push(id).map_err(|_| Error::<T>::TooManyMarkets)?;
-			MarketIds::<T>::put(ids);
-			let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
-			PerpMarkets::<T>::insert(
-				id,
-				PerpMarket {
-					initial_margin_ppm,
-					maintenance_margin_ppm,
-					liquidation_fee_ppm,
-					funding_interval,
-					max_funding_rate_ppm,
-					index_price: 0,
-					cumulative_funding: 0,
-					last_funding_rate_ppm: 0,
-					last_funding_block: now,
-					open_interest: 0,
-				},
-			);
-			Self::deposit_event(Event::PerpMarketCreated { market: id });
+				initial_margin_ppm,
+				maintenance_margin_ppm,
+				max_leverage,
+				liquidation_fee_ppm,
+				funding_interval,
+				max_funding_rate_ppm,
+				index_price: 0,
+			})?;
 			Ok(())
 		}
 
@@ -417,11 +472,157 @@ pub mod pallet {
 			market: MarketId,
 		) -> DispatchResult {
 			let liquidator = ensure_signed(origin)?;
-			Self::do_liquidate(&liquidator, &who, market)
+			Self::do_liquidate(&liquidator, &who, market)?;
+			// Counted after the checks, so a refused attempt does not use up the block's cap
+			// (a failing call changes no storage anyway).
+			Self::count_liquidation()
+		}
+
+		/// Chooses isolated (each position margined on its own) or cross (all positions share
+		/// the collateral) margin. Only while the account has no positions or perp orders.
+		#[pallet::call_index(5)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_margin_mode())]
+		pub fn set_margin_mode(
+			origin: OriginFor<T>,
+			mode: bourse_primitives::perp::MarginMode,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(AccountMarkets::<T>::get(&who).is_empty(), Error::<T>::AccountNotFlat);
+			MarginModes::<T>::insert(&who, mode);
+			Self::deposit_event(Event::MarginModeSet { who, mode });
+			Ok(())
+		}
+
+		/// Moves `amount` of free collateral into the margin of the isolated position in
+		/// `market` (pushes its liquidation price away).
+		#[pallet::call_index(6)]
+		#[pallet::weight(<T as Config>::WeightInfo::add_isolated_margin())]
+		pub fn add_isolated_margin(
+			origin: OriginFor<T>,
+			market: MarketId,
+			amount: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let amount = Self::isolated_amount(&who, market, amount)?;
+			Self::settle_funding(&who, market)?;
+			let collateral = Collateral::<T>::get(&who);
+			ensure!(collateral >= amount, Error::<T>::InsufficientBalance);
+			Collateral::<T>::insert(&who, collateral - amount);
+			// Free collateral must still cover the margin of resting orders.
+			let health = Self::health(&who)?;
+			ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
+			Self::change_isolated(&who, market, amount);
+			Ok(())
+		}
+
+		/// Moves `amount` out of the isolated position's margin into free collateral, refused
+		/// if the position would no longer cover its initial margin.
+		#[pallet::call_index(7)]
+		#[pallet::weight(<T as Config>::WeightInfo::remove_isolated_margin())]
+		pub fn remove_isolated_margin(
+			origin: OriginFor<T>,
+			market: MarketId,
+			amount: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let amount = Self::isolated_amount(&who, market, amount)?;
+			Self::settle_funding(&who, market)?;
+			ensure!(
+				IsolatedMargin::<T>::get(&who, market) >= amount,
+				Error::<T>::InsufficientBalance
+			);
+			Self::change_isolated(&who, market, -amount);
+			let health = Self::position_health(&who, market)?;
+			ensure!(
+				health.equity >= health.initial_requirement,
+				Error::<T>::WouldBreachInitialMargin
+			);
+			Collateral::<T>::mutate(&who, |c| *c = c.saturating_add(amount));
+			Ok(())
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Validates the parameters and creates the order-book market and its perp state.
+		pub(crate) fn do_create_perp_market(
+			m: &PerpMarketParams,
+		) -> Result<MarketId, DispatchError> {
+			ensure!(
+				m.maintenance_margin_ppm > 0
+					&& m.maintenance_margin_ppm < m.initial_margin_ppm
+					&& m.initial_margin_ppm <= 1_000_000
+					&& m.max_leverage > 0
+					&& (m.initial_margin_ppm as u64) * (m.max_leverage as u64) >= 1_000_000
+					&& m.liquidation_fee_ppm < m.maintenance_margin_ppm,
+				Error::<T>::InvalidMarginParameters
+			);
+			ensure!(m.funding_interval > 0, Error::<T>::InvalidFundingInterval);
+			let market = Market {
+				base: m.underlying,
+				quote: T::CollateralAsset::get(),
+				tick_size: m.tick_size,
+				lot_size: m.lot_size,
+				min_size: m.min_size,
+				maker_fee_ppm: m.maker_fee_ppm,
+				taker_fee_ppm: m.taker_fee_ppm,
+				status: MarketStatus::Active,
+				kind: MarketKind::Perp,
+			};
+			pallet_orderbook::Pallet::<T>::validate_market(&market)?;
+			ensure!(m.index_price % m.tick_size == 0, Error::<T>::OffTickPrice);
+			let mut ids = MarketIds::<T>::get();
+			ensure!(!ids.is_full(), Error::<T>::TooManyMarkets);
+			let id = pallet_orderbook::Pallet::<T>::insert_market(market);
+			ids.try_push(id).map_err(|_| Error::<T>::TooManyMarkets)?;
+			MarketIds::<T>::put(ids);
+			let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
+			PerpMarkets::<T>::insert(
+				id,
+				PerpMarket {
+					initial_margin_ppm: m.initial_margin_ppm,
+					maintenance_margin_ppm: m.maintenance_margin_ppm,
+					liquidation_fee_ppm: m.liquidation_fee_ppm,
+					funding_interval: m.funding_interval,
+					max_funding_rate_ppm: m.max_funding_rate_ppm,
+					index_price: 0,
+					cumulative_funding: 0,
+					last_funding_rate_ppm: 0,
+					last_funding_block: now,
+					open_interest: 0,
+				},
+			);
+			Self::deposit_event(Event::PerpMarketCreated { market: id });
+			Ok(id)
+		}
+
+		/// Checks an isolated-margin adjustment: positive amount, isolated mode, open position.
+		fn isolated_amount(
+			who: &T::AccountId,
+			market: MarketId,
+			amount: Balance,
+		) -> Result<i128, DispatchError> {
+			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			ensure!(
+				Self::margin_mode(who) == bourse_primitives::perp::MarginMode::Isolated,
+				Error::<T>::NotIsolated
+			);
+			ensure!(Positions::<T>::contains_key(who, market), Error::<T>::NoPosition);
+			Ok(i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?)
+		}
+
+		/// Counts a liquidation against this block's cap.
+		pub(crate) fn count_liquidation() -> DispatchResult {
+			let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
+			let (block, count) = LiquidationsInBlock::<T>::get();
+			let count = if block == now { count } else { 0 };
+			ensure!(
+				count < <T as Config>::MaxLiquidationsPerBlock::get(),
+				Error::<T>::LiquidationLimitReached
+			);
+			LiquidationsInBlock::<T>::put((now, count + 1));
+			Ok(())
+		}
+
 		/// Holds every deposited unit of collateral.
 		pub fn vault() -> T::AccountId {
 			use sp_runtime::traits::AccountIdConversion;

@@ -1,11 +1,12 @@
-//! Valuation: mark price, funding, equity and margin requirements (cross margin).
+//! Valuation: mark price, funding, equity and margin requirements, per account (cross margin)
+//! or per position (isolated margin).
 use crate::*;
 use alloc::vec::Vec;
 use bourse_primitives::orderbook::{MarketId, Price, PRICE_SCALE};
 use frame_support::{ensure, pallet_prelude::DispatchResult};
 use sp_runtime::DispatchError;
 
-/// An account's margin state.
+/// Margin state of an account (cross) or of one isolated position.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Health {
 	/// Collateral + unrealised PnL + unsettled funding.
@@ -16,7 +17,7 @@ pub struct Health {
 	pub maintenance_requirement: i128,
 }
 
-pub use bourse_primitives::perp::PositionInfo as PositionView;
+pub use bourse_primitives::perp::{MarginMode, PositionInfo as PositionView};
 
 /// `size * price / PRICE_SCALE` with sign, saturating.
 pub fn notional(size: i128, price: Price) -> i128 {
@@ -79,13 +80,13 @@ impl<T: Config> Pallet<T> {
 			/ PRICE_SCALE as i128)
 	}
 
-	/// Moves accrued funding of `who`'s position in `market` into its collateral.
+	/// Moves accrued funding of `who`'s position in `market` into its margin balance.
 	pub(crate) fn settle_funding(who: &T::AccountId, market: MarketId) -> DispatchResult {
 		let Some(mut position) = Positions::<T>::get(who, market) else { return Ok(()) };
 		let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
 		let accrued = Self::accrued_funding(&position, &perp);
 		if accrued != 0 {
-			Collateral::<T>::mutate(who, |c| *c = c.saturating_add(accrued));
+			Self::credit(who, market, accrued);
 		}
 		position.funding_snapshot = perp.cumulative_funding;
 		Positions::<T>::insert(who, market, position);
@@ -100,53 +101,167 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Equity and requirements of `who` across all its markets.
+	/// How `who`'s collateral backs its positions. The insurance fund is always cross: its
+	/// collateral is the fund.
+	pub fn margin_mode(who: &T::AccountId) -> MarginMode {
+		if *who == Self::insurance_fund() {
+			return MarginMode::Cross;
+		}
+		MarginModes::<T>::get(who)
+	}
+
+	/// The balance backing `who`'s position in `market`: its collateral (cross) or the
+	/// position's isolated margin.
+	pub fn margin_balance(who: &T::AccountId, market: MarketId) -> i128 {
+		match Self::margin_mode(who) {
+			MarginMode::Cross => Collateral::<T>::get(who),
+			MarginMode::Isolated => IsolatedMargin::<T>::get(who, market),
+		}
+	}
+
+	/// Adds `amount` (negative: takes) to the balance backing `who`'s position in `market`.
+	pub(crate) fn credit(who: &T::AccountId, market: MarketId, amount: i128) {
+		match Self::margin_mode(who) {
+			MarginMode::Cross => Collateral::<T>::mutate(who, |c| *c = c.saturating_add(amount)),
+			MarginMode::Isolated => {
+				IsolatedMargin::<T>::mutate(who, market, |m| *m = m.saturating_add(amount))
+			},
+		}
+	}
+
+	/// Adds a position's unrealised PnL, funding and requirements at mark to `health`.
+	fn add_position(
+		health: &mut Health,
+		who: &T::AccountId,
+		market: MarketId,
+		perp: &PerpMarket,
+	) -> DispatchResult {
+		let Some(position) = Positions::<T>::get(who, market) else { return Ok(()) };
+		let mark = Self::mark_price(market, perp);
+		ensure!(mark > 0 || position.size == 0, Error::<T>::NoIndexPrice);
+		let value = notional(position.size.abs(), mark);
+		health.equity = health
+			.equity
+			.saturating_add(position.quote_balance)
+			.saturating_add(notional(position.size, mark))
+			.saturating_add(Self::accrued_funding(&position, perp));
+		health.initial_requirement =
+			health.initial_requirement.saturating_add(ppm_ceil(value, perp.initial_margin_ppm));
+		health.maintenance_requirement = health
+			.maintenance_requirement
+			.saturating_add(ppm_ceil(value, perp.maintenance_margin_ppm));
+		Ok(())
+	}
+
+	/// Account-level health. Cross: collateral plus every position against all requirements
+	/// (resting orders at initial margin). Isolated: free collateral against the initial
+	/// margin of resting orders (positions are judged one by one, see
+	/// [`Self::position_health`]).
 	pub fn health(who: &T::AccountId) -> Result<Health, DispatchError> {
+		let cross = Self::margin_mode(who) == MarginMode::Cross;
 		let mut health = Health { equity: Collateral::<T>::get(who), ..Default::default() };
 		for market in AccountMarkets::<T>::get(who).iter() {
 			let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
-			let mark = Self::mark_price(*market, &perp);
 			let reserved = ReservedNotional::<T>::get(who, market) as i128;
 			health.initial_requirement = health
 				.initial_requirement
 				.saturating_add(ppm_ceil(reserved, perp.initial_margin_ppm));
-			if let Some(position) = Positions::<T>::get(who, market) {
-				ensure!(mark > 0 || position.size == 0, Error::<T>::NoIndexPrice);
-				let value = notional(position.size.abs(), mark);
-				health.equity = health
-					.equity
-					.saturating_add(position.quote_balance)
-					.saturating_add(notional(position.size, mark))
-					.saturating_add(Self::accrued_funding(&position, &perp));
-				health.initial_requirement = health
-					.initial_requirement
-					.saturating_add(ppm_ceil(value, perp.initial_margin_ppm));
-				health.maintenance_requirement = health
-					.maintenance_requirement
-					.saturating_add(ppm_ceil(value, perp.maintenance_margin_ppm));
+			if cross {
+				Self::add_position(&mut health, who, *market, &perp)?;
 			}
 		}
 		Ok(health)
 	}
 
-	/// Refuses unless `who` covers initial margin.
-	pub(crate) fn ensure_initial_margin(who: &T::AccountId) -> DispatchResult {
+	/// Health of the margin that backs `who`'s position in `market`: the account's (cross) or
+	/// the position's own (isolated).
+	pub fn position_health(who: &T::AccountId, market: MarketId) -> Result<Health, DispatchError> {
+		if Self::margin_mode(who) == MarginMode::Cross {
+			return Self::health(who);
+		}
+		let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
+		let mut health =
+			Health { equity: IsolatedMargin::<T>::get(who, market), ..Default::default() };
+		Self::add_position(&mut health, who, market, &perp)?;
+		Ok(health)
+	}
+
+	/// Refuses unless `who` covers initial margin: the account, and (isolated) the position in
+	/// `market`.
+	pub(crate) fn ensure_initial_margin(who: &T::AccountId, market: MarketId) -> DispatchResult {
 		let health = Self::health(who)?;
 		ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
+		if Self::margin_mode(who) == MarginMode::Isolated {
+			let position = Self::position_health(who, market)?;
+			ensure!(
+				position.equity >= position.initial_requirement,
+				Error::<T>::InsufficientMargin
+			);
+		}
 		Ok(())
 	}
 
+	/// Isolated: tops the position's margin up to its initial requirement from free collateral
+	/// (the account check that follows refuses if the collateral is not there).
+	pub(crate) fn top_up_isolated(who: &T::AccountId, market: MarketId) -> DispatchResult {
+		if Self::margin_mode(who) != MarginMode::Isolated {
+			return Ok(());
+		}
+		let health = Self::position_health(who, market)?;
+		let missing = health.initial_requirement.saturating_sub(health.equity);
+		if missing > 0 {
+			Collateral::<T>::mutate(who, |c| *c = c.saturating_sub(missing));
+			Self::change_isolated(who, market, missing);
+		}
+		Ok(())
+	}
+
+	/// Isolated: once the position in `market` is closed, its margin returns to collateral.
+	pub(crate) fn release_isolated_if_flat(who: &T::AccountId, market: MarketId) {
+		if Self::margin_mode(who) != MarginMode::Isolated
+			|| Positions::<T>::contains_key(who, market)
+		{
+			return;
+		}
+		let margin = IsolatedMargin::<T>::take(who, market);
+		if margin != 0 {
+			Collateral::<T>::mutate(who, |c| *c = c.saturating_add(margin));
+			Self::deposit_event(Event::IsolatedMarginChanged {
+				who: who.clone(),
+				market,
+				margin: 0,
+			});
+		}
+	}
+
+	/// Moves `amount` from collateral into (negative: out of) an isolated margin.
+	pub(crate) fn change_isolated(who: &T::AccountId, market: MarketId, amount: i128) {
+		let margin = IsolatedMargin::<T>::mutate(who, market, |m| {
+			*m = m.saturating_add(amount);
+			*m
+		});
+		Self::deposit_event(Event::IsolatedMarginChanged { who: who.clone(), market, margin });
+	}
+
+	/// Whether `who` may be liquidated in `market`.
+	pub fn is_liquidatable(who: &T::AccountId, market: MarketId) -> Result<bool, DispatchError> {
+		let health = Self::position_health(who, market)?;
+		Ok(health.equity < health.maintenance_requirement)
+	}
+
 	pub(crate) fn position_views(who: &T::AccountId) -> Vec<PositionView> {
-		let health = Self::health(who).unwrap_or_default();
-		let ratio = if health.maintenance_requirement > 0 {
-			(health.equity.max(0).saturating_mul(1_000_000) / health.maintenance_requirement) as u64
-		} else {
-			u64::MAX
-		};
+		let isolated = Self::margin_mode(who) == MarginMode::Isolated;
 		AccountMarkets::<T>::get(who)
 			.iter()
 			.filter_map(|market| {
 				let position = Positions::<T>::get(who, market)?;
+				let health = Self::position_health(who, *market).unwrap_or_default();
+				let ratio = if health.maintenance_requirement > 0 {
+					(health.equity.max(0).saturating_mul(1_000_000)
+						/ health.maintenance_requirement) as u64
+				} else {
+					u64::MAX
+				};
 				let perp = PerpMarkets::<T>::get(market)?;
 				let mark = Self::mark_price(*market, &perp);
 				let unrealized = position.quote_balance + notional(position.size, mark);
@@ -171,6 +286,7 @@ impl<T: Config> Pallet<T> {
 					realized_pnl: position.realized_pnl,
 					margin_ratio_ppm: ratio,
 					liquidation_price,
+					isolated_margin: isolated.then(|| IsolatedMargin::<T>::get(who, market)),
 				})
 			})
 			.collect()

@@ -103,10 +103,13 @@ impl pallet_orderbook::BenchmarkHelper<AccountId> for BenchHelper {
 	fn market() -> bourse_primitives::orderbook::Market {
 		bench_market()
 	}
-	fn fund(_: &AccountId, _: &bourse_primitives::orderbook::Market) {}
+	fn fund(who: &AccountId, _: &bourse_primitives::orderbook::Market) {
+		use frame_support::traits::fungible::Mutate;
+		let _ = Balances::mint_into(who, 1 << 80);
+	}
 }
-#[cfg(feature = "runtime-benchmarks")]
-fn bench_market() -> bourse_primitives::orderbook::Market {
+/// A spot market of the mock (benchmarks, genesis tests).
+pub fn bench_market() -> bourse_primitives::orderbook::Market {
 	use bourse_primitives::orderbook::*;
 	Market {
 		base: AssetKind::Asset(1),
@@ -128,6 +131,7 @@ impl pallet_perp::Config for Test {
 	type MaxPositionsPerAccount = ConstU32<4>;
 	type MaxPerpMarkets = ConstU32<4>;
 	type MaxDeleverage = ConstU32<4>;
+	type MaxLiquidationsPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 }
 
@@ -147,6 +151,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		balances: pallet_balances::GenesisConfig { balances: endowed, ..Default::default() },
 		assets: Default::default(),
 		orderbook: Default::default(),
+		perp: Default::default(),
 	}
 	.build_storage()
 	.expect("valid genesis");

@@ -87,7 +87,7 @@ impl<T: Config> Pallet<T> {
 		let realized = trade(&mut position, delta, price)?;
 		let grew = position.size.unsigned_abs() > before;
 		let fee = i128::try_from(fee).map_err(|_| Error::<T>::Overflow)?;
-		Collateral::<T>::mutate(who, |c| *c = c.saturating_add(realized).saturating_sub(fee));
+		Self::credit(who, market, realized.saturating_sub(fee));
 		if fee > 0 {
 			let fees = <T as pallet_orderbook::Config>::FeeAccount::get();
 			Collateral::<T>::mutate(&fees, |c| *c = c.saturating_add(fee));
@@ -142,9 +142,9 @@ impl<T: Config> Pallet<T> {
 		market: MarketId,
 	) -> DispatchResult {
 		Self::settle_all_funding(who)?;
-		let health = Self::health(who)?;
-		ensure!(health.equity < health.maintenance_requirement, Error::<T>::NotLiquidatable);
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
+		ensure!(Self::is_liquidatable(who, market)?, Error::<T>::NotLiquidatable);
+		Liquidating::<T>::put(who);
 		let perp = Self::perp(market)?;
 		let mark = Self::mark_price(market, &perp);
 		ensure!(mark > 0, Error::<T>::NoIndexPrice);
@@ -173,15 +173,17 @@ impl<T: Config> Pallet<T> {
 		// 3. Penalty on the closed notional: half to the liquidator, half to the fund.
 		let closed_value = quote_amount(mark, size).ok_or(Error::<T>::Overflow)?;
 		let penalty = margin::ppm_ceil(closed_value as i128, perp.liquidation_fee_ppm).max(0);
-		let available = Collateral::<T>::get(who).max(0);
+		let available = Self::margin_balance(who, market).max(0);
 		let penalty = penalty.min(available);
 		let to_liquidator = penalty / 2;
-		Collateral::<T>::mutate(who, |c| *c -= penalty);
+		Self::credit(who, market, -penalty);
 		Collateral::<T>::mutate(liquidator, |c| *c += to_liquidator);
 		Collateral::<T>::mutate(&insurance, |c| *c += penalty - to_liquidator);
 
 		// 4. Bad debt: the fund covers it; what it cannot is deleveraged.
 		Self::cover_bad_debt(who, market)?;
+		Liquidating::<T>::kill();
+		Self::release_isolated_if_flat(who, market);
 		Self::deposit_event(Event::Liquidated {
 			who: who.clone(),
 			market,
@@ -193,30 +195,35 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// If `who` has no positions left and negative collateral, the insurance fund covers it;
-	/// beyond the fund, the most profitable opposite positions in `market` are reduced at their
-	/// entry price until the debt is covered.
+	/// When the margin that backed the closed position (cross: the collateral, once no
+	/// position is left; isolated: the position's margin) is negative, the insurance fund
+	/// covers it; beyond the fund, the most profitable opposite positions in `market` are
+	/// deleveraged until the debt is covered.
 	fn cover_bad_debt(who: &T::AccountId, market: MarketId) -> DispatchResult {
-		let debt = -Collateral::<T>::get(who);
-		if debt <= 0
-			|| !AccountMarkets::<T>::get(who).iter().all(|m| Positions::<T>::get(who, m).is_none())
-		{
+		let debt = -Self::margin_balance(who, market);
+		let closed = match Self::margin_mode(who) {
+			margin::MarginMode::Cross => {
+				AccountMarkets::<T>::get(who).iter().all(|m| Positions::<T>::get(who, m).is_none())
+			},
+			margin::MarginMode::Isolated => !Positions::<T>::contains_key(who, market),
+		};
+		if debt <= 0 || !closed {
 			return Ok(());
 		}
 		let insurance = Self::insurance_fund();
 		let from_fund = Collateral::<T>::get(&insurance).max(0).min(debt);
 		Collateral::<T>::mutate(&insurance, |c| *c -= from_fund);
-		Collateral::<T>::insert(who, -(debt - from_fund));
+		Self::credit(who, market, from_fund);
 		if from_fund > 0 {
 			Self::deposit_event(Event::BadDebtCovered {
 				who: who.clone(),
 				amount: from_fund as u128,
 			});
 		}
-		let mut remaining = debt - from_fund;
+		let remaining = debt - from_fund;
 		if remaining > 0 {
-			remaining = Self::auto_deleverage(market, remaining)?;
-			Collateral::<T>::insert(who, -remaining);
+			let uncovered = Self::auto_deleverage(market, remaining)?;
+			Self::credit(who, market, remaining - uncovered);
 		}
 		Ok(())
 	}
@@ -247,7 +254,8 @@ impl<T: Config> Pallet<T> {
 			let counter = Self::insurance_fund();
 			Self::apply_trade(&who, market, delta, mark, 0)?;
 			Self::apply_trade(&counter, market, -delta, mark, 0)?;
-			Collateral::<T>::mutate(&who, |c| *c -= taken);
+			Self::credit(&who, market, -taken);
+			Self::release_isolated_if_flat(&who, market);
 			debt -= taken;
 			Self::deposit_event(Event::AutoDeleveraged {
 				who,
@@ -286,7 +294,10 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		if reducing {
 			return Ok(());
 		}
-		Self::ensure_initial_margin(who)
+		// Resting orders are margined from free collateral (the account level).
+		let health = Self::health(who)?;
+		ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
+		Ok(())
 	}
 
 	fn release(
@@ -315,13 +326,22 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		};
 		let buyer_grew = Self::apply_trade(buyer, fill.market, q, fill.price, buyer_fee)?;
 		let seller_grew = Self::apply_trade(seller, fill.market, -q, fill.price, seller_fee)?;
-		// A fill that grows a position must leave its owner above initial margin; reducing is
-		// always allowed (else an under-margined trader could not get out).
-		if buyer_grew {
-			Self::ensure_initial_margin(buyer)?;
+		// A fill that grows a position must leave its owner above initial margin (an isolated
+		// position is first topped up from free collateral); reducing is always allowed (else
+		// an under-margined trader could not get out).
+		for (who, grew) in [(buyer, buyer_grew), (seller, seller_grew)] {
+			if grew {
+				Self::top_up_isolated(who, fill.market)?;
+				Self::ensure_initial_margin(who, fill.market)?;
+			}
 		}
-		if seller_grew {
-			Self::ensure_initial_margin(seller)?;
+		// A closed isolated position returns its margin, except to an account under
+		// liquidation: the penalty is taken from that margin first.
+		let liquidating = Liquidating::<T>::get();
+		for who in [buyer, seller] {
+			if liquidating.as_ref() != Some(who) {
+				Self::release_isolated_if_flat(who, fill.market);
+			}
 		}
 		Ok(())
 	}

@@ -1,9 +1,13 @@
 //! Tests of pallet-perp on the mock runtime: every call and error, a seed scenario of PnL both
 //! ways, funding, liquidation, and property tests over random trading.
 use crate::{mock::*, *};
-use bourse_primitives::orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce};
+use bourse_primitives::{
+	orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce},
+	perp::MarginMode,
+};
 use frame_support::{assert_noop, assert_ok, traits::Hooks};
 use proptest::prelude::*;
+use sp_runtime::BuildStorage;
 
 const LOT: u128 = 100_000;
 const M: u32 = 0;
@@ -25,6 +29,10 @@ fn create_market(fee_ppm: u32) {
 		1_000
 	));
 	assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_000));
+}
+
+fn cross(who: AccountId) {
+	assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(who), MarginMode::Cross));
 }
 
 fn deposit(who: AccountId, amount: u128) {
@@ -65,7 +73,10 @@ fn ledger_total() -> i128 {
 		.map(|a| {
 			let position = Positions::<Test>::get(a, M).unwrap_or_default();
 			let funding = perp.as_ref().map_or(0, |p| Perp::accrued_funding(&position, p));
-			Collateral::<Test>::get(a) + position.quote_balance + funding
+			Collateral::<Test>::get(a)
+				+ IsolatedMargin::<Test>::get(a, M)
+				+ position.quote_balance
+				+ funding
 		})
 		.sum()
 }
@@ -148,6 +159,8 @@ fn deposit_and_withdraw_respect_margin() {
 			Perp::deposit_collateral(RuntimeOrigin::signed(ALICE), FUNDS * 2),
 			Error::<Test>::InsufficientBalance
 		);
+		cross(ALICE);
+		cross(BOB);
 		deposit(ALICE, 500);
 		deposit(BOB, 500);
 		assert_eq!(vault_balance(), 1_000);
@@ -234,6 +247,7 @@ fn funding_moves_from_longs_to_shorts_when_mark_is_above_index() {
 			50_000
 		));
 		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_000));
+		cross(BOB);
 		deposit(ALICE, 500);
 		deposit(BOB, 500);
 		deposit(CHARLIE, 500);
@@ -257,9 +271,114 @@ fn funding_moves_from_longs_to_shorts_when_mark_is_above_index() {
 		assert_eq!(Perp::accrued_funding(&alice, &market), -50, "the long pays");
 		assert_eq!(Perp::accrued_funding(&bob, &market), 50, "the short earns");
 		assert_eq!(ledger_total(), vault_balance());
-		// Settled lazily when touched: a withdrawal moves it into collateral.
+		// Settled lazily when touched: a withdrawal moves it into (cross) collateral.
 		assert_ok!(Perp::withdraw_collateral(RuntimeOrigin::signed(BOB), 1));
 		assert_eq!(Collateral::<Test>::get(BOB), 500 + 50 - 1);
+		// Alice is isolated: touching the position settles her payment out of its margin
+		// (100 at open, 50 paid).
+		assert_ok!(Perp::add_isolated_margin(RuntimeOrigin::signed(ALICE), M, 1));
+		assert_eq!(IsolatedMargin::<Test>::get(ALICE, M), 100 + 1 - 50);
+		assert_eq!(ledger_total(), vault_balance());
+	});
+}
+
+#[test]
+fn isolated_margin_is_topped_up_adjustable_and_returned() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 500);
+		deposit(BOB, 500);
+		assert_eq!(Perp::margin_mode(&ALICE), MarginMode::Isolated, "isolated by default");
+		assert_noop!(
+			Perp::add_isolated_margin(RuntimeOrigin::signed(ALICE), M, 10),
+			Error::<Test>::NoPosition
+		);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// The fill moved the initial margin (10% of 1000) out of free collateral.
+		assert_eq!(
+			(Collateral::<Test>::get(ALICE), IsolatedMargin::<Test>::get(ALICE, M)),
+			(400, 100)
+		);
+		assert_eq!(Perp::positions(&ALICE)[0].isolated_margin, Some(100));
+		assert_noop!(
+			Perp::set_margin_mode(RuntimeOrigin::signed(ALICE), MarginMode::Cross),
+			Error::<Test>::AccountNotFlat
+		);
+		assert_noop!(
+			Perp::remove_isolated_margin(RuntimeOrigin::signed(ALICE), M, 1),
+			Error::<Test>::WouldBreachInitialMargin
+		);
+		assert_noop!(
+			Perp::add_isolated_margin(RuntimeOrigin::signed(ALICE), M, 401),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			Perp::add_isolated_margin(RuntimeOrigin::signed(ALICE), M, 0),
+			Error::<Test>::ZeroAmount
+		);
+		let liquidation_before = Perp::positions(&ALICE)[0].liquidation_price.expect("price");
+		assert_ok!(Perp::add_isolated_margin(RuntimeOrigin::signed(ALICE), M, 100));
+		let liquidation_after = Perp::positions(&ALICE)[0].liquidation_price.expect("price");
+		assert!(
+			liquidation_after < liquidation_before,
+			"{liquidation_after} < {liquidation_before}"
+		);
+		assert_ok!(Perp::remove_isolated_margin(RuntimeOrigin::signed(ALICE), M, 50));
+		assert_eq!(
+			(Collateral::<Test>::get(ALICE), IsolatedMargin::<Test>::get(ALICE, M)),
+			(350, 150)
+		);
+
+		// Closing returns the margin plus the realised PnL (+100 at 1100) to collateral.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_100));
+		assert_ok!(order(BOB, Side::Buy, 1_100, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Sell, 1_100, 10, TimeInForce::ImmediateOrCancel));
+		assert_eq!(
+			(Collateral::<Test>::get(ALICE), IsolatedMargin::<Test>::get(ALICE, M)),
+			(600, 0)
+		);
+		assert_eq!(ledger_total(), vault_balance());
+		// Flat again: the mode can change; cross has no isolated margin to adjust.
+		cross(ALICE);
+		assert_noop!(
+			Perp::add_isolated_margin(RuntimeOrigin::signed(ALICE), M, 10),
+			Error::<Test>::NotIsolated
+		);
+	});
+}
+
+#[test]
+fn an_isolated_loss_stays_in_its_position() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 10_000);
+		deposit(BOB, 10_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// 880: the position's equity 100 - 120 < 0, yet Alice has 9,900 free. Isolated, she
+		// is liquidated and loses the position's 100 only.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 880));
+		assert!(Perp::is_liquidatable(&ALICE, M).expect("health"));
+		let fund_before = Collateral::<Test>::get(Perp::insurance_fund());
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		assert_eq!(size(ALICE), 0);
+		assert_eq!(
+			(Collateral::<Test>::get(ALICE), IsolatedMargin::<Test>::get(ALICE, M)),
+			(9_900, 0)
+		);
+		assert_eq!(Collateral::<Test>::get(LIQUIDATOR), 0, "no margin left for a penalty");
+		// The fund took the position over at 880 and paid the 20 of bad debt (it had 0, so
+		// Bob's profitable short was deleveraged for it).
+		assert!(Collateral::<Test>::get(Perp::insurance_fund()) >= fund_before);
+		assert_eq!(ledger_total(), vault_balance());
+		// Cross, the same loss is carried by the whole collateral: not liquidatable.
+		cross(CHARLIE);
+		deposit(CHARLIE, 10_000);
+		assert_ok!(order(BOB, Side::Sell, 880, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(CHARLIE, Side::Buy, 880, 10, TimeInForce::ImmediateOrCancel));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 760));
+		assert!(!Perp::is_liquidatable(&CHARLIE, M).expect("health"));
 	});
 }
 
@@ -288,7 +407,7 @@ fn underwater_account_is_liquidated_by_the_insurance_fund_when_the_book_is_empty
 		assert_eq!(ledger_total(), vault_balance());
 		assert_noop!(
 			Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M),
-			Error::<Test>::NotLiquidatable
+			Error::<Test>::NoPosition
 		);
 	});
 }
@@ -313,6 +432,83 @@ fn liquidation_closes_against_the_book_first() {
 	});
 }
 
+#[test]
+fn liquidations_per_block_are_capped() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(BOB, 10_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 30, TimeInForce::GoodTilCancelled));
+		let longs = [ALICE, CHARLIE, LIQUIDATOR];
+		for who in longs {
+			deposit(who, 120);
+			assert_ok!(order(who, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		}
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		// The mock allows two per block.
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(BOB), ALICE, M));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(BOB), CHARLIE, M));
+		assert_noop!(
+			Perp::liquidate(RuntimeOrigin::signed(BOB), LIQUIDATOR, M),
+			Error::<Test>::LiquidationLimitReached
+		);
+		System::set_block_number(2);
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(BOB), LIQUIDATOR, M));
+		assert_eq!(longs.map(size), [0, 0, 0]);
+		assert_eq!(ledger_total(), vault_balance());
+	});
+}
+
+#[test]
+fn genesis_creates_perp_markets_after_the_spot_markets() {
+	let params = bourse_primitives::perp::PerpMarketParams {
+		underlying: AssetKind::Asset(7),
+		tick_size: 10,
+		lot_size: LOT,
+		min_size: LOT,
+		maker_fee_ppm: 0,
+		taker_fee_ppm: 0,
+		initial_margin_ppm: 100_000,
+		maintenance_margin_ppm: 50_000,
+		max_leverage: 10,
+		liquidation_fee_ppm: 10_000,
+		funding_interval: 10,
+		max_funding_rate_ppm: 1_000,
+		index_price: 1_000,
+	};
+	let spot = bench_market();
+	let storage = RuntimeGenesisConfig {
+		system: Default::default(),
+		balances: Default::default(),
+		assets: Default::default(),
+		orderbook: pallet_orderbook::GenesisConfig { markets: vec![spot], ..Default::default() },
+		perp: GenesisConfig { markets: vec![params.clone()], ..Default::default() },
+	}
+	.build_storage()
+	.expect("valid genesis");
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		let market = pallet_orderbook::Markets::<Test>::get(1).expect("perp market is id 1");
+		assert_eq!(market.kind, bourse_primitives::orderbook::MarketKind::Perp);
+		assert_eq!((market.tick_size, market.lot_size), (10, LOT));
+		let perp = PerpMarkets::<Test>::get(1).expect("perp state");
+		assert_eq!((perp.index_price, perp.initial_margin_ppm), (1_000, 100_000));
+		assert_eq!(MarketIds::<Test>::get().into_inner(), vec![1]);
+	});
+
+	// Invalid parameters stop the genesis build with a message naming the entry.
+	let invalid =
+		bourse_primitives::perp::PerpMarketParams { maintenance_margin_ppm: 200_000, ..params };
+	let result = std::panic::catch_unwind(|| {
+		RuntimeGenesisConfig {
+			perp: GenesisConfig { markets: vec![invalid], ..Default::default() },
+			..Default::default()
+		}
+		.build_storage()
+	});
+	let message = result.expect_err("invalid genesis must not build");
+	let text = message.downcast_ref::<String>().cloned().unwrap_or_default();
+	assert!(text.contains("genesis perp market 0"), "{text}");
+}
+
 #[derive(Clone, Debug)]
 enum Op {
 	Trade { maker: usize, taker: usize, buy: bool, ticks: u128, lots: u128 },
@@ -335,10 +531,16 @@ proptest! {
 	#![proptest_config(ProptestConfig::with_cases(500))]
 
 	#[test]
-	fn random_trading_conserves_collateral_and_nets_positions(ops in proptest::collection::vec(op(), 1..30)) {
+	fn random_trading_conserves_collateral_and_nets_positions(
+		ops in proptest::collection::vec(op(), 1..30),
+		cross_margin in proptest::array::uniform3(any::<bool>()),
+	) {
 		new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
 			create_market(10);
-			for who in [ALICE, BOB, CHARLIE] {
+			for (who, cross_margin) in [ALICE, BOB, CHARLIE].into_iter().zip(cross_margin) {
+				if cross_margin {
+					cross(who);
+				}
 				deposit(who, 400);
 			}
 			let mut block = 1;
@@ -364,7 +566,7 @@ proptest! {
 					Op::Liquidate { who } => {
 						let who = TRADERS[who];
 						if Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), who, M).is_ok() {
-							let health = Perp::health(&who).expect("health");
+							let health = Perp::position_health(&who, M).expect("health");
 							prop_assert!(
 								health.equity >= health.maintenance_requirement || size(who) == 0,
 								"a liquidated account is not left below maintenance"

@@ -17,6 +17,12 @@ pub trait WeightInfo {
 	fn liquidate() -> Weight;
 	/// Funding of `m` markets in `on_initialize`.
 	fn funding(m: u32) -> Weight;
+	/// `set_margin_mode`.
+	fn set_margin_mode() -> Weight;
+	/// `add_isolated_margin`.
+	fn add_isolated_margin() -> Weight;
+	/// `remove_isolated_margin`.
+	fn remove_isolated_margin() -> Weight;
 }
 
 impl WeightInfo for () {
@@ -39,5 +45,14 @@ impl WeightInfo for () {
 		Weight::from_parts(5_000_000, 0)
 			.saturating_add(Weight::from_parts(20_000_000, 3_000).saturating_mul(m.into()))
 			.saturating_add(Db::get().reads_writes(4, 1).saturating_mul(m.into()))
+	}
+	fn set_margin_mode() -> Weight {
+		Weight::from_parts(15_000_000, 2_000).saturating_add(Db::get().reads_writes(1, 1))
+	}
+	fn add_isolated_margin() -> Weight {
+		Weight::from_parts(60_000_000, 10_000).saturating_add(Db::get().reads_writes(40, 3))
+	}
+	fn remove_isolated_margin() -> Weight {
+		Weight::from_parts(60_000_000, 10_000).saturating_add(Db::get().reads_writes(12, 4))
 	}
 }
