@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Bourse: pallet unit/property tests, end-to-end tests that start real
 # bourse-node processes, then the pallets' benchmarks as tests (`impl_benchmark_test_suite!`,
-# which need the `runtime-benchmarks` feature). Sets the machine up first (idempotent).
+# which need the `runtime-benchmarks` feature) and the storage migrations with their try-runtime
+# pre/post checks. Sets the machine up first (idempotent).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -10,3 +11,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cargo test --workspace "$@"
 cargo test -p pallet-orderbook -p pallet-perp -p pallet-checkpoint --features runtime-benchmarks --lib "$@"
+cargo test -p pallet-perp --features try-runtime --lib migration "$@"

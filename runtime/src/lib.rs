@@ -109,7 +109,7 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on a runtime upgrade, all in one place.
-pub type Migrations = ();
+pub type Migrations = (pallet_perp::migrations::v2::MigrateV1ToV2<Runtime>,);
 
 /// Dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

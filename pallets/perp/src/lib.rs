@@ -36,6 +36,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod margin;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod settlement;
@@ -57,7 +58,8 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::DispatchError;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// v2: margin modes (isolated by default) and isolated margin; see [`crate::migrations`].
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -509,6 +509,55 @@ fn genesis_creates_perp_markets_after_the_spot_markets() {
 	assert!(text.contains("genesis perp market 0"), "{text}");
 }
 
+#[test]
+fn migration_v1_to_v2_keeps_existing_traders_cross() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		// Trading as under v1, where every account was cross.
+		cross(ALICE);
+		cross(BOB);
+		deposit(ALICE, 500);
+		deposit(BOB, 500);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		assert_ok!(order(BOB, Side::Sell, 1_010, 1, TimeInForce::GoodTilCancelled));
+		let before = [Perp::health(&ALICE).expect("health"), Perp::health(&BOB).expect("health")];
+		// The v1 layout: no margin modes, storage version 1.
+		let _ = MarginModes::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(1).put::<Perp>();
+		assert_eq!(Perp::margin_mode(&ALICE), MarginMode::Isolated, "v2 default without migration");
+
+		// With try-runtime, its pre/post checks run around it as `try-runtime-cli` would.
+		#[cfg(feature = "try-runtime")]
+		migrations::v2::MigrateV1ToV2::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(
+			[ALICE, BOB, CHARLIE].map(|who| Perp::margin_mode(&who)),
+			[MarginMode::Cross, MarginMode::Cross, MarginMode::Isolated],
+			"traders keep cross; an account that never traded gets the new default"
+		);
+		let after = [Perp::health(&ALICE).expect("health"), Perp::health(&BOB).expect("health")];
+		assert_eq!(after, before, "margin of existing positions unchanged");
+
+		// It runs once: at version 2 it is a no-op.
+		MarginModes::<Test>::remove(ALICE);
+		migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Perp::margin_mode(&ALICE), MarginMode::Isolated);
+	});
+}
+
+#[test]
+fn genesis_sets_the_current_storage_version() {
+	use frame_support::traits::{GetStorageVersion, StorageVersion};
+	new_test_ext().execute_with(|| {
+		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(Perp::in_code_storage_version(), StorageVersion::new(2));
+	});
+}
+
 #[derive(Clone, Debug)]
 enum Op {
 	Trade { maker: usize, taker: usize, buy: bool, ticks: u128, lots: u128 },
