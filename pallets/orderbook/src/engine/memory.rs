@@ -1,20 +1,50 @@
-//! An in-memory [`BookStore`]: BTreeMap levels, HashMap-free so it also builds without std.
+//! An in-memory [`BookStore`]: levels in a BTreeMap (ordered, for best prices), orders in a
+//! hash map by id (a BTreeMap without std).
 use super::{BookStore, Level};
 use alloc::collections::BTreeMap;
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
+
+/// Hashes an order id with one multiplication (Fibonacci hashing): ids are sequential, so
+/// this spreads them well, and unlike `RandomState` it is deterministic (reproducible tests).
+#[cfg(feature = "std")]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct IdHasher(u64);
+
+#[cfg(feature = "std")]
+impl core::hash::Hasher for IdHasher {
+	fn finish(&self) -> u64 {
+		self.0
+	}
+	fn write(&mut self, bytes: &[u8]) {
+		for byte in bytes {
+			self.0 = (self.0.rotate_left(8) ^ *byte as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+		}
+	}
+	fn write_u64(&mut self, id: u64) {
+		self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+	}
+}
+
+/// Orders by id.
+#[cfg(feature = "std")]
+pub type OrderMap<A> =
+	std::collections::HashMap<OrderId, Order<A>, core::hash::BuildHasherDefault<IdHasher>>;
+/// Orders by id.
+#[cfg(not(feature = "std"))]
+pub type OrderMap<A> = BTreeMap<OrderId, Order<A>>;
 
 /// A book held in memory; used by engine tests and the native benchmark.
 #[derive(Clone, Debug)]
 pub struct MemoryBook<A> {
 	/// Resting orders by id.
-	pub orders: BTreeMap<OrderId, Order<A>>,
+	pub orders: OrderMap<A>,
 	/// Levels by (market, side, price).
 	pub levels: BTreeMap<(MarketId, SideKey, Price), Level>,
 }
 
 impl<A> Default for MemoryBook<A> {
 	fn default() -> Self {
-		Self { orders: BTreeMap::new(), levels: BTreeMap::new() }
+		Self { orders: OrderMap::default(), levels: BTreeMap::new() }
 	}
 }
 
@@ -34,6 +64,9 @@ impl<A: Clone> BookStore<A> for MemoryBook<A> {
 	}
 	fn put_order(&mut self, order: &Order<A>) {
 		self.orders.insert(order.id, order.clone());
+	}
+	fn modify_order(&mut self, id: OrderId, f: impl FnOnce(&mut Order<A>)) -> bool {
+		self.orders.get_mut(&id).map(f).is_some()
 	}
 	fn remove_order(&mut self, id: OrderId) {
 		self.orders.remove(&id);

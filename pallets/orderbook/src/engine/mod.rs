@@ -45,6 +45,18 @@ pub trait BookStore<AccountId> {
 	fn order(&self, id: OrderId) -> Option<Order<AccountId>>;
 	/// Writes an order.
 	fn put_order(&mut self, order: &Order<AccountId>);
+	/// Changes resting order `id` in place; false if it does not rest. The default reads and
+	/// writes it back; a store that can mutate in place saves the copy.
+	fn modify_order(&mut self, id: OrderId, f: impl FnOnce(&mut Order<AccountId>)) -> bool {
+		match self.order(id) {
+			Some(mut order) => {
+				f(&mut order);
+				self.put_order(&order);
+				true
+			},
+			None => false,
+		}
+	}
 	/// Deletes an order.
 	fn remove_order(&mut self, id: OrderId);
 	/// The level at `price` on `side` of `market`.
@@ -166,10 +178,11 @@ pub fn insert<A: Clone, S: BookStore<A>>(
 			if level.orders >= max_per_level {
 				return Err(EngineError::LevelFull);
 			}
-			let mut tail = store.order(level.tail).ok_or(EngineError::UnknownOrder)?;
-			tail.next = Some(order.id);
-			store.put_order(&tail);
-			order.prev = Some(tail.id);
+			let tail = level.tail;
+			if !store.modify_order(tail, |t| t.next = Some(order.id)) {
+				return Err(EngineError::UnknownOrder);
+			}
+			order.prev = Some(tail);
 			order.next = None;
 			level.tail = order.id;
 			level.quantity = level.quantity.saturating_add(remaining);
@@ -190,17 +203,11 @@ pub fn insert<A: Clone, S: BookStore<A>>(
 /// Takes `order` (as currently stored) off the book, relinking its level.
 pub fn unlink<A: Clone, S: BookStore<A>>(store: &mut S, order: &Order<A>) {
 	let (market, side, price) = (order.market, order.side, order.price);
-	if let Some(prev_id) = order.prev {
-		if let Some(mut prev) = store.order(prev_id) {
-			prev.next = order.next;
-			store.put_order(&prev);
-		}
+	if let Some(prev) = order.prev {
+		store.modify_order(prev, |p| p.next = order.next);
 	}
-	if let Some(next_id) = order.next {
-		if let Some(mut next) = store.order(next_id) {
-			next.prev = order.prev;
-			store.put_order(&next);
-		}
+	if let Some(next) = order.next {
+		store.modify_order(next, |n| n.prev = order.prev);
 	}
 	if let Some(mut level) = store.level(market, side, price) {
 		if level.orders <= 1 {
@@ -269,7 +276,7 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 			break;
 		}
 		let Some(level) = store.level(taker.market, book_side, price) else { break };
-		let Some(mut maker) = store.order(level.head) else { break };
+		let Some(maker) = store.order(level.head) else { break };
 
 		if maker.expires_at.is_some_and(|last| last < limits.now) {
 			unlink(store, &maker);
@@ -319,8 +326,7 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 		if maker_done {
 			unlink(store, &maker);
 		} else {
-			maker.filled += quantity;
-			store.put_order(&maker);
+			store.modify_order(maker.id, |m| m.filled += quantity);
 			let mut level = level;
 			level.quantity = level.quantity.saturating_sub(quantity);
 			store.put_level(taker.market, book_side, price, &level);
