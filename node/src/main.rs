@@ -1,5 +1,7 @@
 //! The Bourse node.
 #![warn(missing_docs)]
+// sc-cli and sc-service return their own large error types; boxing them buys nothing here.
+#![allow(clippy::result_large_err)]
 
 mod chain_spec;
 mod cli;

@@ -6,6 +6,8 @@ extern crate alloc;
 pub mod checkpoint;
 pub mod orderbook;
 pub mod perp;
+// `decl_runtime_apis!` repeats the generic bounds in its expansion.
+#[allow(clippy::multiple_bound_locations)]
 pub mod runtime_api;
 
 /// An account's balance of any asset (native or pallet-assets token).

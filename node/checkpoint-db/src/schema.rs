@@ -124,7 +124,6 @@ fn upgrade_1_to_2(db: &mut Database, path: &Path) -> Result<(), Error> {
 
 /// Creates a schema-1 database (for upgrade tests).
 #[cfg(test)]
-
 pub fn create_v1(path: &Path, signatures: &[(SignedCheckpoint, bool)]) -> Result<(), Error> {
 	let db = open_with(path, COLUMNS_V1)?;
 	let mut tx = DBTransaction::new();

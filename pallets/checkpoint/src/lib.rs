@@ -217,7 +217,7 @@ pub mod pallet {
 		/// Whether block `n` is a checkpoint height.
 		pub fn is_checkpoint_block(n: BlockNumberFor<T>) -> bool {
 			let n: u32 = n.try_into().unwrap_or(u32::MAX);
-			n > 0 && n % CheckpointInterval::<T>::get().max(1) == 0
+			n > 0 && n.is_multiple_of(CheckpointInterval::<T>::get().max(1))
 		}
 
 		fn record_checkpoint(n: BlockNumberFor<T>) {

@@ -85,7 +85,7 @@ fn interval_change_moves_checkpoint_heights() {
 		assert_ok!(Checkpoint::set_interval(RuntimeOrigin::root(), 3));
 		run_to_block(9);
 		let heights: alloc::vec::Vec<u32> =
-			(0..=2).filter_map(|n| Records::<Test>::get(n)).map(|r| r.block_number).collect();
+			(0..=2).filter_map(Records::<Test>::get).map(|r| r.block_number).collect();
 		assert_eq!(heights, alloc::vec![3, 6, 9]);
 	});
 }

@@ -4,6 +4,7 @@
 //!    HashMap index) as the baseline;
 //! 2. the whole pallet path (validation, escrow with holds, settlement, events) over a storage
 //!    overlay (`TestExternalities`).
+//!
 //! Criterion measures each; a table with orders/s and the ratio to the baseline follows.
 //! Run: `cargo bench -p pallet-orderbook --bench matching`.
 use std::{

@@ -98,7 +98,7 @@ impl<T: Config> Pallet<T> {
 			m.tick_size > 0
 				&& m.lot_size > 0
 				&& m.min_size >= m.lot_size
-				&& m.min_size % m.lot_size == 0
+				&& m.min_size.is_multiple_of(m.lot_size)
 				&& exact_quotes,
 			Error::<T>::InvalidMarketParameters
 		);
@@ -130,13 +130,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_quantity(market: &Market, quantity: Quantity) -> DispatchResult {
-		ensure!(quantity % market.lot_size == 0, Error::<T>::InvalidQuantity);
+		ensure!(quantity.is_multiple_of(market.lot_size), Error::<T>::InvalidQuantity);
 		ensure!(quantity >= market.min_size, Error::<T>::BelowMinimumSize);
 		Ok(())
 	}
 
 	fn check_price(market: &Market, price: Price) -> DispatchResult {
-		ensure!(price > 0 && price % market.tick_size == 0, Error::<T>::InvalidPrice);
+		ensure!(price > 0 && price.is_multiple_of(market.tick_size), Error::<T>::InvalidPrice);
 		Ok(())
 	}
 

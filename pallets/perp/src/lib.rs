@@ -455,7 +455,7 @@ pub mod pallet {
 				.ok_or(Error::<T>::MarketNotFound)?
 				.tick_size;
 			// On the tick grid, so every PnL and funding amount is exact.
-			ensure!(index_price % tick == 0, Error::<T>::OffTickPrice);
+			ensure!(index_price.is_multiple_of(tick), Error::<T>::OffTickPrice);
 			PerpMarkets::<T>::try_mutate(market, |m| -> DispatchResult {
 				m.as_mut().ok_or(Error::<T>::MarketNotFound)?.index_price = index_price;
 				Ok(())
@@ -571,7 +571,7 @@ pub mod pallet {
 				kind: MarketKind::Perp,
 			};
 			pallet_orderbook::Pallet::<T>::validate_market(&market)?;
-			ensure!(m.index_price % m.tick_size == 0, Error::<T>::OffTickPrice);
+			ensure!(m.index_price.is_multiple_of(m.tick_size), Error::<T>::OffTickPrice);
 			let mut ids = MarketIds::<T>::get();
 			ensure!(!ids.is_full(), Error::<T>::TooManyMarkets);
 			let id = pallet_orderbook::Pallet::<T>::insert_market(market);

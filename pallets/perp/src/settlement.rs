@@ -241,7 +241,7 @@ impl<T: Config> Pallet<T> {
 			.map(|(who, _, p)| (p.quote_balance + notional(p.size, mark), who, p))
 			.filter(|(profit, _, _)| *profit > 0)
 			.collect();
-		winners.sort_by(|a, b| b.0.cmp(&a.0));
+		winners.sort_by_key(|w| core::cmp::Reverse(w.0));
 		for (profit, who, position) in
 			winners.into_iter().take(<T as Config>::MaxDeleverage::get() as usize)
 		{
