@@ -11,4 +11,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cargo test --workspace "$@"
 cargo test -p pallet-orderbook -p pallet-perp -p pallet-checkpoint --features runtime-benchmarks --lib "$@"
-cargo test -p pallet-perp --features try-runtime --lib migration "$@"
+cargo test -p pallet-orderbook -p pallet-perp --features try-runtime --lib migration "$@"

@@ -31,6 +31,31 @@ pub fn development_chain_spec() -> Result<ChainSpec, String> {
 		.build())
 }
 
+/// The `dev` or `local` chain spec with its genesis preset patched by `edit` (used to start a
+/// chain from an exported trading state).
+pub fn with_trading_state(
+	chain: &str,
+	edit: impl FnOnce(&mut serde_json::Value) -> Result<(), String>,
+) -> Result<ChainSpec, String> {
+	let (base, preset) = match chain {
+		"dev" => (development_chain_spec()?, sp_genesis_builder::DEV_RUNTIME_PRESET),
+		"local" => (local_chain_spec()?, sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		other => return Err(format!("--chain {other}: use `dev` or `local`")),
+	};
+	let bytes = bourse_runtime::genesis_config_presets::get_preset(&preset.into())
+		.ok_or_else(|| format!("the runtime has no preset {preset}"))?;
+	let mut patch: serde_json::Value =
+		serde_json::from_slice(&bytes).map_err(|e| format!("preset {preset}: {e}"))?;
+	edit(&mut patch)?;
+	Ok(ChainSpec::builder(wasm()?, None)
+		.with_name(&format!("{} (imported trading state)", sc_service::ChainSpec::name(&base)))
+		.with_id(sc_service::ChainSpec::id(&base))
+		.with_chain_type(sc_service::ChainSpec::chain_type(&base))
+		.with_genesis_config_patch(patch)
+		.with_properties(properties())
+		.build())
+}
+
 /// `--chain local`: Alice, Bob, Charlie and Dave produce blocks and sign checkpoints.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)

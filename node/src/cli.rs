@@ -89,4 +89,10 @@ pub enum Subcommand {
 	/// Inspect or export the checkpoint finality database.
 	#[command(subcommand)]
 	CheckpointDb(CheckpointDbCmd),
+
+	/// Write the trading state (balances, order book, perps) at a block as JSON.
+	ExportTradingState(crate::trading_state::ExportTradingStateCmd),
+
+	/// Write a chain spec whose genesis starts from an exported trading state.
+	ImportTradingState(crate::trading_state::ImportTradingStateCmd),
 }

@@ -119,6 +119,15 @@ pub fn run() -> sc_cli::Result<()> {
 				Ok(())
 			})
 		},
+		Some(Subcommand::ExportTradingState(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| {
+				let chain = config.chain_spec.name().to_string();
+				let PartialComponents { client, .. } = service::new_partial(&config)?;
+				cmd.run(client, chain).map_err(sc_cli::Error::Input)
+			})
+		},
+		Some(Subcommand::ImportTradingState(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let checkpoint = cli.checkpoint.clone();

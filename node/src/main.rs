@@ -6,10 +6,19 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod exit;
 mod rpc;
 mod service;
 mod trading_rpc;
+mod trading_state;
 
-fn main() -> sc_cli::Result<()> {
-	command::run()
+fn main() {
+	let code = match command::run() {
+		Ok(()) => 0,
+		Err(error) => {
+			eprintln!("Error: {error}");
+			1
+		},
+	};
+	exit::exit_after_shutdown(code)
 }

@@ -9,6 +9,7 @@ pub mod perp;
 // `decl_runtime_apis!` repeats the generic bounds in its expansion.
 #[allow(clippy::multiple_bound_locations)]
 pub mod runtime_api;
+pub mod trading_state;
 
 /// An account's balance of any asset (native or pallet-assets token).
 pub type Balance = u128;

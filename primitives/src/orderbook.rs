@@ -182,6 +182,8 @@ pub struct Order<AccountId> {
 	pub client_id: Option<u64>,
 	/// Self-trade prevention mode when it is the taker (kept for amendments).
 	pub self_trade: SelfTradePrevention,
+	/// Placed as post-only: a replace keeps it post-only (storage version 2 of the order book).
+	pub post_only: bool,
 	/// Previous order at the same price (older).
 	pub prev: Option<OrderId>,
 	/// Next order at the same price (newer).

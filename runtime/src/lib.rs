@@ -51,7 +51,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("bourse"),
 	impl_name: alloc::borrow::Cow::Borrowed("bourse"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -109,7 +109,10 @@ pub type UncheckedExtrinsic =
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run on a runtime upgrade, all in one place.
-pub type Migrations = (pallet_perp::migrations::v2::MigrateV1ToV2<Runtime>,);
+pub type Migrations = (
+	pallet_orderbook::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_perp::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

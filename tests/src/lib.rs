@@ -41,6 +41,20 @@ pub fn free_port() -> u16 {
 		.expect("a free loopback port")
 }
 
+/// Runs a `bourse-node` subcommand to completion: (success, stdout, stderr).
+pub fn node_command(args: &[&str]) -> (bool, String, String) {
+	let output = Command::new(node_binary())
+		.args(args)
+		.stdin(Stdio::null())
+		.output()
+		.expect("bourse-node runs");
+	(
+		output.status.success(),
+		String::from_utf8_lossy(&output.stdout).into_owned(),
+		String::from_utf8_lossy(&output.stderr).into_owned(),
+	)
+}
+
 /// A running node; stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct Node {
 	child: Option<Child>,
@@ -94,6 +108,11 @@ impl Node {
 			.stdin(Stdio::null())
 			.spawn()
 			.expect("bourse-node starts")
+	}
+
+	/// The base path an argument `BASE` stood for.
+	pub fn base_path(&self) -> PathBuf {
+		self._dir.path().join("base")
 	}
 
 	/// This node's libp2p address on loopback, for `--bootnodes`.

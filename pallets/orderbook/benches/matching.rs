@@ -138,6 +138,7 @@ impl EngineBook {
 						expires_at: None,
 						client_id: None,
 						self_trade: SelfTradePrevention::CancelMaker,
+						post_only: false,
 						prev: None,
 						next: None,
 					};
@@ -361,6 +362,7 @@ fn overlay_ext() -> sp_io::TestExternalities {
 		},
 		orderbook: pallet_orderbook::GenesisConfig {
 			markets: vec![market()],
+			state: None,
 			_config: Default::default(),
 		},
 	}

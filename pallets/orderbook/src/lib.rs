@@ -19,6 +19,8 @@ pub use pallet::*;
 mod benchmarking;
 pub mod engine;
 mod expiry;
+mod export;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod queries;
@@ -61,7 +63,8 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// v2: `Order::post_only`; see [`crate::migrations`].
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -313,6 +316,9 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Spot markets to create: ids are assigned in order from 0.
 		pub markets: Vec<Market>,
+		/// A whole order book to start from (`bourse-node export-trading-state`), instead of
+		/// `markets`: markets keep their ids, orders their ids and time priority.
+		pub state: Option<bourse_primitives::trading_state::OrderbookState<T::AccountId>>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -320,6 +326,15 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			if let Some(state) = &self.state {
+				assert!(
+					self.markets.is_empty(),
+					"genesis has both `markets` and a trading `state`"
+				);
+				if let Err(e) = Pallet::<T>::import_state(state) {
+					panic!("invalid trading state: {e}");
+				}
+			}
 			for market in &self.markets {
 				Pallet::<T>::validate_market(market).expect("genesis market is valid");
 				Pallet::<T>::insert_market(market.clone());
@@ -457,8 +472,9 @@ pub mod pallet {
 		}
 
 		/// Replaces a resting order atomically. Lowering only the quantity keeps the order's
-		/// id and time priority; any other change cancels it and places a new
-		/// good-til-cancelled order (same expiry, client id and self-trade mode) that may trade.
+		/// id and time priority; any other change cancels it and places a new order with the
+		/// same expiry, client id and self-trade mode: good-til-cancelled (it may trade), or
+		/// post-only if the old one was (refused with `PostOnlyWouldCross` if it would trade).
 		/// `new_quantity` is the new open quantity.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::replace_order(T::MaxFillsPerOrder::get()))]

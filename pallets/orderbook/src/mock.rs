@@ -152,6 +152,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		},
 		orderbook: pallet_orderbook::GenesisConfig {
 			markets: alloc::vec![test_market()],
+			state: None,
 			_config: Default::default(),
 		},
 	}

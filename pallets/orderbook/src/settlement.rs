@@ -197,3 +197,12 @@ impl<T: Config> SpotSettlement<T> {
 		pay_from_hold::<T>(market.quote, buyer, &fees, seller_fee)
 	}
 }
+
+/// Everything `who` owns of `asset`: free and held.
+pub fn total_balance<T: Config>(asset: AssetKind, who: &T::AccountId) -> u128 {
+	use frame_support::traits::{fungible::Inspect as _, fungibles::Inspect as _};
+	match asset {
+		AssetKind::Native => T::Currency::total_balance(who),
+		AssetKind::Asset(id) => T::Assets::total_balance(id, who),
+	}
+}

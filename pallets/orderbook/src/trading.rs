@@ -440,6 +440,7 @@ impl<T: Config> Pallet<T> {
 				expires_at,
 				client_id,
 				self_trade: incoming.self_trade,
+				post_only: time_in_force == TimeInForce::PostOnly,
 				prev: None,
 				next: None,
 			};
@@ -556,7 +557,11 @@ impl<T: Config> Pallet<T> {
 				side: order.side,
 				price: new_price,
 				quantity: new_quantity,
-				time_in_force: TimeInForce::GoodTilCancelled,
+				time_in_force: if order.post_only {
+					TimeInForce::PostOnly
+				} else {
+					TimeInForce::GoodTilCancelled
+				},
 				expires_at: order.expires_at,
 				client_id: order.client_id,
 				self_trade: order.self_trade,

@@ -35,11 +35,14 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod export;
 mod margin;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod settlement;
+#[cfg(test)]
+mod state_tests;
 #[cfg(test)]
 mod tests;
 pub mod weights;
@@ -249,6 +252,9 @@ pub mod pallet {
 		/// Perp markets to create, in order (ids continue after the order book's genesis
 		/// markets).
 		pub markets: Vec<PerpMarketParams>,
+		/// Perp markets, accounts and positions to start from (`bourse-node
+		/// export-trading-state`), instead of `markets`; needs the order book's `state`.
+		pub state: Option<bourse_primitives::trading_state::PerpState<T::AccountId>>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -256,6 +262,15 @@ pub mod pallet {
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			if let Some(state) = &self.state {
+				assert!(
+					self.markets.is_empty(),
+					"genesis has both `markets` and a trading `state`"
+				);
+				if let Err(e) = Pallet::<T>::import_state(state) {
+					panic!("invalid trading state: {e}");
+				}
+			}
 			for (i, m) in self.markets.iter().enumerate() {
 				let id = Pallet::<T>::do_create_perp_market(m)
 					.unwrap_or_else(|e| panic!("genesis perp market {i} is invalid: {e:?}"));

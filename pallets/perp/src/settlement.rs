@@ -49,7 +49,7 @@ impl<T: Config> Pallet<T> {
 		Ok(PerpMarkets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?)
 	}
 
-	fn track_market(who: &T::AccountId, market: MarketId) -> DispatchResult {
+	pub(crate) fn track_market(who: &T::AccountId, market: MarketId) -> DispatchResult {
 		AccountMarkets::<T>::try_mutate(who, |markets| {
 			if !markets.contains(&market) {
 				markets.try_push(market).map_err(|_| Error::<T>::TooManyPositions)?;

@@ -20,6 +20,7 @@ fn order(id: OrderId, owner: u64, side: Side, price: Price, quantity: Quantity) 
 		expires_at: None,
 		client_id: None,
 		self_trade: Stp::CancelMaker,
+		post_only: false,
 		prev: None,
 		next: None,
 	}

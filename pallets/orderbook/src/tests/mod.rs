@@ -6,6 +6,7 @@ mod invariants;
 mod market;
 mod place_order;
 mod replace_and_batch;
+mod state;
 
 use crate::{mock::*, *};
 use bourse_primitives::orderbook::{

@@ -88,3 +88,25 @@ fn oversized_batch_is_refused() {
 		);
 	});
 }
+
+#[test]
+fn replacing_a_post_only_order_keeps_it_post_only() {
+	new_test_ext().execute_with(|| {
+		gtc(BOB, Side::Sell, 1_100, LOT);
+		let old = place(ALICE, Side::Buy, 1_000, LOT, TimeInForce::PostOnly);
+		assert!(Orders::<Test>::get(old).expect("rests").post_only);
+		// Repricing onto the ask would trade: a post-only order refuses, and nothing changes.
+		frame_support::assert_noop!(
+			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_100, LOT),
+			Error::<Test>::PostOnlyWouldCross
+		);
+		let new = NextOrderId::<Test>::get();
+		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_050, LOT));
+		assert!(Orders::<Test>::get(new).expect("new order rests").post_only);
+		// A good-til-cancelled order stays one.
+		let gtc_id = gtc(CHARLIE, Side::Buy, 900, LOT);
+		let next = NextOrderId::<Test>::get();
+		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(CHARLIE), gtc_id, 950, LOT));
+		assert!(!Orders::<Test>::get(next).expect("rests").post_only);
+	});
+}

@@ -1,0 +1,189 @@
+//! The order book as a [`OrderbookState`] document: exported from storage, and imported at
+//! genesis (markets, then resting orders re-queued in their time priority with their escrow
+//! held again).
+use crate::{
+	engine, settlement::SpotSettlement, store::StorageBook, AccountOrders, Config, Expiries,
+	Levels, Markets, NextMarketId, NextOrderId, OpenOrders, Orders, Pallet,
+};
+use alloc::{collections::BTreeSet, format, string::String, vec::Vec};
+use bourse_primitives::{
+	orderbook::{quote_amount, Market, MarketKind, Order, Side},
+	trading_state::{MarketState, OrderState, OrderbookState},
+};
+use frame_support::traits::Get;
+
+impl<T: Config> Pallet<T> {
+	/// The whole order book: markets by id, resting orders in book order (per market: bids
+	/// best first, then asks best first; within a price level oldest first).
+	pub fn export_state() -> OrderbookState<T::AccountId> {
+		let next_market_id = NextMarketId::<T>::get();
+		let mut markets = Vec::new();
+		let mut orders = Vec::new();
+		for id in 0..next_market_id {
+			let Some(market) = Markets::<T>::get(id) else { continue };
+			markets.push(market_state(id, &market));
+			for side in [Side::Buy, Side::Sell] {
+				for (_, level) in Levels::<T>::iter_prefix((id, side)) {
+					let mut cursor = Some(level.head);
+					while let Some(order) = cursor.and_then(Orders::<T>::get) {
+						cursor = order.next;
+						orders.push(order_state(order));
+					}
+				}
+			}
+		}
+		OrderbookState { next_market_id, next_order_id: NextOrderId::<T>::get(), markets, orders }
+	}
+
+	/// Builds the order book from `state` on empty storage (genesis). Checks every entry and
+	/// names the first bad one; the caller panics on error so nothing half-built remains.
+	/// Spot escrow is held again from the owners' balances (which must already exist); perp
+	/// orders are margined by pallet-perp, whose genesis runs after this one.
+	pub fn import_state(state: &OrderbookState<T::AccountId>) -> Result<(), String> {
+		let mut ids = BTreeSet::new();
+		for m in &state.markets {
+			let market = market_of(m);
+			if !ids.insert(m.id) {
+				return Err(format!("market {}: duplicate id", m.id));
+			}
+			if m.id >= state.next_market_id {
+				return Err(format!("market {}: id not below nextMarketId", m.id));
+			}
+			Self::validate_market(&market).map_err(|e| format!("market {}: {e:?}", m.id))?;
+			Markets::<T>::insert(m.id, market);
+		}
+		NextMarketId::<T>::put(state.next_market_id);
+
+		let mut order_ids = BTreeSet::new();
+		for o in &state.orders {
+			let at = || format!("order {}", o.id);
+			if !order_ids.insert(o.id) {
+				return Err(format!("{}: duplicate id", at()));
+			}
+			if o.id >= state.next_order_id {
+				return Err(format!("{}: id not below nextOrderId", at()));
+			}
+			let market = Markets::<T>::get(o.market)
+				.ok_or_else(|| format!("{}: unknown market {}", at(), o.market))?;
+			check_order(&market, o).map_err(|e| format!("{}: {e}", at()))?;
+			let order = order_of(o);
+			AccountOrders::<T>::try_mutate(&o.owner, o.market, |ids| ids.try_push(o.id))
+				.map_err(|_| format!("{}: owner has more orders than MaxOrdersPerAccount", at()))?;
+			if let Some(last) = o.expires_at {
+				Expiries::<T>::try_mutate(last, |ids| ids.try_push(o.id)).map_err(|_| {
+					format!("{}: more than MaxExpiriesPerBlock orders expire in block {last}", at())
+				})?;
+			}
+			if market.kind == MarketKind::Spot {
+				let remaining = order.remaining();
+				let (base, quote) = match o.side {
+					Side::Sell => (remaining, 0),
+					Side::Buy => (0, quote_amount(o.price, remaining).unwrap_or(u128::MAX)),
+				};
+				SpotSettlement::<T>::escrow(&market, &o.owner, o.side, base, quote)
+					.map_err(|_| format!("{}: owner's balance does not cover its escrow", at()))?;
+			}
+			engine::insert(&mut StorageBook::<T>::default(), order, T::MaxOrdersPerLevel::get())
+				.map_err(|_| format!("{}: price level holds MaxOrdersPerLevel orders", at()))?;
+			OpenOrders::<T>::mutate(|n| *n += 1);
+		}
+		NextOrderId::<T>::put(state.next_order_id);
+
+		for m in &state.markets {
+			let book = StorageBook::<T>::default();
+			let bid = engine::BookStore::best_price(&book, m.id, Side::Buy);
+			let ask = engine::BookStore::best_price(&book, m.id, Side::Sell);
+			if let (Some(bid), Some(ask)) = (bid, ask) {
+				if bid >= ask {
+					return Err(format!("market {}: crossed book (bid {bid} >= ask {ask})", m.id));
+				}
+			}
+		}
+		Ok(())
+	}
+}
+
+/// Why a resting order cannot be on its market's book.
+fn check_order<A>(market: &Market, o: &OrderState<A>) -> Result<(), &'static str> {
+	if o.price == 0 || !o.price.is_multiple_of(market.tick_size) {
+		return Err("price is zero or off the tick grid");
+	}
+	if !o.quantity.is_multiple_of(market.lot_size) || !o.filled.is_multiple_of(market.lot_size) {
+		return Err("quantity or filled is off the lot grid");
+	}
+	if o.quantity < market.min_size {
+		return Err("quantity below the market's minimum size");
+	}
+	if o.filled >= o.quantity {
+		return Err("nothing left to rest (filled >= quantity)");
+	}
+	if quote_amount(o.price, o.quantity).is_none() {
+		return Err("price * quantity overflows");
+	}
+	Ok(())
+}
+
+fn market_state(id: u32, m: &Market) -> MarketState {
+	MarketState {
+		id,
+		kind: m.kind,
+		base: m.base,
+		quote: m.quote,
+		tick_size: m.tick_size,
+		lot_size: m.lot_size,
+		min_size: m.min_size,
+		maker_fee_ppm: m.maker_fee_ppm,
+		taker_fee_ppm: m.taker_fee_ppm,
+		status: m.status,
+	}
+}
+
+fn market_of(m: &MarketState) -> Market {
+	Market {
+		base: m.base,
+		quote: m.quote,
+		tick_size: m.tick_size,
+		lot_size: m.lot_size,
+		min_size: m.min_size,
+		maker_fee_ppm: m.maker_fee_ppm,
+		taker_fee_ppm: m.taker_fee_ppm,
+		status: m.status,
+		kind: m.kind,
+	}
+}
+
+fn order_state<A>(o: Order<A>) -> OrderState<A> {
+	OrderState {
+		id: o.id,
+		market: o.market,
+		owner: o.owner,
+		side: o.side,
+		price: o.price,
+		quantity: o.quantity,
+		filled: o.filled,
+		placed_at: o.placed_at,
+		expires_at: o.expires_at,
+		client_id: o.client_id,
+		self_trade: o.self_trade,
+		post_only: o.post_only,
+	}
+}
+
+fn order_of<A: Clone>(o: &OrderState<A>) -> Order<A> {
+	Order {
+		id: o.id,
+		market: o.market,
+		owner: o.owner.clone(),
+		side: o.side,
+		price: o.price,
+		quantity: o.quantity,
+		filled: o.filled,
+		placed_at: o.placed_at,
+		expires_at: o.expires_at,
+		client_id: o.client_id,
+		self_trade: o.self_trade,
+		post_only: o.post_only,
+		prev: None,
+		next: None,
+	}
+}

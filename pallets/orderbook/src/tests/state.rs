@@ -1,0 +1,174 @@
+//! Export/import of the order book and its storage migration.
+use super::*;
+use crate::migrations::v2::OrderV1;
+use bourse_primitives::{orderbook::Order, trading_state::OrderbookState};
+use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+use sp_runtime::BuildStorage;
+
+/// A chain started from `state`, with each trader's and the fee account's total funds as
+/// free balance (the import holds escrow again).
+fn ext_from(
+	state: OrderbookState<AccountId>,
+	totals: &[(AccountId, Funds)],
+) -> sp_io::TestExternalities {
+	let storage = RuntimeGenesisConfig {
+		system: Default::default(),
+		balances: pallet_balances::GenesisConfig {
+			balances: totals.iter().map(|(a, f)| (*a, f.quote_free + f.quote_held)).collect(),
+			..Default::default()
+		},
+		assets: pallet_assets::GenesisConfig {
+			assets: alloc::vec![(BASE, ALICE, true, 1)],
+			metadata: alloc::vec![],
+			accounts: totals.iter().map(|(a, f)| (BASE, *a, f.base_free + f.base_held)).collect(),
+			next_asset_id: None,
+			reserves: alloc::vec![],
+		},
+		orderbook: crate::GenesisConfig {
+			markets: alloc::vec![],
+			state: Some(state),
+			_config: Default::default(),
+		},
+	}
+	.build_storage()
+	.expect("the exported state imports");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+fn all_funds() -> alloc::vec::Vec<(AccountId, Funds)> {
+	TRADERS.iter().chain([&FEE_ACCOUNT]).map(|a| (*a, funds(*a))).collect()
+}
+
+/// A book with partial fills, several levels, post-only and expiring orders.
+fn trade_a_little() {
+	gtc(ALICE, Side::Sell, 1_010, 3 * LOT);
+	gtc(BOB, Side::Sell, 1_010, 2 * LOT);
+	gtc(ALICE, Side::Sell, 1_020, LOT);
+	place(CHARLIE, Side::Sell, 1_030, LOT, TimeInForce::PostOnly);
+	gtc(CHARLIE, Side::Buy, 1_010, LOT); // partly fills Alice's first ask
+	gtc(BOB, Side::Buy, 990, 2 * LOT);
+	gtc(ALICE, Side::Buy, 990, LOT);
+	assert_ok!(Orderbook::place_order(
+		RuntimeOrigin::signed(CHARLIE),
+		0,
+		Side::Buy,
+		980,
+		LOT,
+		TimeInForce::GoodTilCancelled,
+		Some(50),
+		Some(7),
+		SelfTradePrevention::CancelBoth
+	));
+}
+
+#[test]
+fn export_then_import_gives_the_same_book_and_funds() {
+	let (state, funds_before) = new_test_ext().execute_with(|| {
+		trade_a_little();
+		(Orderbook::export_state(), all_funds())
+	});
+	assert_eq!(state.orders.len(), 7);
+	let first_ask_level: alloc::vec::Vec<_> =
+		state.orders.iter().filter(|o| o.side == Side::Sell && o.price == 1_010).collect();
+	assert_eq!(first_ask_level[0].owner, ALICE, "time priority: Alice's ask came first");
+	assert_eq!(first_ask_level[0].filled, LOT);
+
+	ext_from(state.clone(), &funds_before).execute_with(|| {
+		assert_eq!(Orderbook::export_state(), state, "round trip");
+		assert_eq!(all_funds(), funds_before, "escrow held again, nothing lost");
+		assert_eq!(OpenOrders::<Test>::get(), 7);
+		assert_eq!(Expiries::<Test>::get(50).len(), 1);
+		// The imported book trades with its priorities: a buy at 1_010 meets Alice first.
+		gtc(CHARLIE, Side::Buy, 1_010, LOT);
+		assert_eq!(fills()[0].maker, ALICE);
+		// And new orders get fresh ids.
+		assert_eq!(NextOrderId::<Test>::get(), state.next_order_id + 1);
+	});
+}
+
+fn import_error(mutate: impl FnOnce(&mut OrderbookState<AccountId>)) -> String {
+	let (mut state, funds) = new_test_ext().execute_with(|| {
+		trade_a_little();
+		(Orderbook::export_state(), all_funds())
+	});
+	mutate(&mut state);
+	let result = std::panic::catch_unwind(move || ext_from(state, &funds));
+	let panic = result.err().expect("bad state is refused");
+	panic
+		.downcast_ref::<String>()
+		.cloned()
+		.or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+		.unwrap_or_default()
+}
+
+#[test]
+fn bad_states_are_refused_naming_the_entry() {
+	let e = import_error(|s| s.orders[1].market = 9);
+	assert!(e.contains("unknown market 9"), "{e}");
+	let e = import_error(|s| s.orders[2].id = s.orders[0].id);
+	assert!(e.contains("duplicate id"), "{e}");
+	let e = import_error(|s| {
+		let bid = s.orders.iter().position(|o| o.side == Side::Buy).expect("a bid");
+		s.orders[bid].price = 1_050;
+	});
+	assert!(e.contains("market 0: crossed book"), "{e}");
+	let e = import_error(|s| s.orders[0].quantity = 20_000_000 * LOT);
+	assert!(e.contains("does not cover its escrow"), "{e}");
+	let e = import_error(|s| s.orders[0].price = 1_011);
+	assert!(e.contains("off the tick grid"), "{e}");
+	let e = import_error(|s| s.next_order_id = 3);
+	assert!(e.contains("not below nextOrderId"), "{e}");
+}
+
+#[test]
+fn migration_v1_to_v2_rewrites_orders_without_losing_any() {
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		let before: alloc::vec::Vec<_> = Orders::<Test>::iter().collect();
+		// Rewrite every order in the v1 layout (no `post_only`), as a v1 chain stored them.
+		for (id, o) in &before {
+			let v1 = OrderV1 {
+				id: o.id,
+				market: o.market,
+				owner: o.owner,
+				side: o.side,
+				price: o.price,
+				quantity: o.quantity,
+				filled: o.filled,
+				placed_at: o.placed_at,
+				expires_at: o.expires_at,
+				client_id: o.client_id,
+				self_trade: o.self_trade,
+				prev: o.prev,
+				next: o.next,
+			};
+			frame_support::storage::unhashed::put(&Orders::<Test>::hashed_key_for(id), &v1);
+		}
+		StorageVersion::new(1).put::<Orderbook>();
+		assert!(Orders::<Test>::get(before[0].0).is_none(), "v1 bytes do not decode as v2");
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v2::MigrateV1ToV2::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(2));
+		for (id, o) in &before {
+			let migrated = Orders::<Test>::get(id).expect("migrated order decodes");
+			assert_eq!(migrated, Order { post_only: false, ..o.clone() });
+		}
+		// The book still trades in the same priority after the upgrade.
+		gtc(BOB, Side::Buy, 1_010, LOT);
+		assert_eq!(fills().last().expect("a fill").maker, ALICE);
+	});
+}
+
+#[test]
+fn genesis_sets_the_current_storage_version() {
+	new_test_ext().execute_with(|| {
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(2));
+	});
+}
