@@ -114,6 +114,19 @@ pub type Migrations = (
 	pallet_perp::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
+/// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.
+#[cfg(feature = "runtime-benchmarks")]
+mod benches {
+	frame_benchmarking::define_benchmarks!(
+		[frame_system, frame_system_benchmarking::Pallet::<crate::Runtime>]
+		[pallet_balances, crate::Balances]
+		[pallet_timestamp, crate::Timestamp]
+		[pallet_orderbook, crate::Orderbook]
+		[pallet_perp, crate::Perp]
+		[pallet_checkpoint, crate::Checkpoint]
+	);
+}
+
 /// Dispatches to the pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,

@@ -271,7 +271,8 @@ fn inconsistent_states_are_refused_naming_the_entry() {
 	let refused = |mutate: &dyn Fn(&mut State)| {
 		let mut bad = state.clone();
 		mutate(&mut bad);
-		import(&bad).err().expect("refused")
+		let Err(message) = import(&bad) else { panic!("bad state is refused") };
+		message
 	};
 	let e = refused(&|s| s.1.accounts[0].positions[0].size += LOT as i128);
 	assert!(e.contains("perp market 0: position sizes sum to"), "{e}");

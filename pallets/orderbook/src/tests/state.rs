@@ -95,7 +95,7 @@ fn import_error(mutate: impl FnOnce(&mut OrderbookState<AccountId>)) -> String {
 	});
 	mutate(&mut state);
 	let result = std::panic::catch_unwind(move || ext_from(state, &funds));
-	let panic = result.err().expect("bad state is refused");
+	let Err(panic) = result else { panic!("bad state is refused") };
 	panic
 		.downcast_ref::<String>()
 		.cloned()
