@@ -231,7 +231,6 @@ impl_runtime_apis! {
 			config: frame_benchmarking::BenchmarkConfig,
 		) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
 			use frame_support::traits::WhitelistedStorageKeys;
-			impl frame_system_benchmarking::Config for Runtime {}
 			let whitelist = AllPalletsWithSystem::whitelisted_storage_keys();
 			let mut batches = Vec::<frame_benchmarking::BenchmarkBatch>::new();
 			let params = (&config, &whitelist);

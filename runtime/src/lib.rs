@@ -117,6 +117,8 @@ pub type Migrations = (
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.
 #[cfg(feature = "runtime-benchmarks")]
 mod benches {
+	impl frame_system_benchmarking::Config for crate::Runtime {}
+
 	frame_benchmarking::define_benchmarks!(
 		[frame_system, frame_system_benchmarking::Pallet::<crate::Runtime>]
 		[pallet_balances, crate::Balances]
