@@ -30,6 +30,10 @@ pub trait OrderbookRpcApi {
 	#[method(name = "orderbook_order")]
 	fn order(&self, id: OrderId, at: Option<H256>) -> RpcResult<Option<Order<AccountId>>>;
 
+	/// Fills of order `id` (as maker or taker) still retained, with their fill ids.
+	#[method(name = "orderbook_orderFills")]
+	fn order_fills(&self, id: OrderId, at: Option<H256>) -> RpcResult<Vec<(u64, Fill<AccountId>)>>;
+
 	/// Recent fills of `account` with their fill ids, oldest first.
 	#[method(name = "orderbook_recentFills")]
 	fn recent_fills(
@@ -86,6 +90,11 @@ where
 	) -> RpcResult<Vec<(u64, Fill<AccountId>)>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().recent_fills(at, account).map_err(api_error)
+	}
+
+	fn order_fills(&self, id: OrderId, at: Option<H256>) -> RpcResult<Vec<(u64, Fill<AccountId>)>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().order_fills(at, id).map_err(api_error)
 	}
 }
 

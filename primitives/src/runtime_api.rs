@@ -5,7 +5,9 @@ use alloc::vec::Vec;
 use codec::Codec;
 
 sp_api::decl_runtime_apis! {
-	/// Read access to the spot/perp order book.
+	/// Read access to the spot/perp order book. Version 2: orders carry `post_only`, and
+	/// `order_fills`.
+	#[api_version(2)]
 	pub trait OrderbookApi<AccountId: Codec> {
 		/// Aggregated depth of `market`, up to `levels` per side, best first.
 		fn depth(market: MarketId, levels: u32) -> Depth;
@@ -15,6 +17,8 @@ sp_api::decl_runtime_apis! {
 		fn order(id: OrderId) -> Option<Order<AccountId>>;
 		/// Recent fills of `who` still retained on chain, oldest first, with their fill ids.
 		fn recent_fills(who: AccountId) -> Vec<(u64, Fill<AccountId>)>;
+		/// Fills of order `id` (as maker or taker) still retained on chain, oldest first.
+		fn order_fills(id: OrderId) -> Vec<(u64, Fill<AccountId>)>;
 	}
 
 	/// Read access to perp positions and markets.

@@ -184,6 +184,10 @@ impl_runtime_apis! {
 		fn recent_fills(who: AccountId) -> Vec<(u64, Fill<AccountId>)> {
 			Orderbook::recent_fills(&who)
 		}
+
+		fn order_fills(id: OrderId) -> Vec<(u64, Fill<AccountId>)> {
+			Orderbook::order_fills(id)
+		}
 	}
 
 	impl bourse_primitives::runtime_api::PerpApi<Block, AccountId> for Runtime {

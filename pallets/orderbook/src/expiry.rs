@@ -48,7 +48,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Deletes fills older than the retention, within `budget`. Returns weight used.
 	pub(crate) fn prune_fills(budget: Weight) -> Weight {
-		let per_fill = T::DbWeight::get().writes(1);
+		// The fill, and its id at the front of its two orders' histories.
+		let per_fill = T::DbWeight::get().reads_writes(3, 3);
 		let mut used = T::DbWeight::get().reads_writes(2, 1);
 		if used.any_gt(budget) {
 			return Weight::zero();
@@ -56,7 +57,17 @@ impl<T: Config> Pallet<T> {
 		let keep_from = NextFillId::<T>::get().saturating_sub(T::FillRetention::get());
 		let mut oldest = OldestFill::<T>::get();
 		while oldest < keep_from && !used.saturating_add(per_fill).any_gt(budget) {
-			Fills::<T>::remove(oldest);
+			if let Some(fill) = Fills::<T>::take(oldest) {
+				for order in [fill.maker_order, fill.taker_order] {
+					let emptied = OrderFills::<T>::mutate(order, |ids| {
+						ids.retain(|id| *id != oldest);
+						ids.is_empty()
+					});
+					if emptied {
+						OrderFills::<T>::remove(order);
+					}
+				}
+			}
 			oldest += 1;
 			used = used.saturating_add(per_fill);
 		}

@@ -117,7 +117,7 @@ pub mod pallet {
 		/// Most orders expiring in one block.
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
-		/// Fills remembered per account (oldest dropped first).
+		/// Fills remembered per account and per order (oldest dropped first).
 		#[pallet::constant]
 		type MaxFillHistory: Get<u32>;
 		/// Fills kept on chain in total (older ones are pruned in `on_idle`).
@@ -198,6 +198,12 @@ pub mod pallet {
 		BoundedVec<u64, T::MaxFillHistory>,
 		ValueQuery,
 	>;
+
+	/// Fill ids of an order (as maker or taker), oldest first: at most `MaxFillHistory`, and
+	/// only fills still retained (pruning a fill removes it here too).
+	#[pallet::storage]
+	pub type OrderFills<T: Config> =
+		StorageMap<_, Twox64Concat, OrderId, BoundedVec<u64, T::MaxFillHistory>, ValueQuery>;
 
 	/// Why a resting or incoming order stopped without filling completely.
 	#[derive(

@@ -1,7 +1,9 @@
 //! Read-only views of the book for the runtime API and RPC.
 use crate::*;
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::{Depth, DepthLevel, Fill, MarketId, Order, Price, Side};
+use bourse_primitives::orderbook::{
+	Depth, DepthLevel, Fill, MarketId, Order, OrderId, Price, Side,
+};
 
 impl<T: Config> Pallet<T> {
 	/// Aggregated depth of `market`: up to `levels` per side, best first.
@@ -32,6 +34,14 @@ impl<T: Config> Pallet<T> {
 		AccountFills::<T>::get(who)
 			.into_iter()
 			.filter_map(|id| Fills::<T>::get(id).map(|fill| (id, fill)))
+			.collect()
+	}
+
+	/// Fills of order `id` (maker or taker side) still retained, oldest first.
+	pub fn order_fills(id: OrderId) -> Vec<(u64, Fill<T::AccountId>)> {
+		OrderFills::<T>::get(id)
+			.into_iter()
+			.filter_map(|fill_id| Fills::<T>::get(fill_id).map(|fill| (fill_id, fill)))
 			.collect()
 	}
 

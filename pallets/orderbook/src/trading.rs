@@ -13,7 +13,7 @@ use bourse_primitives::{
 	},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
+use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get, BoundedVec};
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
 
@@ -581,14 +581,18 @@ impl<T: Config> Pallet<T> {
 			*next += 1;
 			id
 		});
+		let remember = |ids: &mut BoundedVec<u64, T::MaxFillHistory>| {
+			if ids.is_full() {
+				ids.remove(0);
+			}
+			// Cannot fail: room was made above.
+			let _ = ids.try_push(fill_id);
+		};
 		for account in [&fill.maker, &fill.taker] {
-			AccountFills::<T>::mutate(account, |ids| {
-				if ids.is_full() {
-					ids.remove(0);
-				}
-				// Cannot fail: room was made above.
-				let _ = ids.try_push(fill_id);
-			});
+			AccountFills::<T>::mutate(account, remember);
+		}
+		for order in [fill.maker_order, fill.taker_order] {
+			OrderFills::<T>::mutate(order, remember);
 		}
 		T::OnStateChange::note_change(
 			&(b"fill", fill_id, fill.maker_order, fill.taker_order, fill.quantity).encode(),

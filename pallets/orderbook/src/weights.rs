@@ -37,7 +37,8 @@ impl WeightInfo for () {
 			.saturating_add(Db::get().reads_writes(10, 8))
 			.saturating_add(
 				Weight::from_parts(45_000_000, 6_000)
-					.saturating_add(Db::get().reads_writes(9, 10))
+					// + the two orders' fill histories
+					.saturating_add(Db::get().reads_writes(11, 12))
 					.saturating_mul(f.into()),
 			)
 	}

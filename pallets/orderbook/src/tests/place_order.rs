@@ -1,5 +1,6 @@
 use super::*;
 use bourse_primitives::orderbook::PRICE_SCALE;
+use frame_support::{traits::Hooks, weights::Weight};
 
 #[test]
 fn resting_buy_holds_quote_and_shows_in_depth() {
@@ -209,5 +210,37 @@ fn fill_history_is_bounded_per_account() {
 		let recent = Orderbook::recent_fills(&BOB);
 		assert_eq!(recent.iter().map(|(id, _)| *id).collect::<alloc::vec::Vec<_>>(), [2, 3, 4, 5]);
 		assert!(recent.iter().all(|(_, f)| f.taker == BOB && f.maker == ALICE));
+	});
+}
+
+#[test]
+fn each_order_keeps_its_own_fill_history_until_pruned() {
+	new_test_ext().execute_with(|| {
+		let ask = gtc(ALICE, Side::Sell, 1_000, 2 * LOT);
+		let first_bid = gtc(BOB, Side::Buy, 1_000, LOT);
+		let second_bid = gtc(CHARLIE, Side::Buy, 1_000, LOT);
+		let ids = |order| {
+			Orderbook::order_fills(order)
+				.into_iter()
+				.map(|(id, _)| id)
+				.collect::<alloc::vec::Vec<_>>()
+		};
+		assert_eq!(ids(ask), [0, 1], "the maker sees both of its fills");
+		assert_eq!(ids(first_bid), [0]);
+		assert_eq!(ids(second_bid), [1]);
+		assert!(Orderbook::order_fills(second_bid).iter().all(|(_, f)| f.maker_order == ask));
+
+		// Retention (20 fills in the mock) prunes the oldest fills from every history.
+		for _ in 0..20 {
+			gtc(ALICE, Side::Sell, 1_000, LOT);
+			gtc(BOB, Side::Buy, 1_000, LOT);
+		}
+		Orderbook::on_idle(2, Weight::MAX);
+		assert!(Fills::<Test>::get(0).is_none() && Fills::<Test>::get(1).is_none());
+		assert!(ids(ask).is_empty() && ids(first_bid).is_empty());
+		assert!(!OrderFills::<Test>::contains_key(first_bid), "emptied histories are removed");
+		let latest = NextFillId::<Test>::get() - 1;
+		assert_eq!(Orderbook::order_fills(NextOrderId::<Test>::get() - 1).len(), 1);
+		assert!(Fills::<Test>::get(latest).is_some());
 	});
 }
