@@ -509,6 +509,19 @@ fn main() {
 	let prefill = prefill(&mut rng);
 	let ops = workload(&mut rng);
 
+	// `BOURSE_BENCH_PROFILE=overlay` runs only the pallet path once, e.g. under
+	// `valgrind --tool=callgrind`, to see where its time goes.
+	if std::env::var("BOURSE_BENCH_PROFILE").as_deref() == Ok("overlay") {
+		let (mut ext, mut live) = overlay_with_book(&prefill);
+		let start = Instant::now();
+		run_overlay(&mut ext, &mut live, &ops);
+		println!(
+			"pallet over storage overlay: {:.0} orders/s",
+			ops.len() as f64 / start.elapsed().as_secs_f64()
+		);
+		return;
+	}
+
 	let mut criterion = Criterion::default().configure_from_args();
 	bench(&mut criterion, &prefill, &ops);
 	criterion.final_summary();

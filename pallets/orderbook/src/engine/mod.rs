@@ -270,12 +270,26 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 		hit_fill_limit: false,
 	};
 	let mut spent = 0u128;
+	// Matching only takes liquidity from the book side, so its best price can only get worse:
+	// while the level at the last best price still exists it is still the best, and the (over
+	// storage: costly ordered-key) best-price lookup is needed only when a level empties.
+	let mut last_best: Option<Price> = None;
 	while outcome.remaining > 0 {
-		let Some(price) = store.best_price(taker.market, book_side) else { break };
+		let cached = last_best
+			.take()
+			.and_then(|price| store.level(taker.market, book_side, price).map(|l| (price, l)));
+		let (price, level) = match cached {
+			Some(found) => found,
+			None => {
+				let Some(price) = store.best_price(taker.market, book_side) else { break };
+				let Some(level) = store.level(taker.market, book_side, price) else { break };
+				(price, level)
+			},
+		};
 		if !crosses(taker.side, taker.limit, price) {
 			break;
 		}
-		let Some(level) = store.level(taker.market, book_side, price) else { break };
+		last_best = Some(price);
 		let Some(maker) = store.order(level.head) else { break };
 
 		if maker.expires_at.is_some_and(|last| last < limits.now) {
