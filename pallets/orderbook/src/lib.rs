@@ -44,6 +44,17 @@ pub trait BenchmarkHelper<AccountId> {
 }
 pub use trading::{MarketOrderBound, OrderRequest};
 
+/// Room of a stored fill history: twice the `MaxFillHistory` a reader sees. A fill is appended
+/// without decoding the history; only when it is full are the oldest dropped, in one rewrite
+/// every `MaxFillHistory` fills instead of a decode and re-encode per fill.
+pub struct FillHistoryCapacity<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> frame_support::traits::Get<u32> for FillHistoryCapacity<T> {
+	fn get() -> u32 {
+		T::MaxFillHistory::get().saturating_mul(2)
+	}
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -189,21 +200,22 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OldestFill<T> = StorageValue<_, u64, ValueQuery>;
 
-	/// Recent fill ids of an account, oldest first.
+	/// Recent fill ids of an account, oldest first; the last `MaxFillHistory` are its history
+	/// (see [`FillHistoryCapacity`]).
 	#[pallet::storage]
 	pub type AccountFills<T: Config> = StorageMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
-		BoundedVec<u64, T::MaxFillHistory>,
+		BoundedVec<u64, FillHistoryCapacity<T>>,
 		ValueQuery,
 	>;
 
-	/// Fill ids of an order (as maker or taker), oldest first: at most `MaxFillHistory`, and
-	/// only fills still retained (pruning a fill removes it here too).
+	/// Fill ids of an order (as maker or taker), oldest first: the last `MaxFillHistory` are its
+	/// history, and only fills still retained (pruning a fill removes it here too).
 	#[pallet::storage]
 	pub type OrderFills<T: Config> =
-		StorageMap<_, Twox64Concat, OrderId, BoundedVec<u64, T::MaxFillHistory>, ValueQuery>;
+		StorageMap<_, Twox64Concat, OrderId, BoundedVec<u64, FillHistoryCapacity<T>>, ValueQuery>;
 
 	/// Why a resting or incoming order stopped without filling completely.
 	#[derive(
@@ -410,7 +422,7 @@ pub mod pallet {
 		/// left rests (`GoodTilCancelled`, `PostOnly`) or is cancelled (`ImmediateOrCancel`);
 		/// `FillOrKill` fills completely or fails. `expires_at` is the last block it may trade.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::place_order(T::MaxFillsPerOrder::get()))]
+		#[pallet::weight(Pallet::<T>::order_weight_bound(T::MaxFillsPerOrder::get()))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -433,14 +445,14 @@ pub mod pallet {
 				client_id,
 				self_trade,
 			};
-			let fills = Self::do_place_limit(&who, request)?.fills;
-			Ok(Some(T::WeightInfo::place_order(fills)).into())
+			let placed = Self::do_place_limit(&who, request)?;
+			Ok(Some(Self::order_weight(placed.kind, placed.fills)).into())
 		}
 
 		/// Places a market order for `quantity`, bounded by a worst price or (buys) a maximum
 		/// quote amount to spend. Whatever cannot trade at once is cancelled.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::place_order(T::MaxFillsPerOrder::get()))]
+		#[pallet::weight(Pallet::<T>::order_weight_bound(T::MaxFillsPerOrder::get()))]
 		pub fn place_market_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -450,8 +462,8 @@ pub mod pallet {
 			self_trade: SelfTradePrevention,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let fills = Self::do_place_market(&who, market, side, quantity, bound, self_trade)?;
-			Ok(Some(T::WeightInfo::place_order(fills)).into())
+			let placed = Self::do_place_market(&who, market, side, quantity, bound, self_trade)?;
+			Ok(Some(Self::order_weight(placed.kind, placed.fills)).into())
 		}
 
 		/// Cancels a resting order of the caller and releases its escrow.
@@ -483,7 +495,7 @@ pub mod pallet {
 		/// post-only if the old one was (refused with `PostOnlyWouldCross` if it would trade).
 		/// `new_quantity` is the new open quantity.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::replace_order(T::MaxFillsPerOrder::get()))]
+		#[pallet::weight(Pallet::<T>::replace_weight_bound(T::MaxFillsPerOrder::get()))]
 		pub fn replace_order(
 			origin: OriginFor<T>,
 			order_id: OrderId,
@@ -491,42 +503,75 @@ pub mod pallet {
 			new_quantity: Quantity,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let fills = Self::do_replace(&who, order_id, new_price, new_quantity)?;
-			Ok(Some(T::WeightInfo::replace_order(fills)).into())
+			let (kind, fills) = Self::do_replace(&who, order_id, new_price, new_quantity)?;
+			Ok(Some(Self::replace_weight(kind, fills)).into())
 		}
 
 		/// Places up to `MaxBatch` limit orders. Each stands or fails on its own: a failed
 		/// order changes nothing and is reported by `BatchOrderFailed`.
 		#[pallet::call_index(7)]
-		#[pallet::weight(Pallet::<T>::batch_weight(orders.len() as u32, T::MaxFillsPerOrder::get().saturating_mul(orders.len() as u32)))]
+		#[pallet::weight(Pallet::<T>::batch_weight_bound(orders.len() as u32))]
 		pub fn place_orders(
 			origin: OriginFor<T>,
 			orders: Vec<OrderRequest>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(orders.len() as u32 <= T::MaxBatch::get(), Error::<T>::BatchTooLarge);
-			let mut fills = 0u32;
+			// A failed order may have matched before it failed (fill-or-kill): charge its bound.
+			let mut orders_weight = Weight::zero();
 			for (index, request) in orders.iter().enumerate() {
 				let result = frame_support::storage::with_storage_layer(|| {
 					Self::do_place_limit(&who, request.clone())
 				});
-				match result {
-					Ok(outcome) => fills = fills.saturating_add(outcome.fills),
+				let weight = match result {
+					Ok(placed) => Self::order_weight(placed.kind, placed.fills),
 					Err(error) => {
-						Self::deposit_event(Event::BatchOrderFailed { index: index as u32, error })
+						Self::deposit_event(Event::BatchOrderFailed { index: index as u32, error });
+						Self::order_weight_bound(T::MaxFillsPerOrder::get())
 					},
-				}
+				};
+				orders_weight = orders_weight.saturating_add(weight);
 			}
-			Ok(Some(Self::batch_weight(orders.len() as u32, fills)).into())
+			let n = orders.len() as u32;
+			let used = T::WeightInfo::place_orders(n).max(orders_weight);
+			Ok(Some(used.min(Self::batch_weight_bound(n))).into())
 		}
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Weight of a batch of `n` orders making `fills` fills.
-		pub fn batch_weight(n: u32, fills: u32) -> Weight {
-			let per_fill =
-				T::WeightInfo::place_order(1).saturating_sub(T::WeightInfo::place_order(0));
-			T::WeightInfo::place_orders(n).saturating_add(per_fill.saturating_mul(fills.into()))
+		/// Weight of an order in a market of `kind` that made `fills` fills: spot as benchmarked
+		/// here, perp as pallet-perp benchmarked it (fills settle as positions).
+		pub fn order_weight(kind: MarketKind, fills: u32) -> Weight {
+			match kind {
+				MarketKind::Spot => T::WeightInfo::place_order(fills),
+				MarketKind::Perp => T::PerpSettlement::order_weight(fills),
+			}
+		}
+
+		/// Most an order making up to `fills` fills may weigh, whatever its market.
+		pub fn order_weight_bound(fills: u32) -> Weight {
+			T::WeightInfo::place_order(fills).max(T::PerpSettlement::order_weight(fills))
+		}
+
+		/// Weight of a replace that made `fills` fills in a market of `kind`.
+		pub fn replace_weight(kind: MarketKind, fills: u32) -> Weight {
+			match kind {
+				MarketKind::Spot => T::WeightInfo::replace_order(fills),
+				MarketKind::Perp => T::WeightInfo::cancel_order()
+					.saturating_add(T::PerpSettlement::order_weight(fills)),
+			}
+		}
+
+		/// Most a replace making up to `fills` fills may weigh.
+		pub fn replace_weight_bound(fills: u32) -> Weight {
+			Self::replace_weight(MarketKind::Spot, fills)
+				.max(Self::replace_weight(MarketKind::Perp, fills))
+		}
+
+		/// Most a batch of `n` orders may weigh: each may make `MaxFillsPerOrder` fills.
+		pub fn batch_weight_bound(n: u32) -> Weight {
+			let per_order = Self::order_weight_bound(T::MaxFillsPerOrder::get());
+			T::WeightInfo::place_orders(n).max(per_order.saturating_mul(n.into()))
 		}
 	}
 }

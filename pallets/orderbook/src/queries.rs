@@ -31,17 +31,19 @@ impl<T: Config> Pallet<T> {
 
 	/// Recent fills of `who` still retained, oldest first.
 	pub fn recent_fills(who: &T::AccountId) -> Vec<(u64, Fill<T::AccountId>)> {
-		AccountFills::<T>::get(who)
-			.into_iter()
-			.filter_map(|id| Fills::<T>::get(id).map(|fill| (id, fill)))
+		let ids = AccountFills::<T>::get(who);
+		trading::visible_history::<T>(&ids)
+			.iter()
+			.filter_map(|id| Fills::<T>::get(id).map(|fill| (*id, fill)))
 			.collect()
 	}
 
 	/// Fills of order `id` (maker or taker side) still retained, oldest first.
 	pub fn order_fills(id: OrderId) -> Vec<(u64, Fill<T::AccountId>)> {
-		OrderFills::<T>::get(id)
-			.into_iter()
-			.filter_map(|fill_id| Fills::<T>::get(fill_id).map(|fill| (fill_id, fill)))
+		let ids = OrderFills::<T>::get(id);
+		trading::visible_history::<T>(&ids)
+			.iter()
+			.filter_map(|fill_id| Fills::<T>::get(fill_id).map(|fill| (*fill_id, fill)))
 			.collect()
 	}
 

@@ -12,6 +12,7 @@ use frame_support::traits::{
 	fungibles::MutateHold as FungiblesHold,
 	tokens::{Fortitude, Precision, Restriction},
 };
+use frame_support::weights::Weight;
 use sp_runtime::{traits::Get, DispatchError};
 
 /// How perp markets escrow and settle (pallet-perp implements it).
@@ -41,6 +42,9 @@ pub trait Settlement<AccountId> {
 	) -> Result<(), DispatchError>;
 	/// Settles one fill.
 	fn settle(fill: &Fill<AccountId>) -> Result<(), DispatchError>;
+	/// Weight of a whole `place_order` in a perp market that made `fills` fills (benchmarked
+	/// by the implementing pallet).
+	fn order_weight(fills: u32) -> Weight;
 }
 
 /// Perp settlement of a runtime without pallet-perp: perp markets cannot trade.
@@ -67,6 +71,9 @@ impl<AccountId> Settlement<AccountId> for () {
 	}
 	fn settle(_: &Fill<AccountId>) -> Result<(), DispatchError> {
 		Err(DispatchError::Other("no perp settlement configured"))
+	}
+	fn order_weight(_: u32) -> Weight {
+		Weight::zero()
 	}
 }
 
@@ -184,17 +191,40 @@ impl<T: Config> SpotSettlement<T> {
 	}
 
 	/// Settles a fill: base from the seller's hold to the buyer, quote from the buyer's hold
-	/// to the seller, each net of the receiver's fee, which goes to the fee account.
-	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<(), DispatchError> {
-		let (buyer, seller, buyer_fee, seller_fee) = match fill.taker_side {
-			Side::Buy => (&fill.taker, &fill.maker, fill.taker_fee, fill.maker_fee),
-			Side::Sell => (&fill.maker, &fill.taker, fill.maker_fee, fill.taker_fee),
-		};
+	/// to the seller, each net of the receiver's fee. The taker's fee goes to the fee account
+	/// at once; the maker's fee, owed from the taker's escrow (the asset the taker pays), is
+	/// returned so the caller pays an order's maker fees in one transfer
+	/// ([`Self::pay_maker_fees`]) instead of one per fill.
+	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<u128, DispatchError> {
 		let fees = T::FeeAccount::get();
-		pay_from_hold::<T>(market.base, seller, buyer, fill.quantity - buyer_fee)?;
-		pay_from_hold::<T>(market.base, seller, &fees, buyer_fee)?;
-		pay_from_hold::<T>(market.quote, buyer, seller, fill.quote - seller_fee)?;
-		pay_from_hold::<T>(market.quote, buyer, &fees, seller_fee)
+		let (taker, maker) = (&fill.taker, &fill.maker);
+		match fill.taker_side {
+			Side::Buy => {
+				pay_from_hold::<T>(market.base, maker, taker, fill.quantity - fill.taker_fee)?;
+				pay_from_hold::<T>(market.base, maker, &fees, fill.taker_fee)?;
+				pay_from_hold::<T>(market.quote, taker, maker, fill.quote - fill.maker_fee)?;
+			},
+			Side::Sell => {
+				pay_from_hold::<T>(market.quote, maker, taker, fill.quote - fill.taker_fee)?;
+				pay_from_hold::<T>(market.quote, maker, &fees, fill.taker_fee)?;
+				pay_from_hold::<T>(market.base, taker, maker, fill.quantity - fill.maker_fee)?;
+			},
+		}
+		Ok(fill.maker_fee)
+	}
+
+	/// Pays the maker fees of a taker's fills (`settle`'s returns, summed) from its escrow.
+	pub fn pay_maker_fees(
+		market: &Market,
+		taker: &T::AccountId,
+		taker_side: Side,
+		amount: u128,
+	) -> Result<(), DispatchError> {
+		let asset = match taker_side {
+			Side::Buy => market.quote,
+			Side::Sell => market.base,
+		};
+		pay_from_hold::<T>(asset, taker, &T::FeeAccount::get(), amount)
 	}
 }
 

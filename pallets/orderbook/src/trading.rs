@@ -68,6 +68,8 @@ pub struct PlaceOutcome {
 	pub fills: u32,
 	/// Base quantity filled.
 	pub filled: Quantity,
+	/// Kind of the market (weights differ: perp fills settle as positions).
+	pub kind: MarketKind,
 }
 
 /// An order being placed, after validation.
@@ -253,7 +255,7 @@ impl<T: Config> Pallet<T> {
 		quantity: Quantity,
 		bound: MarketOrderBound,
 		self_trade: SelfTradePrevention,
-	) -> Result<u32, DispatchError> {
+	) -> Result<PlaceOutcome, DispatchError> {
 		let market = Self::active_market(market_id)?;
 		Self::check_quantity(&market, quantity)?;
 		let (limit, quote_cap, escrowed) = match (bound, side) {
@@ -291,7 +293,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let outcome = Self::execute(taker)?;
 		ensure!(outcome.fills > 0, Error::<T>::NoLiquidity);
-		Ok(outcome.fills)
+		Ok(outcome)
 	}
 
 	/// Immediate-or-cancel order on behalf of `who` bounded by `worst` price (pallet-perp closes
@@ -377,6 +379,7 @@ impl<T: Config> Pallet<T> {
 		}
 
 		let mut spent = 0u128;
+		let mut maker_fees = 0u128;
 		for engine_fill in &outcome.fills {
 			let quote = Self::quote_of(engine_fill.price, engine_fill.quantity)?;
 			spent = spent.checked_add(quote).ok_or(Error::<T>::Overflow)?;
@@ -401,7 +404,10 @@ impl<T: Config> Pallet<T> {
 				block: now,
 			};
 			match market.kind {
-				MarketKind::Spot => SpotSettlement::<T>::settle(&market, &fill)?,
+				MarketKind::Spot => {
+					let owed = SpotSettlement::<T>::settle(&market, &fill)?;
+					maker_fees = maker_fees.checked_add(owed).ok_or(Error::<T>::Overflow)?;
+				},
 				MarketKind::Perp => T::PerpSettlement::settle(&fill)?,
 			}
 			if engine_fill.maker_done {
@@ -413,6 +419,7 @@ impl<T: Config> Pallet<T> {
 		// Spot: fills were paid out of the escrow; what is neither paid nor kept goes back
 		// (price improvement, and an unrested remainder).
 		if market.kind == MarketKind::Spot {
+			SpotSettlement::<T>::pay_maker_fees(&market, &who, side, maker_fees)?;
 			let used = match side {
 				Side::Buy => spent,
 				Side::Sell => filled,
@@ -446,7 +453,7 @@ impl<T: Config> Pallet<T> {
 			};
 			engine::insert(&mut book, order, T::MaxOrdersPerLevel::get())
 				.map_err(map_engine::<T>)?;
-			AccountOrders::<T>::try_mutate(&who, market_id, |ids| ids.try_push(incoming.id))
+			AccountOrders::<T>::try_append(&who, market_id, incoming.id)
 				.map_err(|_| Error::<T>::TooManyOrders)?;
 			if let Some(last) = expires_at {
 				Expiries::<T>::try_mutate(last, |ids| ids.try_push(incoming.id))
@@ -483,7 +490,12 @@ impl<T: Config> Pallet<T> {
 			filled,
 			resting,
 		});
-		Ok(PlaceOutcome { order_id: incoming.id, fills: outcome.fills.len() as u32, filled })
+		Ok(PlaceOutcome {
+			order_id: incoming.id,
+			fills: outcome.fills.len() as u32,
+			filled,
+			kind: market.kind,
+		})
 	}
 
 	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
@@ -528,7 +540,7 @@ impl<T: Config> Pallet<T> {
 		order_id: OrderId,
 		new_price: Price,
 		new_quantity: Quantity,
-	) -> Result<u32, DispatchError> {
+	) -> Result<(MarketKind, u32), DispatchError> {
 		let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
 		ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
 		let market = Self::active_market(order.market)?;
@@ -546,7 +558,7 @@ impl<T: Config> Pallet<T> {
 				.map_err(map_engine::<T>)?;
 			T::OnStateChange::note_change(&(b"reduce", order_id, new_quantity).encode());
 			Self::deposit_event(Event::OrderReduced { order_id, quantity: new_quantity });
-			return Ok(0);
+			return Ok((market.kind, 0));
 		}
 
 		Self::remove_resting(order_id, CancelReason::Replaced)?;
@@ -571,7 +583,7 @@ impl<T: Config> Pallet<T> {
 			old_order_id: order_id,
 			new_order_id: placed.order_id,
 		});
-		Ok(placed.fills)
+		Ok((placed.kind, placed.fills))
 	}
 
 	/// Stores a fill in the bounded histories and emits its event.
@@ -581,18 +593,15 @@ impl<T: Config> Pallet<T> {
 			*next += 1;
 			id
 		});
-		let remember = |ids: &mut BoundedVec<u64, T::MaxFillHistory>| {
-			if ids.is_full() {
-				ids.remove(0);
-			}
-			// Cannot fail: room was made above.
-			let _ = ids.try_push(fill_id);
-		};
 		for account in [&fill.maker, &fill.taker] {
-			AccountFills::<T>::mutate(account, remember);
+			if AccountFills::<T>::try_append(account, fill_id).is_err() {
+				AccountFills::<T>::mutate(account, |ids| compact_history::<T>(ids, fill_id));
+			}
 		}
 		for order in [fill.maker_order, fill.taker_order] {
-			OrderFills::<T>::mutate(order, remember);
+			if OrderFills::<T>::try_append(order, fill_id).is_err() {
+				OrderFills::<T>::mutate(order, |ids| compact_history::<T>(ids, fill_id));
+			}
 		}
 		T::OnStateChange::note_change(
 			&(b"fill", fill_id, fill.maker_order, fill.taker_order, fill.quantity).encode(),
@@ -600,6 +609,20 @@ impl<T: Config> Pallet<T> {
 		Fills::<T>::insert(fill_id, &fill);
 		Self::deposit_event(Event::Filled { fill_id, fill });
 	}
+}
+
+/// Adds `id` to a full fill history, keeping only the newest `MaxFillHistory - 1` before it.
+fn compact_history<T: Config>(ids: &mut BoundedVec<u64, FillHistoryCapacity<T>>, id: u64) {
+	let keep = T::MaxFillHistory::get().saturating_sub(1) as usize;
+	let mut recent = core::mem::take(ids).into_inner();
+	recent.drain(..recent.len().saturating_sub(keep));
+	recent.push(id);
+	*ids = BoundedVec::truncate_from(recent);
+}
+
+/// The last `MaxFillHistory` ids of a stored fill history.
+pub(crate) fn visible_history<T: Config>(ids: &[u64]) -> &[u64] {
+	&ids[ids.len().saturating_sub(T::MaxFillHistory::get() as usize)..]
 }
 
 /// Fee of `ppm` parts per million on `amount`, rounded down.

@@ -44,6 +44,11 @@ fn perp_market<T: Config>() -> MarketId {
 	id
 }
 
+/// How many more perp markets may be created (genesis may have made some).
+fn market_room<T: Config>() -> u32 {
+	T::MaxPerpMarkets::get().saturating_sub(MarketIds::<T>::get().len() as u32)
+}
+
 /// An account with `deposit` of collateral in the vault.
 fn trader<T: Config>(name: &'static str, index: u32, deposit: u128) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -123,7 +128,7 @@ mod benchmarks {
 	/// A cross-margined account with a position in each of `p` markets: every one is valued.
 	#[benchmark]
 	fn withdraw_collateral(
-		p: Linear<1, { T::MaxPositionsPerAccount::get().min(T::MaxPerpMarkets::get()) }>,
+		p: Linear<1, { T::MaxPositionsPerAccount::get().min(market_room::<T>()) }>,
 	) {
 		let who = trader::<T>("trader", 0, 0);
 		Pallet::<T>::set_margin_mode(RawOrigin::Signed(who.clone()).into(), MarginMode::Cross)
@@ -202,10 +207,76 @@ mod benchmarks {
 		assert_eq!(IsolatedMargin::<T>::get(&who, market), before - 1);
 	}
 
+	/// `orderbook.place_order` in a perp market: a buy making `f` fills against one-lot asks
+	/// of `f` makers, then resting its last lot. The worst case per fill: the taker is cross
+	/// margined with positions in as many other markets as allowed, all valued by each margin
+	/// check.
+	#[benchmark]
+	fn place_perp_order(
+		f: Linear<0, { <T as pallet_orderbook::Config>::MaxFillsPerOrder::get() }>,
+	) {
+		let taker = trader::<T>("taker", 0, PLENTY);
+		Pallet::<T>::set_margin_mode(RawOrigin::Signed(taker.clone()).into(), MarginMode::Cross)
+			.expect("flat account");
+		let other = trader::<T>("other", 0, PLENTY);
+		let markets = T::MaxPositionsPerAccount::get().min(market_room::<T>());
+		for _ in 1..markets {
+			open_long::<T>(perp_market::<T>(), &taker, &other);
+		}
+		let market = perp_market::<T>();
+		let (price, _) = price_and_notional::<T>();
+		let lot = params::<T>().lot_size;
+		for i in 0..f {
+			let maker = trader::<T>("maker", i, PLENTY);
+			pallet_orderbook::Pallet::<T>::place_order(
+				RawOrigin::Signed(maker).into(),
+				market,
+				Side::Sell,
+				price,
+				lot,
+				TimeInForce::GoodTilCancelled,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker,
+			)
+			.expect("benchmark ask");
+		}
+		#[block]
+		{
+			pallet_orderbook::Pallet::<T>::place_order(
+				RawOrigin::Signed(taker.clone()).into(),
+				market,
+				Side::Buy,
+				price,
+				lot * (f as u128 + 1),
+				TimeInForce::GoodTilCancelled,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker,
+			)
+			.expect("benchmark perp order");
+		}
+		let size = Positions::<T>::get(&taker, market).map_or(0, |p| p.size);
+		assert_eq!(size, f as i128 * lot as i128);
+	}
+
 	/// `on_initialize` when all `m` markets are due for funding.
 	#[benchmark]
 	fn funding(m: Linear<1, { T::MaxPerpMarkets::get() }>) {
-		let markets: alloc::vec::Vec<MarketId> = (0..m).map(|_| perp_market::<T>()).collect();
+		// Markets of the genesis state count too: make them due as well.
+		let existing = MarketIds::<T>::get().len() as u32;
+		(existing..m).for_each(|_| {
+			perp_market::<T>();
+		});
+		let markets = MarketIds::<T>::get();
+		for market in markets.iter() {
+			PerpMarkets::<T>::mutate(market, |p| {
+				if let Some(p) = p {
+					p.funding_interval = 1;
+					p.last_funding_block = 0;
+				}
+			});
+		}
 		let now: frame_system::pallet_prelude::BlockNumberFor<T> = 10u32.into();
 		frame_system::Pallet::<T>::set_block_number(now);
 		#[block]

@@ -314,6 +314,10 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		Ok(())
 	}
 
+	fn order_weight(fills: u32) -> frame_support::weights::Weight {
+		<T as Config>::WeightInfo::place_perp_order(fills)
+	}
+
 	fn settle(fill: &Fill<T::AccountId>) -> DispatchResult {
 		// The maker's resting margin for the filled part is no longer reserved.
 		ReservedNotional::<T>::mutate(&fill.maker, fill.market, |r| {

@@ -23,6 +23,8 @@ pub trait WeightInfo {
 	fn add_isolated_margin() -> Weight;
 	/// `remove_isolated_margin`.
 	fn remove_isolated_margin() -> Weight;
+	/// `orderbook.place_order` in a perp market making `f` fills.
+	fn place_perp_order(f: u32) -> Weight;
 }
 
 impl WeightInfo for () {
@@ -54,5 +56,14 @@ impl WeightInfo for () {
 	}
 	fn remove_isolated_margin() -> Weight {
 		Weight::from_parts(60_000_000, 10_000).saturating_add(Db::get().reads_writes(12, 4))
+	}
+	fn place_perp_order(f: u32) -> Weight {
+		Weight::from_parts(120_000_000, 20_000)
+			.saturating_add(Db::get().reads_writes(40, 12))
+			.saturating_add(
+				Weight::from_parts(90_000_000, 12_000)
+					.saturating_add(Db::get().reads_writes(60, 20))
+					.saturating_mul(f.into()),
+			)
 	}
 }

@@ -282,6 +282,10 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 			Some(found) => found,
 			None => {
 				let Some(price) = store.best_price(taker.market, book_side) else { break };
+				// Most incoming orders do not cross at all: no need to read the level then.
+				if !crosses(taker.side, taker.limit, price) {
+					break;
+				}
 				let Some(level) = store.level(taker.market, book_side, price) else { break };
 				(price, level)
 			},
