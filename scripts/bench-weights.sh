@@ -21,7 +21,9 @@ tools="$CARGO_TARGET_DIR/tools"
 bencher="$tools/bin/frame-omni-bencher"
 if ! "$bencher" --version 2>/dev/null | grep -q "$bencher_version"; then
   echo "bench-weights: building frame-omni-bencher $bencher_version (release, once)"
-  cargo install frame-omni-bencher --version "$bencher_version" --locked --root "$tools"
+  # Its own build dir: it does not lock (or mix with) the workspace's release artifacts.
+  cargo install frame-omni-bencher --version "$bencher_version" --locked --root "$tools" \
+    --target-dir "$tools/build"
 fi
 
 echo "bench-weights: building the runtime with runtime-benchmarks"

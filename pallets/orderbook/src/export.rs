@@ -51,6 +51,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Self::validate_market(&market).map_err(|e| format!("market {}: {e:?}", m.id))?;
 			Markets::<T>::insert(m.id, market);
+			Self::note_empty_book(m.id);
 		}
 		NextMarketId::<T>::put(state.next_market_id);
 

@@ -163,6 +163,12 @@ pub mod pallet {
 	pub type Levels<T> =
 		StorageDoubleMap<_, Twox64Concat, (MarketId, Side), Identity, LevelKey, engine::Level>;
 
+	/// Best price of each book side, kept up to date as levels appear and empty, so that an
+	/// incoming order reads one value instead of an ordered-key lookup. `Some(None)`: the side
+	/// is empty; no entry: not known yet (filled in when a level of that side next empties).
+	#[pallet::storage]
+	pub type BestPrices<T> = StorageMap<_, Twox64Concat, (MarketId, Side), Option<Price>>;
+
 	/// Resting order ids of an account in a market.
 	#[pallet::storage]
 	pub type AccountOrders<T: Config> = StorageDoubleMap<

@@ -3,10 +3,13 @@
 //! Price levels live in a double map whose second key is the price in big-endian bytes
 //! (`Identity` hasher), so storage iteration order *is* price order: the best ask is the first
 //! key under (market, Sell); bids are keyed by `u128::MAX - price` so the best bid is first too.
-//! Finding the best price is therefore one `next_key` lookup, however deep the book.
+//! Finding the best price is therefore one `next_key` lookup, however deep the book. Over a
+//! storage overlay that lookup is costly (it walks the trie and skips keys deleted in the
+//! overlay), so the best price of each side is also kept in [`BestPrices`]: updated when a
+//! better level appears, looked up again only when the best level empties.
 use crate::{
 	engine::{BookStore, Level},
-	Config, Levels, Orders,
+	BestPrices, Config, Levels, Orders,
 };
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
 
@@ -55,10 +58,39 @@ impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
 	fn put_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
 		Levels::<T>::insert((market, side), level_key(side, price), level);
 	}
+	fn add_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
+		Levels::<T>::insert((market, side), level_key(side, price), level);
+		// Unknown stays unknown (no lookup on this path); a known best is bettered or set.
+		BestPrices::<T>::mutate_exists((market, side), |best| {
+			if let Some(known) = best {
+				if known.is_none_or(|b| level_key(side, price) < level_key(side, b)) {
+					*known = Some(price);
+				}
+			}
+		});
+	}
 	fn remove_level(&mut self, market: MarketId, side: Side, price: Price) {
-		Levels::<T>::remove((market, side), level_key(side, price));
+		let key = level_key(side, price);
+		Levels::<T>::remove((market, side), key);
+		match BestPrices::<T>::get((market, side)) {
+			// The best level emptied; no better one exists, so look on from its key.
+			Some(Some(best)) if best == price => {
+				let from = Levels::<T>::hashed_key_for((market, side), key);
+				let next = Levels::<T>::iter_key_prefix_from((market, side), from)
+					.next()
+					.map(|key| level_price(side, key));
+				BestPrices::<T>::insert((market, side), next);
+			},
+			Some(_) => {},
+			None => BestPrices::<T>::insert((market, side), scan_best::<T>(market, side)),
+		}
 	}
 	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
-		Levels::<T>::iter_key_prefix((market, side)).next().map(|key| level_price(side, key))
+		BestPrices::<T>::get((market, side)).unwrap_or_else(|| scan_best::<T>(market, side))
 	}
+}
+
+/// Best price of a side by an ordered-key lookup in `Levels`.
+pub fn scan_best<T: Config>(market: MarketId, side: Side) -> Option<Price> {
+	Levels::<T>::iter_key_prefix((market, side)).next().map(|key| level_price(side, key))
 }

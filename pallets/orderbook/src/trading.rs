@@ -122,7 +122,15 @@ impl<T: Config> Pallet<T> {
 			kind: market.kind,
 		});
 		Markets::<T>::insert(id, market);
+		Self::note_empty_book(id);
 		id
+	}
+
+	/// Records that both sides of a new market's book are empty (see [`BestPrices`]).
+	pub(crate) fn note_empty_book(market: MarketId) {
+		for side in [Side::Buy, Side::Sell] {
+			BestPrices::<T>::insert((market, side), None::<Price>);
+		}
 	}
 
 	fn active_market(id: MarketId) -> Result<Market, DispatchError> {

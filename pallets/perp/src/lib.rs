@@ -437,8 +437,11 @@ pub mod pallet {
 
 		/// Withdraws collateral, refused if the rest would not cover initial margin.
 		#[pallet::call_index(2)]
-		#[pallet::weight(<T as Config>::WeightInfo::withdraw_collateral())]
-		pub fn withdraw_collateral(origin: OriginFor<T>, amount: Balance) -> DispatchResult {
+		#[pallet::weight(<T as Config>::WeightInfo::withdraw_collateral(T::MaxPositionsPerAccount::get()))]
+		pub fn withdraw_collateral(
+			origin: OriginFor<T>,
+			amount: Balance,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
 			Self::settle_all_funding(&who)?;
@@ -452,8 +455,10 @@ pub mod pallet {
 				Error::<T>::WouldBreachInitialMargin
 			);
 			Self::transfer(&Self::vault(), &who, amount)?;
+			// Its margin check valued each market the account trades.
+			let markets = AccountMarkets::<T>::decode_len(&who).unwrap_or(0) as u32;
 			Self::deposit_event(Event::CollateralWithdrawn { who, amount });
-			Ok(())
+			Ok(Some(<T as Config>::WeightInfo::withdraw_collateral(markets)).into())
 		}
 
 		/// Sets the index price of a perp market.

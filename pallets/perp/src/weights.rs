@@ -9,8 +9,8 @@ pub trait WeightInfo {
 	fn create_perp_market() -> Weight;
 	/// `deposit_collateral`.
 	fn deposit_collateral() -> Weight;
-	/// `withdraw_collateral` (evaluates every position of the account).
-	fn withdraw_collateral() -> Weight;
+	/// `withdraw_collateral` by an account trading `p` markets (each is valued).
+	fn withdraw_collateral(p: u32) -> Weight;
 	/// `set_oracle_price`.
 	fn set_oracle_price() -> Weight;
 	/// `liquidate` (book close, takeover, deleveraging).
@@ -34,7 +34,7 @@ impl WeightInfo for () {
 	fn deposit_collateral() -> Weight {
 		Weight::from_parts(40_000_000, 4_000).saturating_add(Db::get().reads_writes(4, 4))
 	}
-	fn withdraw_collateral() -> Weight {
+	fn withdraw_collateral(_p: u32) -> Weight {
 		Weight::from_parts(120_000_000, 20_000).saturating_add(Db::get().reads_writes(40, 8))
 	}
 	fn set_oracle_price() -> Weight {

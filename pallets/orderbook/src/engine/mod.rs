@@ -63,6 +63,10 @@ pub trait BookStore<AccountId> {
 	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level>;
 	/// Writes a level.
 	fn put_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level);
+	/// Writes a level that did not exist (a store may track the best price here).
+	fn add_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
+		self.put_level(market, side, price, level)
+	}
 	/// Deletes a level.
 	fn remove_level(&mut self, market: MarketId, side: Side, price: Price);
 	/// Best price on `side`: highest bid or lowest ask.
@@ -173,7 +177,7 @@ pub fn insert<A: Clone, S: BookStore<A>>(
 ) -> Result<(), EngineError> {
 	let (market, side, price) = (order.market, order.side, order.price);
 	let remaining = order.remaining();
-	let level = match store.level(market, side, price) {
+	match store.level(market, side, price) {
 		Some(mut level) => {
 			if level.orders >= max_per_level {
 				return Err(EngineError::LevelFull);
@@ -187,15 +191,15 @@ pub fn insert<A: Clone, S: BookStore<A>>(
 			level.tail = order.id;
 			level.quantity = level.quantity.saturating_add(remaining);
 			level.orders += 1;
-			level
+			store.put_level(market, side, price, &level);
 		},
 		None => {
 			order.prev = None;
 			order.next = None;
-			Level { head: order.id, tail: order.id, quantity: remaining, orders: 1 }
+			let level = Level { head: order.id, tail: order.id, quantity: remaining, orders: 1 };
+			store.add_level(market, side, price, &level);
 		},
-	};
-	store.put_level(market, side, price, &level);
+	}
 	store.put_order(&order);
 	Ok(())
 }

@@ -42,6 +42,12 @@ fn check_invariants(
 	if let (Some(bid), Some(ask)) = (depth.bids.first(), depth.asks.first()) {
 		prop_assert!(bid.price < ask.price, "book crossed: {} >= {}", bid.price, ask.price);
 	}
+	for side in [Side::Buy, Side::Sell] {
+		if let Some(cached) = BestPrices::<Test>::get((0, side)) {
+			let scanned = crate::store::scan_best::<Test>(0, side);
+			prop_assert_eq!(cached, scanned, "cached best {:?} price is the book's", side);
+		}
+	}
 	let orders = resting();
 	prop_assert_eq!(OpenOrders::<Test>::get(), orders.len() as u64);
 	for who in TRADERS {

@@ -1,4 +1,5 @@
 //! Pallet tests, one file per area, on the mock runtime.
+mod best_price;
 mod cancel;
 mod errors;
 mod expiry;
