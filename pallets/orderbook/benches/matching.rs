@@ -369,7 +369,11 @@ fn overlay_ext() -> sp_io::TestExternalities {
 	.build_storage()
 	.expect("genesis");
 	let mut ext = sp_io::TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		// As in a block: extrinsics run in the ApplyExtrinsic phase (each event reads it).
+		System::note_finished_initialize();
+	});
 	ext
 }
 

@@ -42,7 +42,7 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Gives `who` plenty of the market's base and quote tokens.
 	fn fund(who: &AccountId, market: &bourse_primitives::orderbook::Market);
 }
-pub use trading::{MarketOrderBound, OrderRequest};
+pub use trading::{MarketOrderBound, OrderRequest, PlaceOutcome};
 
 /// Room of a stored fill history: twice the `MaxFillHistory` a reader sees. A fill is appended
 /// without decoding the history; only when it is full are the oldest dropped, in one rewrite

@@ -305,14 +305,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Immediate-or-cancel order on behalf of `who` bounded by `worst` price (pallet-perp closes
-	/// liquidated positions with it). Returns the quantity filled; no fill is not an error.
+	/// liquidated positions with it). Returns what it did; no fill is not an error.
 	pub fn place_ioc(
 		who: &T::AccountId,
 		market_id: MarketId,
 		side: Side,
 		quantity: Quantity,
 		worst: Price,
-	) -> Result<Quantity, DispatchError> {
+	) -> Result<PlaceOutcome, DispatchError> {
 		let market = Self::active_market(market_id)?;
 		let escrowed = match side {
 			Side::Sell => quantity,
@@ -335,7 +335,7 @@ impl<T: Config> Pallet<T> {
 			client_id: None,
 			escrowed,
 		};
-		Ok(Self::execute(taker)?.filled)
+		Self::execute(taker)
 	}
 
 	/// Escrows, matches, settles and rests (or cancels) one validated order.

@@ -46,6 +46,7 @@ mod state_tests;
 #[cfg(test)]
 mod tests;
 pub mod weights;
+pub use settlement::LiquidationWork;
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
@@ -487,17 +488,22 @@ pub mod pallet {
 		/// Liquidates `who` in `market` when it is below maintenance margin; the caller earns
 		/// half of the penalty.
 		#[pallet::call_index(4)]
-		#[pallet::weight(<T as Config>::WeightInfo::liquidate())]
+		#[pallet::weight(Pallet::<T>::liquidation_weight(settlement::LiquidationWork {
+			fills: <T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
+			scanned: settlement::ADL_SCAN as u32,
+			deleveraged: T::MaxDeleverage::get(),
+		}))]
 		pub fn liquidate(
 			origin: OriginFor<T>,
 			who: T::AccountId,
 			market: MarketId,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let liquidator = ensure_signed(origin)?;
-			Self::do_liquidate(&liquidator, &who, market)?;
+			let work = Self::do_liquidate(&liquidator, &who, market)?;
 			// Counted after the checks, so a refused attempt does not use up the block's cap
 			// (a failing call changes no storage anyway).
-			Self::count_liquidation()
+			Self::count_liquidation()?;
+			Ok(Some(Self::liquidation_weight(work)).into())
 		}
 
 		/// Chooses isolated (each position margined on its own) or cross (all positions share
@@ -565,6 +571,19 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Weight of a liquidation that did `work`, from benchmarked parts: `liquidate` (the
+		/// insurance fund takes the position over and one position is deleveraged) plus each
+		/// fill against the book and each further deleveraged position priced as a perp fill
+		/// (`place_perp_order`'s slope), and each position scanned for deleveraging as a read.
+		pub fn liquidation_weight(work: settlement::LiquidationWork) -> Weight {
+			let w = |f| <T as Config>::WeightInfo::place_perp_order(f);
+			let per_fill = w(1).saturating_sub(w(0));
+			let trades = work.fills.saturating_add(work.deleveraged.saturating_sub(1));
+			<T as Config>::WeightInfo::liquidate()
+				.saturating_add(per_fill.saturating_mul(trades.into()))
+				.saturating_add(T::DbWeight::get().reads(work.scanned.into()))
+		}
+
 		/// Validates the parameters and creates the order-book market and its perp state.
 		pub(crate) fn do_create_perp_market(
 			m: &PerpMarketParams,

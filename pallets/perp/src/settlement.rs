@@ -7,7 +7,18 @@ use pallet_orderbook::Settlement;
 use sp_runtime::DispatchError;
 
 /// Most positions looked at when choosing whom to deleverage.
-const ADL_SCAN: usize = 1_000;
+pub(crate) const ADL_SCAN: usize = 1_000;
+
+/// What one liquidation did, for its weight.
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub struct LiquidationWork {
+	/// Fills closing the position against the book.
+	pub fills: u32,
+	/// Positions read to choose whom to deleverage.
+	pub scanned: u32,
+	/// Positions deleveraged.
+	pub deleveraged: u32,
+}
 
 /// What one trade does to a position: returns the realised PnL (moved into collateral).
 fn trade(position: &mut Position, delta: i128, price: Price) -> Result<i128, DispatchError> {
@@ -140,7 +151,7 @@ impl<T: Config> Pallet<T> {
 		liquidator: &T::AccountId,
 		who: &T::AccountId,
 		market: MarketId,
-	) -> DispatchResult {
+	) -> Result<LiquidationWork, DispatchError> {
 		Self::settle_all_funding(who)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		ensure!(Self::is_liquidatable(who, market)?, Error::<T>::NotLiquidatable);
@@ -158,8 +169,10 @@ impl<T: Config> Pallet<T> {
 		};
 
 		// 1. Against the book, within 10% of mark.
-		let closed_on_book =
+		let on_book =
 			pallet_orderbook::Pallet::<T>::place_ioc(who, market, side, size, worst.max(tick))?;
+		let closed_on_book = on_book.filled;
+		let mut work = LiquidationWork { fills: on_book.fills, ..Default::default() };
 		// 2. The rest is taken over by the insurance fund at mark.
 		let rest = size - closed_on_book;
 		let insurance = Self::insurance_fund();
@@ -181,7 +194,7 @@ impl<T: Config> Pallet<T> {
 		Collateral::<T>::mutate(&insurance, |c| *c += penalty - to_liquidator);
 
 		// 4. Bad debt: the fund covers it; what it cannot is deleveraged.
-		Self::cover_bad_debt(who, market)?;
+		Self::cover_bad_debt(who, market, &mut work)?;
 		Liquidating::<T>::kill();
 		Self::release_isolated_if_flat(who, market);
 		Self::deposit_event(Event::Liquidated {
@@ -192,14 +205,18 @@ impl<T: Config> Pallet<T> {
 			taken_by_insurance: rest,
 			penalty: penalty as u128,
 		});
-		Ok(())
+		Ok(work)
 	}
 
 	/// When the margin that backed the closed position (cross: the collateral, once no
 	/// position is left; isolated: the position's margin) is negative, the insurance fund
 	/// covers it; beyond the fund, the most profitable opposite positions in `market` are
 	/// deleveraged until the debt is covered.
-	fn cover_bad_debt(who: &T::AccountId, market: MarketId) -> DispatchResult {
+	fn cover_bad_debt(
+		who: &T::AccountId,
+		market: MarketId,
+		work: &mut LiquidationWork,
+	) -> DispatchResult {
 		let debt = -Self::margin_balance(who, market);
 		let closed = match Self::margin_mode(who) {
 			margin::MarginMode::Cross => {
@@ -222,7 +239,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let remaining = debt - from_fund;
 		if remaining > 0 {
-			let uncovered = Self::auto_deleverage(market, remaining)?;
+			let uncovered = Self::auto_deleverage(market, remaining, work)?;
 			Self::credit(who, market, remaining - uncovered);
 		}
 		Ok(())
@@ -231,12 +248,17 @@ impl<T: Config> Pallet<T> {
 	/// Takes up to `debt` of unrealised profit from the most profitable positions of `market`
 	/// (closing them at entry price, so their profit goes to cover the debt). Returns what is
 	/// still uncovered.
-	fn auto_deleverage(market: MarketId, mut debt: i128) -> Result<i128, DispatchError> {
+	fn auto_deleverage(
+		market: MarketId,
+		mut debt: i128,
+		work: &mut LiquidationWork,
+	) -> Result<i128, DispatchError> {
 		let perp = Self::perp(market)?;
 		let mark = Self::mark_price(market, &perp);
 		// Bounded scan: at most `ADL_SCAN` positions are looked at per liquidation.
 		let mut winners: Vec<(i128, T::AccountId, Position)> = Positions::<T>::iter()
 			.take(ADL_SCAN)
+			.inspect(|_| work.scanned += 1)
 			.filter(|(_, m, _)| *m == market)
 			.map(|(who, _, p)| (p.quote_balance + notional(p.size, mark), who, p))
 			.filter(|(profit, _, _)| *profit > 0)
@@ -257,6 +279,7 @@ impl<T: Config> Pallet<T> {
 			Self::credit(&who, market, -taken);
 			Self::release_isolated_if_flat(&who, market);
 			debt -= taken;
+			work.deleveraged += 1;
 			Self::deposit_event(Event::AutoDeleveraged {
 				who,
 				market,
