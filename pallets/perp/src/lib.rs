@@ -492,6 +492,7 @@ pub mod pallet {
 			fills: <T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
 			scanned: settlement::ADL_SCAN as u32,
 			deleveraged: T::MaxDeleverage::get(),
+			markets: T::MaxPositionsPerAccount::get(),
 		}))]
 		pub fn liquidate(
 			origin: OriginFor<T>,
@@ -524,12 +525,13 @@ pub mod pallet {
 		/// Moves `amount` of free collateral into the margin of the isolated position in
 		/// `market` (pushes its liquidation price away).
 		#[pallet::call_index(6)]
-		#[pallet::weight(<T as Config>::WeightInfo::add_isolated_margin())]
+		#[pallet::weight(<T as Config>::WeightInfo::add_isolated_margin()
+			.saturating_add(Pallet::<T>::markets_beyond_one_weight(T::MaxPositionsPerAccount::get())))]
 		pub fn add_isolated_margin(
 			origin: OriginFor<T>,
 			market: MarketId,
 			amount: Balance,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let amount = Self::isolated_amount(&who, market, amount)?;
 			Self::settle_funding(&who, market)?;
@@ -540,7 +542,10 @@ pub mod pallet {
 			let health = Self::health(&who)?;
 			ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
 			Self::change_isolated(&who, market, amount);
-			Ok(())
+			// Its margin check looked at each market the account trades.
+			let markets = AccountMarkets::<T>::decode_len(&who).unwrap_or(0) as u32;
+			let base = <T as Config>::WeightInfo::add_isolated_margin();
+			Ok(Some(base.saturating_add(Self::markets_beyond_one_weight(markets))).into())
 		}
 
 		/// Moves `amount` out of the isolated position's margin into free collateral, refused
@@ -582,6 +587,15 @@ pub mod pallet {
 			<T as Config>::WeightInfo::liquidate()
 				.saturating_add(per_fill.saturating_mul(trades.into()))
 				.saturating_add(T::DbWeight::get().reads(work.scanned.into()))
+				.saturating_add(Self::markets_beyond_one_weight(work.markets))
+		}
+
+		/// Extra weight of settling funding and valuing margin in `markets` markets of an
+		/// account instead of one: `withdraw_collateral` does just that pass, so its benchmark
+		/// prices it.
+		pub fn markets_beyond_one_weight(markets: u32) -> Weight {
+			let w = |p| <T as Config>::WeightInfo::withdraw_collateral(p);
+			w(markets.max(1)).saturating_sub(w(1))
 		}
 
 		/// Validates the parameters and creates the order-book market and its perp state.

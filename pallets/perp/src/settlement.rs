@@ -18,6 +18,8 @@ pub struct LiquidationWork {
 	pub scanned: u32,
 	/// Positions deleveraged.
 	pub deleveraged: u32,
+	/// Markets the liquidated account trades (funding settled and margin valued in each).
+	pub markets: u32,
 }
 
 /// What one trade does to a position: returns the realised PnL (moved into collateral).
@@ -152,6 +154,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		market: MarketId,
 	) -> Result<LiquidationWork, DispatchError> {
+		let markets = AccountMarkets::<T>::decode_len(who).unwrap_or(0) as u32;
 		Self::settle_all_funding(who)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		ensure!(Self::is_liquidatable(who, market)?, Error::<T>::NotLiquidatable);
@@ -172,7 +175,7 @@ impl<T: Config> Pallet<T> {
 		let on_book =
 			pallet_orderbook::Pallet::<T>::place_ioc(who, market, side, size, worst.max(tick))?;
 		let closed_on_book = on_book.filled;
-		let mut work = LiquidationWork { fills: on_book.fills, ..Default::default() };
+		let mut work = LiquidationWork { fills: on_book.fills, markets, ..Default::default() };
 		// 2. The rest is taken over by the insurance fund at mark.
 		let rest = size - closed_on_book;
 		let insurance = Self::insurance_fund();

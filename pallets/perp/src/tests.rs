@@ -426,9 +426,10 @@ fn liquidation_closes_against_the_book_first() {
 		assert_ok!(order(CHARLIE, Side::Buy, 910, 6, TimeInForce::GoodTilCancelled));
 		let info = Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M).expect("below");
 		// Charged for what it did: one fill on the book, no deleveraging scan.
-		let work = crate::LiquidationWork { fills: 1, scanned: 0, deleveraged: 0 };
+		let work = crate::LiquidationWork { fills: 1, scanned: 0, deleveraged: 0, markets: 1 };
 		assert_eq!(info.actual_weight, Some(Perp::liquidation_weight(work)));
-		let bound = crate::LiquidationWork { fills: 16, scanned: 1_000, deleveraged: 16 };
+		let bound =
+			crate::LiquidationWork { fills: 16, scanned: 1_000, deleveraged: 16, markets: 4 };
 		assert!(Perp::liquidation_weight(work).all_lt(Perp::liquidation_weight(bound)));
 		assert_eq!(size(CHARLIE), 600_000);
 		assert_eq!(size(Perp::insurance_fund()), 400_000);
