@@ -22,7 +22,9 @@ bencher="$tools/bin/frame-omni-bencher"
 if ! "$bencher" --version 2>/dev/null | grep -q "$bencher_version"; then
   echo "bench-weights: building frame-omni-bencher $bencher_version (release, once)"
   # Its own build dir: it does not lock (or mix with) the workspace's release artifacts.
-  cargo install frame-omni-bencher --version "$bencher_version" --locked --root "$tools" \
+  # The workspace hint would point its test runtime's wasm build at this workspace; that
+  # runtime is not needed to benchmark ours.
+  env -u WASM_BUILD_WORKSPACE_HINT SKIP_WASM_BUILD=1 cargo install frame-omni-bencher --version "$bencher_version" --locked --root "$tools" \
     --target-dir "$tools/build"
 fi
 
