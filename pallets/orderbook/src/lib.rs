@@ -359,8 +359,10 @@ pub mod pallet {
 					panic!("invalid trading state: {e}");
 				}
 			}
-			for market in &self.markets {
-				Pallet::<T>::validate_market(market).expect("genesis market is valid");
+			for (index, market) in self.markets.iter().enumerate() {
+				if let Err(e) = Pallet::<T>::validate_market(market) {
+					panic!("genesis market {index} is invalid: {e:?}");
+				}
 				Pallet::<T>::insert_market(market.clone());
 			}
 		}

@@ -31,19 +31,19 @@ impl<T: Config> Pallet<T> {
 
 	/// Recent fills of `who` still retained, oldest first.
 	pub fn recent_fills(who: &T::AccountId) -> Vec<(u64, Fill<T::AccountId>)> {
-		let ids = AccountFills::<T>::get(who);
-		trading::visible_history::<T>(&ids)
-			.iter()
-			.filter_map(|id| Fills::<T>::get(id).map(|fill| (*id, fill)))
-			.collect()
+		Self::retained_fills(&AccountFills::<T>::get(who))
 	}
 
 	/// Fills of order `id` (maker or taker side) still retained, oldest first.
 	pub fn order_fills(id: OrderId) -> Vec<(u64, Fill<T::AccountId>)> {
-		let ids = OrderFills::<T>::get(id);
-		trading::visible_history::<T>(&ids)
+		Self::retained_fills(&OrderFills::<T>::get(id))
+	}
+
+	/// The fills a stored history shows (its last `MaxFillHistory` ids) that are still kept.
+	fn retained_fills(history: &[u64]) -> Vec<(u64, Fill<T::AccountId>)> {
+		trading::visible_history::<T>(history)
 			.iter()
-			.filter_map(|fill_id| Fills::<T>::get(fill_id).map(|fill| (*fill_id, fill)))
+			.filter_map(|id| Fills::<T>::get(id).map(|fill| (*id, fill)))
 			.collect()
 	}
 

@@ -457,7 +457,7 @@ pub mod pallet {
 			);
 			Self::transfer(&Self::vault(), &who, amount)?;
 			// Its margin check valued each market the account trades.
-			let markets = AccountMarkets::<T>::decode_len(&who).unwrap_or(0) as u32;
+			let markets = Self::markets_traded(&who);
 			Self::deposit_event(Event::CollateralWithdrawn { who, amount });
 			Ok(Some(<T as Config>::WeightInfo::withdraw_collateral(markets)).into())
 		}
@@ -525,8 +525,7 @@ pub mod pallet {
 		/// Moves `amount` of free collateral into the margin of the isolated position in
 		/// `market` (pushes its liquidation price away).
 		#[pallet::call_index(6)]
-		#[pallet::weight(<T as Config>::WeightInfo::add_isolated_margin()
-			.saturating_add(Pallet::<T>::markets_beyond_one_weight(T::MaxPositionsPerAccount::get())))]
+		#[pallet::weight(Pallet::<T>::add_isolated_margin_weight(T::MaxPositionsPerAccount::get()))]
 		pub fn add_isolated_margin(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -543,9 +542,8 @@ pub mod pallet {
 			ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
 			Self::change_isolated(&who, market, amount);
 			// Its margin check looked at each market the account trades.
-			let markets = AccountMarkets::<T>::decode_len(&who).unwrap_or(0) as u32;
-			let base = <T as Config>::WeightInfo::add_isolated_margin();
-			Ok(Some(base.saturating_add(Self::markets_beyond_one_weight(markets))).into())
+			let markets = Self::markets_traded(&who);
+			Ok(Some(Self::add_isolated_margin_weight(markets)).into())
 		}
 
 		/// Moves `amount` out of the isolated position's margin into free collateral, refused
@@ -588,6 +586,17 @@ pub mod pallet {
 				.saturating_add(per_fill.saturating_mul(trades.into()))
 				.saturating_add(T::DbWeight::get().reads(work.scanned.into()))
 				.saturating_add(Self::markets_beyond_one_weight(work.markets))
+		}
+
+		/// Weight of `add_isolated_margin` by an account trading `markets` markets.
+		pub fn add_isolated_margin_weight(markets: u32) -> Weight {
+			<T as Config>::WeightInfo::add_isolated_margin()
+				.saturating_add(Self::markets_beyond_one_weight(markets))
+		}
+
+		/// Number of markets `who` holds positions or resting orders in.
+		pub(crate) fn markets_traded(who: &T::AccountId) -> u32 {
+			AccountMarkets::<T>::decode_len(who).unwrap_or(0) as u32
 		}
 
 		/// Extra weight of settling funding and valuing margin in `markets` markets of an

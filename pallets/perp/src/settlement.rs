@@ -154,7 +154,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		market: MarketId,
 	) -> Result<LiquidationWork, DispatchError> {
-		let markets = AccountMarkets::<T>::decode_len(who).unwrap_or(0) as u32;
+		let markets = Self::markets_traded(who);
 		Self::settle_all_funding(who)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		ensure!(Self::is_liquidatable(who, market)?, Error::<T>::NotLiquidatable);
