@@ -30,7 +30,9 @@ fi
 
 echo "bench-weights: building the runtime with runtime-benchmarks"
 cargo build -p bourse-runtime --features runtime-benchmarks
-wasm="$CARGO_TARGET_DIR/debug/wbuild/bourse-runtime/bourse_runtime.compact.compressed.wasm"
+# A debug outer build still compiles the runtime blob in release, only not compacted.
+wasm="$CARGO_TARGET_DIR/debug/wbuild/bourse-runtime/bourse_runtime.wasm"
+[ -f "$wasm" ] || { echo "bench-weights: no runtime wasm at $wasm" >&2; exit 1; }
 
 pallets=("$@")
 [ ${#pallets[@]} -gt 0 ] || pallets=(orderbook perp checkpoint)

@@ -55,6 +55,7 @@ impl frame_system::Config for Runtime {
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {
@@ -69,7 +70,7 @@ impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
 	type OnTimestampSet = Aura;
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_balances::Config for Runtime {
@@ -151,7 +152,7 @@ impl pallet_orderbook::Config for Runtime {
 	type MaxExpiriesPerBlock = ConstU32<1024>;
 	type MaxFillHistory = ConstU32<100>;
 	type FillRetention = ConstU64<100_000>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_orderbook::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OrderbookBenchmarks;
 }
@@ -192,7 +193,7 @@ impl pallet_perp::Config for Runtime {
 	type MaxPerpMarkets = ConstU32<16>;
 	type MaxDeleverage = ConstU32<16>;
 	type MaxLiquidationsPerBlock = ConstU32<32>;
-	type WeightInfo = ();
+	type WeightInfo = pallet_perp::weights::SubstrateWeight<Runtime>;
 }
 
 /// Summary counts for checkpoint records, read from the trading pallets.
@@ -210,5 +211,5 @@ impl pallet_checkpoint::Config for Runtime {
 	type MaxValidators = ConstU32<100>;
 	type RecordsToKeep = ConstU32<1000>;
 	type TradingState = TradingCounts;
-	type WeightInfo = ();
+	type WeightInfo = pallet_checkpoint::weights::SubstrateWeight<Runtime>;
 }

@@ -2,8 +2,10 @@
 //! limits, 20% crossing, 10% cancels):
 //! 1. the pure engine over memory, beside a naive matcher (BTreeMap levels + VecDeque FIFO +
 //!    HashMap index) as the baseline;
-//! 2. the whole pallet path (validation, escrow with holds, settlement, events) over a storage
-//!    overlay (`TestExternalities`).
+//! 2. the same engine over the pallet's storage layout (`StorageBook`: orders, levels, best
+//!    prices) in a storage overlay (`TestExternalities`);
+//! 3. the whole pallet path (validation, escrow with holds, settlement, fees, fill history,
+//!    events) over a storage overlay.
 //!
 //! Criterion measures each; a table with orders/s and the ratio to the baseline follows.
 //! Run: `cargo bench -p pallet-orderbook --bench matching`.
@@ -16,7 +18,10 @@ use bourse_primitives::orderbook::{
 	AssetKind, Market, MarketKind, MarketStatus, Order, SelfTradePrevention, Side, TimeInForce,
 };
 use criterion::{BatchSize, Criterion, Throughput};
-use pallet_orderbook::engine::{self, memory::MemoryBook, Incoming, MatchLimits};
+use pallet_orderbook::{
+	engine::{self, memory::MemoryBook, BookStore, Incoming, MatchLimits},
+	store::StorageBook,
+};
 
 const BOOK: usize = 10_000;
 const OPS: usize = 10_000;
@@ -96,17 +101,17 @@ fn workload(rng: &mut Rng) -> Vec<Op> {
 		.collect()
 }
 
-// ---- 1a. the engine over memory -------------------------------------------------------------
+// ---- 1a. the engine, over memory or over storage --------------------------------------------
 
-struct EngineBook {
-	book: MemoryBook<u64>,
+struct EngineBook<S> {
+	book: S,
 	next_id: u64,
 	live: Vec<u64>,
 }
 
-impl EngineBook {
-	fn new() -> Self {
-		Self { book: MemoryBook::default(), next_id: 1, live: Vec::new() }
+impl<S: BookStore<u64>> EngineBook<S> {
+	fn new(book: S) -> Self {
+		Self { book, next_id: 1, live: Vec::new() }
 	}
 	fn apply(&mut self, op: Op) {
 		let id = self.next_id;
@@ -451,10 +456,29 @@ fn run_overlay(ext: &mut sp_io::TestExternalities, live: &mut Vec<u64>, ops: &[O
 
 // ---- measurement ----------------------------------------------------------------------------
 
-fn engine_with_book(prefill: &[Op]) -> EngineBook {
-	let mut e = EngineBook::new();
+fn engine_with_book(prefill: &[Op]) -> EngineBook<MemoryBook<u64>> {
+	let mut e = EngineBook::new(MemoryBook::default());
 	prefill.iter().for_each(|op| e.apply(*op));
 	e
+}
+
+/// The engine over `StorageBook` in a committed overlay holding the prefilled book.
+fn engine_storage_with_book(
+	prefill: &[Op],
+) -> (sp_io::TestExternalities, EngineBook<StorageBook<Test>>) {
+	let mut ext = sp_io::TestExternalities::default();
+	let mut e = EngineBook::new(StorageBook::<Test>::default());
+	ext.execute_with(|| prefill.iter().for_each(|op| e.apply(*op)));
+	ext.commit_all().expect("commit prefill");
+	(ext, e)
+}
+
+fn run_engine_storage(
+	ext: &mut sp_io::TestExternalities,
+	e: &mut EngineBook<StorageBook<Test>>,
+	ops: &[Op],
+) {
+	ext.execute_with(|| ops.iter().for_each(|op| e.apply(*op)));
 }
 
 fn naive_with_book(prefill: &[Op]) -> NaiveBook {
@@ -478,6 +502,13 @@ fn bench(c: &mut Criterion, prefill: &[Op], ops: &[Op]) {
 		b.iter_batched(
 			|| naive_with_book(prefill),
 			|mut n| ops.iter().for_each(|op| n.apply(*op)),
+			BatchSize::LargeInput,
+		)
+	});
+	group.bench_function("engine-storage-overlay", |b| {
+		b.iter_batched(
+			|| engine_storage_with_book(prefill),
+			|(mut ext, mut e)| run_engine_storage(&mut ext, &mut e, ops),
 			BatchSize::LargeInput,
 		)
 	});
@@ -542,6 +573,12 @@ fn main() {
 		|| naive_with_book(&prefill),
 		|n| ops.iter().for_each(|op| n.apply(*op)),
 	);
+	let engine_storage = rate(
+		3,
+		ops.len(),
+		|| engine_storage_with_book(&prefill),
+		|(ext, e)| run_engine_storage(ext, e, &ops),
+	);
 	let overlay = rate(
 		3,
 		ops.len(),
@@ -551,5 +588,11 @@ fn main() {
 	println!("\n{:<34} {:>14} {:>10}", "mixed workload, 10k resting", "orders/s", "vs naive");
 	println!("{:<34} {:>14.0} {:>10.2}", "naive (BTreeMap+VecDeque+HashMap)", naive, 1.0);
 	println!("{:<34} {:>14.0} {:>10.2}", "engine over memory", engine, engine / naive);
+	println!(
+		"{:<34} {:>14.0} {:>10.2}",
+		"engine over storage overlay",
+		engine_storage,
+		engine_storage / naive
+	);
 	println!("{:<34} {:>14.0} {:>10.2}", "pallet over storage overlay", overlay, overlay / naive);
 }

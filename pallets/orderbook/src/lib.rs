@@ -454,7 +454,7 @@ pub mod pallet {
 				self_trade,
 			};
 			let placed = Self::do_place_limit(&who, request)?;
-			Ok(Some(Self::order_weight(placed.kind, placed.fills)).into())
+			Ok(Some(Self::order_weight(placed.kind, placed.fills, placed.removed)).into())
 		}
 
 		/// Places a market order for `quantity`, bounded by a worst price or (buys) a maximum
@@ -471,7 +471,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let placed = Self::do_place_market(&who, market, side, quantity, bound, self_trade)?;
-			Ok(Some(Self::order_weight(placed.kind, placed.fills)).into())
+			Ok(Some(Self::order_weight(placed.kind, placed.fills, placed.removed)).into())
 		}
 
 		/// Cancels a resting order of the caller and releases its escrow.
@@ -511,12 +511,15 @@ pub mod pallet {
 			new_quantity: Quantity,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let (kind, fills) = Self::do_replace(&who, order_id, new_price, new_quantity)?;
-			Ok(Some(Self::replace_weight(kind, fills)).into())
+			let (kind, fills, removed) = Self::do_replace(&who, order_id, new_price, new_quantity)?;
+			Ok(Some(Self::replace_weight(kind, fills, removed)).into())
 		}
 
 		/// Places up to `MaxBatch` limit orders. Each stands or fails on its own: a failed
-		/// order changes nothing and is reported by `BatchOrderFailed`.
+		/// order changes nothing and is reported by `BatchOrderFailed`. Together the orders
+		/// fill or remove at most `MaxFillsPerOrder` resting orders (so a batch's weight stays
+		/// bounded like one order's); an order that reaches that budget stops matching and its
+		/// remainder is cancelled (`FillLimit`).
 		#[pallet::call_index(7)]
 		#[pallet::weight(Pallet::<T>::batch_weight_bound(orders.len() as u32))]
 		pub fn place_orders(
@@ -525,17 +528,21 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(orders.len() as u32 <= T::MaxBatch::get(), Error::<T>::BatchTooLarge);
-			// A failed order may have matched before it failed (fill-or-kill): charge its bound.
+			let mut budget = T::MaxFillsPerOrder::get();
 			let mut orders_weight = Weight::zero();
 			for (index, request) in orders.iter().enumerate() {
+				let mut steps = 0;
 				let result = frame_support::storage::with_storage_layer(|| {
-					Self::do_place_limit(&who, request.clone())
+					Self::do_place_limit_within(&who, request.clone(), budget, &mut steps)
 				});
+				// A failed order may have matched before it failed (fill-or-kill): its work
+				// counts against the budget and is charged although its changes are undone.
+				budget = budget.saturating_sub(steps);
 				let weight = match result {
-					Ok(placed) => Self::order_weight(placed.kind, placed.fills),
+					Ok(placed) => Self::order_weight(placed.kind, placed.fills, placed.removed),
 					Err(error) => {
 						Self::deposit_event(Event::BatchOrderFailed { index: index as u32, error });
-						Self::order_weight_bound(T::MaxFillsPerOrder::get())
+						Self::order_weight_bound(steps)
 					},
 				};
 				orders_weight = orders_weight.saturating_add(weight);
@@ -547,39 +554,65 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Weight of an order in a market of `kind` that made `fills` fills: spot as benchmarked
-		/// here, perp as pallet-perp benchmarked it (fills settle as positions).
-		pub fn order_weight(kind: MarketKind, fills: u32) -> Weight {
+		/// Weight of an order in a market of `kind` that made `fills` fills and took `removed`
+		/// resting orders off the book (expired, self-trade): spot as benchmarked here, perp as
+		/// pallet-perp benchmarked it (fills settle as positions); a removal as expiring an order.
+		pub fn order_weight(kind: MarketKind, fills: u32, removed: u32) -> Weight {
 			match kind {
 				MarketKind::Spot => T::WeightInfo::place_order(fills),
 				MarketKind::Perp => T::PerpSettlement::order_weight(fills),
 			}
+			.saturating_add(Self::removals_weight(removed))
 		}
 
-		/// Most an order making up to `fills` fills may weigh, whatever its market.
-		pub fn order_weight_bound(fills: u32) -> Weight {
-			T::WeightInfo::place_order(fills).max(T::PerpSettlement::order_weight(fills))
+		/// Most an order touching up to `steps` resting orders may weigh, whatever its market.
+		pub fn order_weight_bound(steps: u32) -> Weight {
+			let (base, per_step) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
+			base.saturating_add(per_step.saturating_mul(steps.into()))
 		}
 
-		/// Weight of a replace that made `fills` fills in a market of `kind`.
-		pub fn replace_weight(kind: MarketKind, fills: u32) -> Weight {
+		/// Weight of a replace that made `fills` fills and `removed` removals in a market of
+		/// `kind`.
+		pub fn replace_weight(kind: MarketKind, fills: u32, removed: u32) -> Weight {
 			match kind {
 				MarketKind::Spot => T::WeightInfo::replace_order(fills),
 				MarketKind::Perp => T::WeightInfo::cancel_order()
 					.saturating_add(T::PerpSettlement::order_weight(fills)),
 			}
+			.saturating_add(Self::removals_weight(removed))
 		}
 
-		/// Most a replace making up to `fills` fills may weigh.
-		pub fn replace_weight_bound(fills: u32) -> Weight {
-			Self::replace_weight(MarketKind::Spot, fills)
-				.max(Self::replace_weight(MarketKind::Perp, fills))
+		/// Most a replace touching up to `steps` resting orders may weigh.
+		pub fn replace_weight_bound(steps: u32) -> Weight {
+			let (base, per_step) = Self::affine_bound(|kind, f| Self::replace_weight(kind, f, 0));
+			base.saturating_add(per_step.saturating_mul(steps.into()))
 		}
 
-		/// Most a batch of `n` orders may weigh: each may make `MaxFillsPerOrder` fills.
+		/// Most a batch of `n` orders may weigh: each pays its base, and together they touch
+		/// at most `MaxFillsPerOrder` resting orders.
 		pub fn batch_weight_bound(n: u32) -> Weight {
-			let per_order = Self::order_weight_bound(T::MaxFillsPerOrder::get());
-			T::WeightInfo::place_orders(n).max(per_order.saturating_mul(n.into()))
+			let (base, per_step) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
+			let steps = T::MaxFillsPerOrder::get();
+			let orders =
+				base.saturating_mul(n.into()).saturating_add(per_step.saturating_mul(steps.into()));
+			T::WeightInfo::place_orders(n).max(orders)
+		}
+
+		fn removals_weight(removed: u32) -> Weight {
+			T::WeightInfo::expire_order().saturating_mul(removed.into())
+		}
+
+		/// A base and a per-step weight that bound `weight(kind, fills)` plus removals for both
+		/// market kinds: the benchmarked weights are affine in fills, so the larger intercept
+		/// plus, per step, the larger of a fill's slope and a removal bounds any mix of steps.
+		fn affine_bound(weight: impl Fn(MarketKind, u32) -> Weight) -> (Weight, Weight) {
+			let kinds = [MarketKind::Spot, MarketKind::Perp];
+			let base = kinds.iter().map(|k| weight(*k, 0)).fold(Weight::zero(), |a, b| a.max(b));
+			let per_step = kinds
+				.iter()
+				.map(|k| weight(*k, 1).saturating_sub(weight(*k, 0)))
+				.fold(Self::removals_weight(1), |a, b| a.max(b));
+			(base, per_step)
 		}
 	}
 }

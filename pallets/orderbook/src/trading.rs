@@ -66,6 +66,8 @@ pub struct PlaceOutcome {
 	pub order_id: OrderId,
 	/// Number of fills.
 	pub fills: u32,
+	/// Resting orders taken off the book on the way (expired, self-trade).
+	pub removed: u32,
 	/// Base quantity filled.
 	pub filled: Quantity,
 	/// Kind of the market (weights differ: perp fills settle as positions).
@@ -81,6 +83,8 @@ struct Taker<AccountId> {
 	client_id: Option<u64>,
 	/// Escrow taken up front (quote for buys, base for sells).
 	escrowed: u128,
+	/// Most resting orders it may fill or remove (see [`MatchLimits::max_fills`]).
+	max_steps: u32,
 }
 
 fn map_engine<T: Config>(e: EngineError) -> Error<T> {
@@ -213,6 +217,18 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		r: OrderRequest,
 	) -> Result<PlaceOutcome, DispatchError> {
+		Self::do_place_limit_within(who, r, T::MaxFillsPerOrder::get(), &mut 0)
+	}
+
+	/// A limit order that may fill or remove at most `max_steps` resting orders; `steps` is
+	/// set to how many it did as soon as matching ran, so a caller learns the work done even
+	/// when the order then fails (e.g. fill-or-kill not filled).
+	pub(crate) fn do_place_limit_within(
+		who: &T::AccountId,
+		r: OrderRequest,
+		max_steps: u32,
+		steps: &mut u32,
+	) -> Result<PlaceOutcome, DispatchError> {
 		let market = Self::active_market(r.market)?;
 		Self::check_price(&market, r.price)?;
 		Self::check_quantity(&market, r.quantity)?;
@@ -252,8 +268,9 @@ impl<T: Config> Pallet<T> {
 			expires_at: r.expires_at,
 			client_id: r.client_id,
 			escrowed,
+			max_steps,
 		};
-		Self::execute(taker)
+		Self::execute(taker, steps)
 	}
 
 	pub(crate) fn do_place_market(
@@ -298,8 +315,9 @@ impl<T: Config> Pallet<T> {
 			expires_at: None,
 			client_id: None,
 			escrowed,
+			max_steps: T::MaxFillsPerOrder::get(),
 		};
-		let outcome = Self::execute(taker)?;
+		let outcome = Self::execute(taker, &mut 0)?;
 		ensure!(outcome.fills > 0, Error::<T>::NoLiquidity);
 		Ok(outcome)
 	}
@@ -334,13 +352,16 @@ impl<T: Config> Pallet<T> {
 			expires_at: None,
 			client_id: None,
 			escrowed,
+			max_steps: T::MaxFillsPerOrder::get(),
 		};
-		Self::execute(taker)
+		Self::execute(taker, &mut 0)
 	}
 
-	/// Escrows, matches, settles and rests (or cancels) one validated order.
-	fn execute(taker: Taker<T::AccountId>) -> Result<PlaceOutcome, DispatchError> {
-		let Taker { incoming, market, time_in_force, expires_at, client_id, escrowed } = taker;
+	/// Escrows, matches, settles and rests (or cancels) one validated order; `steps` gets the
+	/// number of resting orders matching filled or removed.
+	fn execute(taker: Taker<T::AccountId>, steps: &mut u32) -> Result<PlaceOutcome, DispatchError> {
+		let Taker { incoming, market, time_in_force, expires_at, client_id, escrowed, max_steps } =
+			taker;
 		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
 		let limit = incoming.limit;
 		match side {
@@ -350,8 +371,10 @@ impl<T: Config> Pallet<T> {
 
 		let now = Self::now();
 		let mut book = StorageBook::<T>::default();
-		let limits = MatchLimits { max_fills: T::MaxFillsPerOrder::get(), now };
+		let limits = MatchLimits { max_fills: max_steps, now };
 		let outcome = engine::match_order(&mut book, &incoming, limits);
+		*steps = outcome.steps();
+		let removals = outcome.removed.len() as u32;
 
 		for removed in outcome.removed {
 			let reason = match removed.reason {
@@ -501,6 +524,7 @@ impl<T: Config> Pallet<T> {
 		Ok(PlaceOutcome {
 			order_id: incoming.id,
 			fills: outcome.fills.len() as u32,
+			removed: removals,
 			filled,
 			kind: market.kind,
 		})
@@ -548,7 +572,7 @@ impl<T: Config> Pallet<T> {
 		order_id: OrderId,
 		new_price: Price,
 		new_quantity: Quantity,
-	) -> Result<(MarketKind, u32), DispatchError> {
+	) -> Result<(MarketKind, u32, u32), DispatchError> {
 		let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
 		ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
 		let market = Self::active_market(order.market)?;
@@ -566,7 +590,7 @@ impl<T: Config> Pallet<T> {
 				.map_err(map_engine::<T>)?;
 			T::OnStateChange::note_change(&(b"reduce", order_id, new_quantity).encode());
 			Self::deposit_event(Event::OrderReduced { order_id, quantity: new_quantity });
-			return Ok((market.kind, 0));
+			return Ok((market.kind, 0, 0));
 		}
 
 		Self::remove_resting(order_id, CancelReason::Replaced)?;
@@ -591,7 +615,7 @@ impl<T: Config> Pallet<T> {
 			old_order_id: order_id,
 			new_order_id: placed.order_id,
 		});
-		Ok((placed.kind, placed.fills))
+		Ok((placed.kind, placed.fills, placed.removed))
 	}
 
 	/// Stores a fill in the bounded histories and emits its event.

@@ -98,6 +98,7 @@ mod benchmarks {
 	#[benchmark]
 	fn create_perp_market() {
 		let p = params::<T>();
+		let before = MarketIds::<T>::get().len();
 		#[extrinsic_call]
 		_(
 			RawOrigin::Root,
@@ -114,7 +115,7 @@ mod benchmarks {
 			p.funding_interval,
 			p.max_funding_rate_ppm,
 		);
-		assert_eq!(MarketIds::<T>::get().len(), 1);
+		assert_eq!(MarketIds::<T>::get().len(), before + 1);
 	}
 
 	#[benchmark]

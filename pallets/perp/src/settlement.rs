@@ -12,7 +12,7 @@ pub(crate) const ADL_SCAN: usize = 1_000;
 /// What one liquidation did, for its weight.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
 pub struct LiquidationWork {
-	/// Fills closing the position against the book.
+	/// Resting orders the close against the book filled or removed (expired on the way).
 	pub fills: u32,
 	/// Positions read to choose whom to deleverage.
 	pub scanned: u32,
@@ -175,7 +175,8 @@ impl<T: Config> Pallet<T> {
 		let on_book =
 			pallet_orderbook::Pallet::<T>::place_ioc(who, market, side, size, worst.max(tick))?;
 		let closed_on_book = on_book.filled;
-		let mut work = LiquidationWork { fills: on_book.fills, markets, ..Default::default() };
+		let book_steps = on_book.fills.saturating_add(on_book.removed);
+		let mut work = LiquidationWork { fills: book_steps, markets, ..Default::default() };
 		// 2. The rest is taken over by the insurance fund at mark.
 		let rest = size - closed_on_book;
 		let insurance = Self::insurance_fund();

@@ -85,7 +85,8 @@ pub enum EngineError {
 /// Limits of one matching call.
 #[derive(Clone, Copy, Debug)]
 pub struct MatchLimits {
-	/// Most fills one incoming order may produce.
+	/// Most resting orders one incoming order may take off or trade with: fills plus makers
+	/// removed on the way (expired, self-trade). Removals cost work like fills, so they count.
 	pub max_fills: u32,
 	/// Block number now: makers whose expiry is before it are removed, not matched.
 	pub now: u32,
@@ -158,6 +159,13 @@ pub struct MatchOutcome<AccountId> {
 	pub taker_stopped: bool,
 	/// Matching stopped at `max_fills` with quantity left and the book still crossing.
 	pub hit_fill_limit: bool,
+}
+
+impl<AccountId> MatchOutcome<AccountId> {
+	/// Resting orders the call touched: fills plus removals (what `max_fills` bounds).
+	pub fn steps(&self) -> u32 {
+		(self.fills.len() + self.removed.len()) as u32
+	}
 }
 
 /// Whether an incoming order at `limit` on `side` trades against a resting `price`.
@@ -299,6 +307,10 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 		}
 		last_best = Some(price);
 		let Some(maker) = store.order(level.head) else { break };
+		if outcome.steps() >= limits.max_fills {
+			outcome.hit_fill_limit = true;
+			break;
+		}
 
 		if maker.expires_at.is_some_and(|last| last < limits.now) {
 			unlink(store, &maker);
@@ -328,11 +340,6 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 				},
 			}
 		}
-		if outcome.fills.len() as u32 >= limits.max_fills {
-			outcome.hit_fill_limit = true;
-			break;
-		}
-
 		let mut quantity = outcome.remaining.min(maker.remaining());
 		if let Some((cap, lot)) = taker.quote_cap {
 			let budget = cap.saturating_sub(spent);

@@ -165,6 +165,26 @@ fn fill_limit_stops_matching() {
 	assert_eq!((out.fills.len(), out.remaining, out.hit_fill_limit), (3, 2, true));
 }
 
+#[test]
+fn removals_count_toward_the_fill_limit() {
+	// Three of the taker's own asks, then two of others: self-trade removals are work too.
+	let mut book = MemoryBook::default();
+	for id in 1..=3 {
+		rest(&mut book, order(id, 9, Side::Sell, 10, 1));
+	}
+	for id in 4..=5 {
+		rest(&mut book, order(id, id, Side::Sell, 10, 1));
+	}
+	let out = match_order(
+		&mut book,
+		&incoming(9, 9, Side::Buy, Some(10), 5),
+		MatchLimits { max_fills: 4, now: 0 },
+	);
+	assert_eq!((out.removed.len(), out.fills.len(), out.steps()), (3, 1, 4));
+	assert_eq!((out.remaining, out.hit_fill_limit), (4, true));
+	assert!(book.order(5).is_some(), "the fifth order was not touched");
+}
+
 /// One step of a random workload.
 #[derive(Clone, Debug)]
 enum Op {

@@ -1,4 +1,5 @@
 use super::*;
+use bourse_primitives::orderbook::MarketKind;
 use bourse_primitives::orderbook::PRICE_SCALE;
 
 #[test]
@@ -108,5 +109,59 @@ fn replacing_a_post_only_order_keeps_it_post_only() {
 		let next = NextOrderId::<Test>::get();
 		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(CHARLIE), gtc_id, 950, LOT));
 		assert!(!Orders::<Test>::get(next).expect("rests").post_only);
+	});
+}
+
+#[test]
+fn a_batch_shares_one_fill_budget() {
+	new_test_ext().execute_with(|| {
+		// Six one-lot asks; the mock allows 5 fills per order, and so per batch.
+		for _ in 0..6 {
+			gtc(BOB, Side::Sell, 1_000, LOT);
+		}
+		let first = NextOrderId::<Test>::get();
+		let batch =
+			alloc::vec![request(Side::Buy, 1_000, 3 * LOT), request(Side::Buy, 1_000, 3 * LOT)];
+		let info = Orderbook::place_orders(RuntimeOrigin::signed(ALICE), batch.clone())
+			.expect("batch is placed");
+		assert_eq!(fills().len(), 5);
+		// The second order made the last 2 fills; its remainder was cancelled, not rested.
+		assert!(cancels().contains(&(first + 1, CancelReason::FillLimit)));
+		assert!(Orders::<Test>::get(first + 1).is_none());
+		assert_eq!(Orderbook::open_orders(&BOB).len(), 1);
+		let charged = info.actual_weight.expect("refunded to the work done");
+		let expected = Orderbook::order_weight(MarketKind::Spot, 3, 0)
+			.saturating_add(Orderbook::order_weight(MarketKind::Spot, 2, 0));
+		assert_eq!(charged, <Test as Config>::WeightInfo::place_orders(2).max(expected));
+		assert!(charged.all_lte(Orderbook::batch_weight_bound(batch.len() as u32)));
+	});
+}
+
+#[test]
+fn removed_makers_are_charged_and_bounded_like_fills() {
+	new_test_ext().execute_with(|| {
+		// Three of Alice's own asks ahead of two of Bob's: she buys with cancel-maker.
+		for _ in 0..3 {
+			gtc(ALICE, Side::Sell, 1_000, LOT);
+		}
+		gtc(BOB, Side::Sell, 1_000, LOT);
+		gtc(BOB, Side::Sell, 1_000, LOT);
+		let info = Orderbook::place_order(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			Side::Buy,
+			1_000,
+			2 * LOT,
+			TimeInForce::ImmediateOrCancel,
+			None,
+			None,
+			SelfTradePrevention::CancelMaker,
+		)
+		.expect("placed");
+		// 3 removals + 2 fills = the 5 steps the mock allows.
+		assert_eq!(fills().len(), 2);
+		let charged = info.actual_weight.expect("refunded to the work done");
+		assert_eq!(charged, Orderbook::order_weight(MarketKind::Spot, 2, 3));
+		assert!(charged.all_lte(Orderbook::order_weight_bound(5)));
 	});
 }
