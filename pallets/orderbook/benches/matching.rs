@@ -545,8 +545,14 @@ fn main() {
 	let ops = workload(&mut rng);
 
 	// `BOURSE_BENCH_PROFILE=overlay` runs only the pallet path once, e.g. under
-	// `valgrind --tool=callgrind`, to see where its time goes.
-	if std::env::var("BOURSE_BENCH_PROFILE").as_deref() == Ok("overlay") {
+	// `valgrind --tool=callgrind`, to see where its time goes; `overlay-resting` only the
+	// workload's resting orders.
+	let profile = std::env::var("BOURSE_BENCH_PROFILE").ok();
+	if let Some(mode @ ("overlay" | "overlay-resting")) = profile.as_deref() {
+		let ops: Vec<Op> = match mode {
+			"overlay" => ops,
+			_ => ops.into_iter().filter(|op| matches!(op, Op::Rest { .. })).collect(),
+		};
 		let (mut ext, mut live) = overlay_with_book(&prefill);
 		let start = Instant::now();
 		run_overlay(&mut ext, &mut live, &ops);

@@ -1,0 +1,84 @@
+//! The worst case of every trading call fits in one block: the generated weights, composed as
+//! the pallets charge them before dispatch, stay below the runtime's largest normal extrinsic.
+//! (A call heavier than that could never be included.)
+use bourse_primitives::orderbook::{SelfTradePrevention, Side, TimeInForce};
+use bourse_runtime::{AccountId, Runtime, RuntimeCall};
+use frame_support::{
+	dispatch::{DispatchClass, GetDispatchInfo},
+	traits::Get,
+};
+use pallet_orderbook::{MarketOrderBound, OrderRequest};
+
+fn request() -> OrderRequest {
+	OrderRequest {
+		market: 1,
+		side: Side::Buy,
+		price: 600_000_000,
+		quantity: 10_000,
+		time_in_force: TimeInForce::GoodTilCancelled,
+		expires_at: Some(1_000),
+		client_id: Some(1),
+		self_trade: SelfTradePrevention::CancelMaker,
+	}
+}
+
+#[test]
+fn worst_case_trading_calls_fit_in_a_block() {
+	let weights = <Runtime as frame_system::Config>::BlockWeights::get();
+	let max =
+		weights.get(DispatchClass::Normal).max_extrinsic.expect("normal extrinsics have a limit");
+	let batch = <<Runtime as pallet_orderbook::Config>::MaxBatch as Get<u32>>::get() as usize;
+	let r = request();
+	let calls: Vec<(&str, RuntimeCall)> = vec![
+		(
+			"place_order",
+			pallet_orderbook::Call::place_order {
+				market: r.market,
+				side: r.side,
+				price: r.price,
+				quantity: r.quantity,
+				time_in_force: r.time_in_force,
+				expires_at: r.expires_at,
+				client_id: r.client_id,
+				self_trade: r.self_trade,
+			}
+			.into(),
+		),
+		(
+			"place_market_order",
+			pallet_orderbook::Call::place_market_order {
+				market: 1,
+				side: Side::Buy,
+				quantity: 10_000,
+				bound: MarketOrderBound::MaxQuote(1 << 100),
+				self_trade: SelfTradePrevention::CancelMaker,
+			}
+			.into(),
+		),
+		(
+			"place_orders (largest batch)",
+			pallet_orderbook::Call::place_orders { orders: vec![request(); batch] }.into(),
+		),
+		(
+			"replace_order",
+			pallet_orderbook::Call::replace_order { order_id: 1, new_price: 1, new_quantity: 1 }
+				.into(),
+		),
+		("cancel_all", pallet_orderbook::Call::cancel_all { market: 1 }.into()),
+		(
+			"liquidate",
+			pallet_perp::Call::liquidate { who: AccountId::from([7u8; 32]), market: 1 }.into(),
+		),
+		("withdraw_collateral", pallet_perp::Call::withdraw_collateral { amount: 1 }.into()),
+	];
+	for (name, call) in calls {
+		let info = call.get_dispatch_info();
+		let weight = info.total_weight();
+		assert!(
+			weight.all_lte(max),
+			"{name} may weigh {weight:?}, more than a block's largest normal extrinsic {max:?}"
+		);
+		// Charged, so never free: a zero weight would mean a missing benchmark.
+		assert!(weight.ref_time() > 0, "{name} has no weight");
+	}
+}
