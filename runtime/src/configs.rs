@@ -147,7 +147,9 @@ impl pallet_orderbook::Config for Runtime {
 	type OnStateChange = Checkpoint;
 	type MaxOrdersPerAccount = ConstU32<256>;
 	type MaxOrdersPerLevel = ConstU32<512>;
-	type MaxFillsPerOrder = ConstU32<64>;
+	// 32 keeps the worst perp order (both sides' margin valued in every market at each fill)
+	// and a full batch within one block's largest extrinsic (runtime/tests/weights.rs).
+	type MaxFillsPerOrder = ConstU32<32>;
 	type MaxBatch = ConstU32<32>;
 	type MaxExpiriesPerBlock = ConstU32<1024>;
 	type MaxFillHistory = ConstU32<100>;

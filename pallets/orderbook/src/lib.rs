@@ -454,7 +454,7 @@ pub mod pallet {
 				self_trade,
 			};
 			let placed = Self::do_place_limit(&who, request)?;
-			Ok(Some(Self::order_weight(placed.kind, placed.fills, placed.removed)).into())
+			Ok(Some(Self::placed_weight(&placed)).into())
 		}
 
 		/// Places a market order for `quantity`, bounded by a worst price or (buys) a maximum
@@ -471,7 +471,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let placed = Self::do_place_market(&who, market, side, quantity, bound, self_trade)?;
-			Ok(Some(Self::order_weight(placed.kind, placed.fills, placed.removed)).into())
+			Ok(Some(Self::placed_weight(&placed)).into())
 		}
 
 		/// Cancels a resting order of the caller and releases its escrow.
@@ -511,8 +511,9 @@ pub mod pallet {
 			new_quantity: Quantity,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let (kind, fills, removed) = Self::do_replace(&who, order_id, new_price, new_quantity)?;
-			Ok(Some(Self::replace_weight(kind, fills, removed)).into())
+			let placed = Self::do_replace(&who, order_id, new_price, new_quantity)?;
+			let weight = Self::replace_weight(placed.kind, placed.fills, placed.removed);
+			Ok(Some(weight.saturating_add(placed.settlement_extra)).into())
 		}
 
 		/// Places up to `MaxBatch` limit orders. Each stands or fails on its own: a failed
@@ -539,7 +540,7 @@ pub mod pallet {
 				// counts against the budget and is charged although its changes are undone.
 				budget = budget.saturating_sub(steps);
 				let weight = match result {
-					Ok(placed) => Self::order_weight(placed.kind, placed.fills, placed.removed),
+					Ok(placed) => Self::placed_weight(&placed),
 					Err(error) => {
 						Self::deposit_event(Event::BatchOrderFailed { index: index as u32, error });
 						Self::order_weight_bound(steps)
@@ -563,6 +564,12 @@ pub mod pallet {
 				MarketKind::Perp => T::PerpSettlement::order_weight(fills),
 			}
 			.saturating_add(Self::removals_weight(removed))
+		}
+
+		/// Weight of what placing an order did.
+		pub fn placed_weight(placed: &PlaceOutcome) -> Weight {
+			Self::order_weight(placed.kind, placed.fills, placed.removed)
+				.saturating_add(placed.settlement_extra)
 		}
 
 		/// Most an order touching up to `steps` resting orders may weigh, whatever its market.
@@ -602,16 +609,16 @@ pub mod pallet {
 			T::WeightInfo::expire_order().saturating_mul(removed.into())
 		}
 
-		/// A base and a per-step weight that bound `weight(kind, fills)` plus removals for both
-		/// market kinds: the benchmarked weights are affine in fills, so the larger intercept
-		/// plus, per step, the larger of a fill's slope and a removal bounds any mix of steps.
+		/// A base and a per-step weight that bound `weight(kind, fills)` plus removals and
+		/// settlement extras for both market kinds: the benchmarked weights are affine in fills,
+		/// so the larger intercept plus, per step, the largest of a fill's slope (a perp fill's
+		/// with its most settlement extra) and a removal bounds any mix of steps.
 		fn affine_bound(weight: impl Fn(MarketKind, u32) -> Weight) -> (Weight, Weight) {
-			let kinds = [MarketKind::Spot, MarketKind::Perp];
-			let base = kinds.iter().map(|k| weight(*k, 0)).fold(Weight::zero(), |a, b| a.max(b));
-			let per_step = kinds
-				.iter()
-				.map(|k| weight(*k, 1).saturating_sub(weight(*k, 0)))
-				.fold(Self::removals_weight(1), |a, b| a.max(b));
+			let slope = |kind| weight(kind, 1).saturating_sub(weight(kind, 0));
+			let base = weight(MarketKind::Spot, 0).max(weight(MarketKind::Perp, 0));
+			let perp_fill =
+				slope(MarketKind::Perp).saturating_add(T::PerpSettlement::max_fill_extra());
+			let per_step = slope(MarketKind::Spot).max(perp_fill).max(Self::removals_weight(1));
 			(base, per_step)
 		}
 	}

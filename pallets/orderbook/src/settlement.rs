@@ -40,8 +40,12 @@ pub trait Settlement<AccountId> {
 		quote: u128,
 		price: Option<Price>,
 	) -> Result<(), DispatchError>;
-	/// Settles one fill.
-	fn settle(fill: &Fill<AccountId>) -> Result<(), DispatchError>;
+	/// Settles one fill. Returns the fill's weight beyond the per-fill slope of
+	/// [`Self::order_weight`]: work that depends on the accounts (e.g. valuing the maker's
+	/// positions in other markets), which the benchmark cannot fix in advance.
+	fn settle(fill: &Fill<AccountId>) -> Result<Weight, DispatchError>;
+	/// Most [`Self::settle`] may return for one fill.
+	fn max_fill_extra() -> Weight;
 	/// Weight of a whole `place_order` in a perp market that made `fills` fills (benchmarked
 	/// by the implementing pallet).
 	fn order_weight(fills: u32) -> Weight;
@@ -69,8 +73,11 @@ impl<AccountId> Settlement<AccountId> for () {
 	) -> Result<(), DispatchError> {
 		Ok(())
 	}
-	fn settle(_: &Fill<AccountId>) -> Result<(), DispatchError> {
+	fn settle(_: &Fill<AccountId>) -> Result<Weight, DispatchError> {
 		Err(DispatchError::Other("no perp settlement configured"))
+	}
+	fn max_fill_extra() -> Weight {
+		Weight::zero()
 	}
 	fn order_weight(_: u32) -> Weight {
 		Weight::zero()

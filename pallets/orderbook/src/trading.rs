@@ -13,7 +13,9 @@ use bourse_primitives::{
 	},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get, BoundedVec};
+use frame_support::{
+	ensure, pallet_prelude::DispatchResult, traits::Get, weights::Weight, BoundedVec,
+};
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
 
@@ -72,6 +74,9 @@ pub struct PlaceOutcome {
 	pub filled: Quantity,
 	/// Kind of the market (weights differ: perp fills settle as positions).
 	pub kind: MarketKind,
+	/// Weight of settling the fills beyond the per-fill benchmark (see
+	/// [`crate::Settlement::settle`]).
+	pub settlement_extra: Weight,
 }
 
 /// An order being placed, after validation.
@@ -411,6 +416,7 @@ impl<T: Config> Pallet<T> {
 
 		let mut spent = 0u128;
 		let mut maker_fees = 0u128;
+		let mut settlement_extra = Weight::zero();
 		for engine_fill in &outcome.fills {
 			let quote = Self::quote_of(engine_fill.price, engine_fill.quantity)?;
 			spent = spent.checked_add(quote).ok_or(Error::<T>::Overflow)?;
@@ -439,7 +445,10 @@ impl<T: Config> Pallet<T> {
 					let owed = SpotSettlement::<T>::settle(&market, &fill)?;
 					maker_fees = maker_fees.checked_add(owed).ok_or(Error::<T>::Overflow)?;
 				},
-				MarketKind::Perp => T::PerpSettlement::settle(&fill)?,
+				MarketKind::Perp => {
+					let extra = T::PerpSettlement::settle(&fill)?;
+					settlement_extra = settlement_extra.saturating_add(extra);
+				},
 			}
 			if engine_fill.maker_done {
 				Self::forget_resting(&fill.maker, market_id, fill.maker_order);
@@ -527,6 +536,7 @@ impl<T: Config> Pallet<T> {
 			removed: removals,
 			filled,
 			kind: market.kind,
+			settlement_extra,
 		})
 	}
 
@@ -572,7 +582,7 @@ impl<T: Config> Pallet<T> {
 		order_id: OrderId,
 		new_price: Price,
 		new_quantity: Quantity,
-	) -> Result<(MarketKind, u32, u32), DispatchError> {
+	) -> Result<PlaceOutcome, DispatchError> {
 		let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
 		ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
 		let market = Self::active_market(order.market)?;
@@ -590,7 +600,14 @@ impl<T: Config> Pallet<T> {
 				.map_err(map_engine::<T>)?;
 			T::OnStateChange::note_change(&(b"reduce", order_id, new_quantity).encode());
 			Self::deposit_event(Event::OrderReduced { order_id, quantity: new_quantity });
-			return Ok((market.kind, 0, 0));
+			return Ok(PlaceOutcome {
+				order_id,
+				fills: 0,
+				removed: 0,
+				filled: 0,
+				kind: market.kind,
+				settlement_extra: Weight::zero(),
+			});
 		}
 
 		Self::remove_resting(order_id, CancelReason::Replaced)?;
@@ -615,7 +632,7 @@ impl<T: Config> Pallet<T> {
 			old_order_id: order_id,
 			new_order_id: placed.order_id,
 		});
-		Ok((placed.kind, placed.fills, placed.removed))
+		Ok(placed)
 	}
 
 	/// Stores a fill in the bounded histories and emits its event.

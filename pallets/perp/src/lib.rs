@@ -577,15 +577,17 @@ pub mod pallet {
 		/// Weight of a liquidation that did `work`, from benchmarked parts: `liquidate` (the
 		/// insurance fund takes the position over and one position is deleveraged) plus each
 		/// further deleveraged position priced as a perp fill (`place_perp_order`'s slope),
-		/// each step against the book as the dearer of a perp fill and an order removal
-		/// (pallet-orderbook's `expire_order`), and each position scanned for deleveraging as
-		/// a read.
+		/// each step against the book as the dearer of a perp fill (with the most a maker's
+		/// other markets add) and an order removal (pallet-orderbook's `expire_order`), and
+		/// each position scanned for deleveraging as a read.
 		pub fn liquidation_weight(work: settlement::LiquidationWork) -> Weight {
 			let w = |f| <T as Config>::WeightInfo::place_perp_order(f);
 			let per_fill = w(1).saturating_sub(w(0));
 			let removal =
 				<<T as pallet_orderbook::Config>::WeightInfo as pallet_orderbook::WeightInfo>::expire_order();
-			let per_book_step = per_fill.max(removal);
+			let book_fill = per_fill
+				.saturating_add(<Self as pallet_orderbook::Settlement<_>>::max_fill_extra());
+			let per_book_step = book_fill.max(removal);
 			let adl_trades = work.deleveraged.saturating_sub(1);
 			<T as Config>::WeightInfo::liquidate()
 				.saturating_add(per_book_step.saturating_mul(work.fills.into()))

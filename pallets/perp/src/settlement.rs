@@ -345,7 +345,14 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		<T as Config>::WeightInfo::place_perp_order(fills)
 	}
 
-	fn settle(fill: &Fill<T::AccountId>) -> DispatchResult {
+	/// The benchmark's makers trade one market; a maker with positions in more is valued in
+	/// each by the margin check, charged as `withdraw_collateral`'s per-market slope.
+	fn max_fill_extra() -> frame_support::weights::Weight {
+		let most_markets = T::MaxPositionsPerAccount::get().min(T::MaxPerpMarkets::get());
+		Self::markets_beyond_one_weight(most_markets)
+	}
+
+	fn settle(fill: &Fill<T::AccountId>) -> Result<frame_support::weights::Weight, DispatchError> {
 		// The maker's resting margin for the filled part is no longer reserved.
 		ReservedNotional::<T>::mutate(&fill.maker, fill.market, |r| {
 			*r = r.saturating_sub(fill.quote)
@@ -374,6 +381,6 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 				Self::release_isolated_if_flat(who, fill.market);
 			}
 		}
-		Ok(())
+		Ok(Self::markets_beyond_one_weight(Self::markets_traded(&fill.maker)))
 	}
 }

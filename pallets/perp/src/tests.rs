@@ -465,6 +465,57 @@ fn liquidations_per_block_are_capped() {
 }
 
 #[test]
+fn a_fill_is_charged_for_the_makers_other_markets() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		let second = M + 1;
+		assert_ok!(Perp::create_perp_market(
+			RuntimeOrigin::root(),
+			AssetKind::Asset(7),
+			10,
+			LOT,
+			LOT,
+			0,
+			0,
+			100_000,
+			50_000,
+			10,
+			10_000,
+			10,
+			1_000
+		));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), second, 1_000));
+		for who in [ALICE, BOB, CHARLIE] {
+			deposit(who, 500);
+		}
+		// Bob holds a position in the second market, then makes in the first.
+		let place = |who, market, side, tif| {
+			Orderbook::place_order(
+				RuntimeOrigin::signed(who),
+				market,
+				side,
+				1_000,
+				LOT,
+				tif,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker,
+			)
+		};
+		assert_ok!(place(CHARLIE, second, Side::Sell, TimeInForce::GoodTilCancelled));
+		assert_ok!(place(BOB, second, Side::Buy, TimeInForce::ImmediateOrCancel));
+		assert_ok!(place(BOB, M, Side::Sell, TimeInForce::GoodTilCancelled));
+		let info = place(ALICE, M, Side::Buy, TimeInForce::ImmediateOrCancel).expect("fills");
+		assert_eq!(AccountMarkets::<Test>::get(BOB).len(), 2);
+		let extra = Perp::markets_beyond_one_weight(2);
+		assert!(extra.ref_time() > 0);
+		let fill = Orderbook::order_weight(bourse_primitives::orderbook::MarketKind::Perp, 1, 0);
+		assert_eq!(info.actual_weight, Some(fill.saturating_add(extra)));
+		assert!(fill.saturating_add(extra).all_lte(Orderbook::order_weight_bound(1)));
+	});
+}
+
+#[test]
 fn genesis_creates_perp_markets_after_the_spot_markets() {
 	let params = bourse_primitives::perp::PerpMarketParams {
 		underlying: AssetKind::Asset(7),
