@@ -496,7 +496,8 @@ impl<T: Config> Pallet<T> {
 			AccountOrders::<T>::try_append(&who, market_id, incoming.id)
 				.map_err(|_| Error::<T>::TooManyOrders)?;
 			if let Some(last) = expires_at {
-				Expiries::<T>::try_mutate(last, |ids| ids.try_push(incoming.id))
+				// Appending does not decode the block's list (up to MaxExpiriesPerBlock ids).
+				Expiries::<T>::try_append(last, incoming.id)
 					.map_err(|_| Error::<T>::TooManyExpiries)?;
 			}
 			OpenOrders::<T>::mutate(|n| *n += 1);

@@ -84,3 +84,27 @@ fn expiry_in_the_past_is_refused() {
 		);
 	});
 }
+
+#[test]
+fn a_full_expiry_block_refuses_one_more_order_and_changes_nothing() {
+	new_test_ext().execute_with(|| {
+		// The mock allows 4 expiries per block.
+		let ids: alloc::vec::Vec<_> =
+			(0..4).map(|i| place_until(ALICE, Side::Sell, 1_000 + 10 * i, 9)).collect();
+		assert_eq!(Expiries::<Test>::get(9).into_inner(), ids);
+		frame_support::assert_noop!(
+			Orderbook::place_order(
+				RuntimeOrigin::signed(BOB),
+				0,
+				Side::Buy,
+				900,
+				LOT,
+				TimeInForce::GoodTilCancelled,
+				Some(9),
+				None,
+				SelfTradePrevention::CancelMaker
+			),
+			Error::<Test>::TooManyExpiries
+		);
+	});
+}
