@@ -147,10 +147,11 @@ impl pallet_orderbook::Config for Runtime {
 	type OnStateChange = Checkpoint;
 	type MaxOrdersPerAccount = ConstU32<256>;
 	type MaxOrdersPerLevel = ConstU32<512>;
-	// 32 keeps the worst perp order (both sides' margin valued in every market at each fill)
-	// and a full batch within one block's largest extrinsic (runtime/tests/weights.rs).
+	// 32 fills and batches of 16 keep the worst perp order (both sides' margin valued in
+	// every market at each fill) and a full batch within one block's largest extrinsic
+	// (runtime/tests/weights.rs).
 	type MaxFillsPerOrder = ConstU32<32>;
-	type MaxBatch = ConstU32<32>;
+	type MaxBatch = ConstU32<16>;
 	type MaxExpiriesPerBlock = ConstU32<1024>;
 	type MaxFillHistory = ConstU32<100>;
 	type FillRetention = ConstU64<100_000>;

@@ -611,11 +611,14 @@ pub mod pallet {
 
 		/// A base and a per-step weight that bound `weight(kind, fills)` plus removals and
 		/// settlement extras for both market kinds: the benchmarked weights are affine in fills,
-		/// so the larger intercept plus, per step, the largest of a fill's slope (a perp fill's
-		/// with its most settlement extra) and a removal bounds any mix of steps.
+		/// so the larger intercept (a perp order's with its most escrow extra) plus, per step,
+		/// the largest of a fill's slope (a perp fill's with its most settlement extra) and a
+		/// removal bounds any mix of steps.
 		fn affine_bound(weight: impl Fn(MarketKind, u32) -> Weight) -> (Weight, Weight) {
 			let slope = |kind| weight(kind, 1).saturating_sub(weight(kind, 0));
-			let base = weight(MarketKind::Spot, 0).max(weight(MarketKind::Perp, 0));
+			let perp_base =
+				weight(MarketKind::Perp, 0).saturating_add(T::PerpSettlement::max_escrow_extra());
+			let base = weight(MarketKind::Spot, 0).max(perp_base);
 			let perp_fill =
 				slope(MarketKind::Perp).saturating_add(T::PerpSettlement::max_fill_extra());
 			let per_step = slope(MarketKind::Spot).max(perp_fill).max(Self::removals_weight(1));

@@ -21,8 +21,12 @@ use sp_runtime::{traits::Get, DispatchError};
 /// order's limit `price` so a sell's notional is known. For perps, what is not kept resting
 /// is released (a fill becomes a position, margined by the perp pallet), and `settle` releases
 /// the maker's part.
+///
+/// [`Self::order_weight`] is benchmarked with accounts that trade one market; `escrow` and
+/// `settle` return the weight of the work the actual accounts add (e.g. valuing their
+/// positions in other markets), which the caller charges on top.
 pub trait Settlement<AccountId> {
-	/// Reserves what an order of `who` may need.
+	/// Reserves what an order of `who` may need; returns its weight beyond the benchmark.
 	fn escrow(
 		market: MarketId,
 		who: &AccountId,
@@ -30,7 +34,9 @@ pub trait Settlement<AccountId> {
 		base: u128,
 		quote: u128,
 		price: Option<Price>,
-	) -> Result<(), DispatchError>;
+	) -> Result<Weight, DispatchError>;
+	/// Most [`Self::escrow`] may return.
+	fn max_escrow_extra() -> Weight;
 	/// Gives back escrow no longer needed.
 	fn release(
 		market: MarketId,
@@ -40,9 +46,8 @@ pub trait Settlement<AccountId> {
 		quote: u128,
 		price: Option<Price>,
 	) -> Result<(), DispatchError>;
-	/// Settles one fill. Returns the fill's weight beyond the per-fill slope of
-	/// [`Self::order_weight`]: work that depends on the accounts (e.g. valuing the maker's
-	/// positions in other markets), which the benchmark cannot fix in advance.
+	/// Settles one fill; returns its weight beyond the per-fill slope of
+	/// [`Self::order_weight`].
 	fn settle(fill: &Fill<AccountId>) -> Result<Weight, DispatchError>;
 	/// Most [`Self::settle`] may return for one fill.
 	fn max_fill_extra() -> Weight;
@@ -60,8 +65,11 @@ impl<AccountId> Settlement<AccountId> for () {
 		_: u128,
 		_: u128,
 		_: Option<Price>,
-	) -> Result<(), DispatchError> {
+	) -> Result<Weight, DispatchError> {
 		Err(DispatchError::Other("no perp settlement configured"))
+	}
+	fn max_escrow_extra() -> Weight {
+		Weight::zero()
 	}
 	fn release(
 		_: MarketId,

@@ -184,9 +184,11 @@ impl<T: Config> Pallet<T> {
 		base: u128,
 		quote: u128,
 		price: Option<Price>,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		match market.kind {
-			MarketKind::Spot => SpotSettlement::<T>::escrow(market, who, side, base, quote),
+			MarketKind::Spot => {
+				SpotSettlement::<T>::escrow(market, who, side, base, quote).map(|_| Weight::zero())
+			},
 			MarketKind::Perp => T::PerpSettlement::escrow(market_id, who, side, base, quote, price),
 		}
 	}
@@ -369,10 +371,10 @@ impl<T: Config> Pallet<T> {
 			taker;
 		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
 		let limit = incoming.limit;
-		match side {
+		let escrow_extra = match side {
 			Side::Sell => Self::escrow(market_id, &market, &who, side, escrowed, 0, limit)?,
 			Side::Buy => Self::escrow(market_id, &market, &who, side, 0, escrowed, limit)?,
-		}
+		};
 
 		let now = Self::now();
 		let mut book = StorageBook::<T>::default();
@@ -416,7 +418,7 @@ impl<T: Config> Pallet<T> {
 
 		let mut spent = 0u128;
 		let mut maker_fees = 0u128;
-		let mut settlement_extra = Weight::zero();
+		let mut settlement_extra = escrow_extra;
 		for engine_fill in &outcome.fills {
 			let quote = Self::quote_of(engine_fill.price, engine_fill.quantity)?;
 			spent = spent.checked_add(quote).ok_or(Error::<T>::Overflow)?;

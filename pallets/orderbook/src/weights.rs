@@ -32,25 +32,25 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
 		// Proof size: measured `99`, estimated `1489` bytes.
-		// Minimum execution time: 16_170_000 picoseconds.
-		Weight::from_parts(17_413_000, 1489)
+		// Minimum execution time: 16_050_000 picoseconds.
+		Weight::from_parts(17_253_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
 		// Proof size: measured `241`, estimated `3545` bytes.
-		// Minimum execution time: 13_655_000 picoseconds.
-		Weight::from_parts(14_818_000, 3545)
+		// Minimum execution time: 13_746_000 picoseconds.
+		Weight::from_parts(14_728_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn place_order(f: u32, ) -> Weight {
-		// Proof size: measured `2016 + f * (452 ±0)`, estimated `11671 + f * (4585 ±0)` bytes.
-		// Minimum execution time: 111_510_000 picoseconds.
-		Weight::from_parts(190_523_245, 11671)
-			// Standard error: 459_668
-			.saturating_add(Weight::from_parts(158_419_455, 0).saturating_mul(f.into()))
+		// Proof size: measured `2016 + f * (452 ±0)`, estimated `11671 + f * (4585 ±5)` bytes.
+		// Minimum execution time: 111_880_000 picoseconds.
+		Weight::from_parts(121_038_583, 11671)
+			// Standard error: 559_805
+			.saturating_add(Weight::from_parts(171_499_746, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(21_u64))
@@ -59,18 +59,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn cancel_order() -> Weight {
 		// Proof size: measured `2067`, estimated `8856` bytes.
-		// Minimum execution time: 101_711_000 picoseconds.
-		Weight::from_parts(105_558_000, 8856)
+		// Minimum execution time: 101_160_000 picoseconds.
+		Weight::from_parts(106_710_000, 8856)
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
-		// Proof size: measured `3127 + n * (150 ±0)`, estimated `81024 + n * (2622 ±0)` bytes.
-		// Minimum execution time: 113_513_000 picoseconds.
-		Weight::from_parts(75_286_549, 81024)
-			// Standard error: 138_834
-			.saturating_add(Weight::from_parts(56_524_178, 0).saturating_mul(n.into()))
+		// Proof size: measured `3127 + n * (150 ±0)`, estimated `81024 + n * (2622 ±46)` bytes.
+		// Minimum execution time: 114_004_000 picoseconds.
+		Weight::from_parts(60_428_791, 81024)
+			// Standard error: 641_244
+			.saturating_add(Weight::from_parts(60_069_445, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(41_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(40_u64))
@@ -79,24 +79,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `2552 + f * (450 ±0)`, estimated `10519 + f * (4585 ±0)` bytes.
-		// Minimum execution time: 187_401_000 picoseconds.
-		Weight::from_parts(250_111_039, 10519)
-			// Standard error: 135_271
-			.saturating_add(Weight::from_parts(155_986_713, 0).saturating_mul(f.into()))
+		// Proof size: measured `2552 + f * (450 ±0)`, estimated `10519 + f * (4585 ±16)` bytes.
+		// Minimum execution time: 186_920_000 picoseconds.
+		Weight::from_parts(230_065_602, 10519)
+			// Standard error: 216_156
+			.saturating_add(Weight::from_parts(162_211_317, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(22_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 4585).saturating_mul(f.into()))
 	}
-	/// The range of component `n` is `[1, 32]`.
+	/// The range of component `n` is `[1, 16]`.
 	fn place_orders(n: u32, ) -> Weight {
 		// Proof size: measured `1209`, estimated `6000 + n * (2540 ±0)` bytes.
-		// Minimum execution time: 111_830_000 picoseconds.
-		Weight::from_parts(45_660_772, 6000)
-			// Standard error: 15_877
-			.saturating_add(Weight::from_parts(72_871_340, 0).saturating_mul(n.into()))
+		// Minimum execution time: 110_608_000 picoseconds.
+		Weight::from_parts(44_630_027, 6000)
+			// Standard error: 33_029
+			.saturating_add(Weight::from_parts(73_804_617, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -105,8 +105,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn expire_order() -> Weight {
 		// Proof size: measured `1929`, estimated `11671` bytes.
-		// Minimum execution time: 109_145_000 picoseconds.
-		Weight::from_parts(112_541_000, 11671)
+		// Minimum execution time: 108_263_000 picoseconds.
+		Weight::from_parts(112_881_000, 11671)
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
@@ -115,18 +115,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(17_413_000, 1489)
+		Weight::from_parts(17_253_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(14_818_000, 3545)
+		Weight::from_parts(14_728_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(190_523_245, 11671)
-			.saturating_add(Weight::from_parts(158_419_455, 0).saturating_mul(f.into()))
+		Weight::from_parts(121_038_583, 11671)
+			.saturating_add(Weight::from_parts(171_499_746, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(21_u64))
@@ -134,13 +134,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4585).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(105_558_000, 8856)
+		Weight::from_parts(106_710_000, 8856)
 			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(75_286_549, 81024)
-			.saturating_add(Weight::from_parts(56_524_178, 0).saturating_mul(n.into()))
+		Weight::from_parts(60_428_791, 81024)
+			.saturating_add(Weight::from_parts(60_069_445, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(41_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(40_u64))
@@ -148,8 +148,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(250_111_039, 10519)
-			.saturating_add(Weight::from_parts(155_986_713, 0).saturating_mul(f.into()))
+		Weight::from_parts(230_065_602, 10519)
+			.saturating_add(Weight::from_parts(162_211_317, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(22_u64))
 			.saturating_add(RocksDbWeight::get().reads((7_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(22_u64))
@@ -157,8 +157,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4585).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(45_660_772, 6000)
-			.saturating_add(Weight::from_parts(72_871_340, 0).saturating_mul(n.into()))
+		Weight::from_parts(44_630_027, 6000)
+			.saturating_add(Weight::from_parts(73_804_617, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -166,7 +166,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2540).saturating_mul(n.into()))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(112_541_000, 11671)
+		Weight::from_parts(112_881_000, 11671)
 			.saturating_add(RocksDbWeight::get().reads(15_u64))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
 	}

@@ -209,21 +209,13 @@ mod benchmarks {
 	}
 
 	/// `orderbook.place_order` in a perp market: a buy making `f` fills against one-lot asks
-	/// of `f` makers, then resting its last lot. The worst case per fill: the taker is cross
-	/// margined with positions in as many other markets as allowed, all valued by each margin
-	/// check.
+	/// of `f` makers, then resting its last lot. Taker and makers trade this market only; the
+	/// valuation of more markets is charged per account by `Settlement::escrow`/`settle`.
 	#[benchmark]
 	fn place_perp_order(
 		f: Linear<0, { <T as pallet_orderbook::Config>::MaxFillsPerOrder::get() }>,
 	) {
 		let taker = trader::<T>("taker", 0, PLENTY);
-		Pallet::<T>::set_margin_mode(RawOrigin::Signed(taker.clone()).into(), MarginMode::Cross)
-			.expect("flat account");
-		let other = trader::<T>("other", 0, PLENTY);
-		let markets = T::MaxPositionsPerAccount::get().min(market_room::<T>());
-		for _ in 1..markets {
-			open_long::<T>(perp_market::<T>(), &taker, &other);
-		}
 		let market = perp_market::<T>();
 		let (price, _) = price_and_notional::<T>();
 		let lot = params::<T>().lot_size;

@@ -302,10 +302,12 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		base: u128,
 		quote: u128,
 		price: Option<Price>,
-	) -> DispatchResult {
+	) -> Result<frame_support::weights::Weight, DispatchError> {
 		let notional = Self::notional_of(side, base, quote, price)?;
 		Self::perp(market)?;
 		Self::track_market(who, market)?;
+		// Charged whether or not the margin check below runs (simpler, and an upper bound).
+		let extra = Self::markets_beyond_one_weight(Self::markets_traded(who));
 		ReservedNotional::<T>::mutate(who, market, |r| *r = r.saturating_add(notional));
 		// An order that can only reduce the position needs no new margin (else an
 		// under-margined account, or its liquidation, could never close).
@@ -319,12 +321,19 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 			Side::Buy => size < 0 && quantity <= size.unsigned_abs(),
 		};
 		if reducing {
-			return Ok(());
+			return Ok(extra);
 		}
 		// Resting orders are margined from free collateral (the account level).
 		let health = Self::health(who)?;
 		ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
-		Ok(())
+		Ok(extra)
+	}
+
+	/// The benchmarked taker trades one market; valuing one with positions in more costs
+	/// `withdraw_collateral`'s per-market slope for each.
+	fn max_escrow_extra() -> frame_support::weights::Weight {
+		let most_markets = T::MaxPositionsPerAccount::get().min(T::MaxPerpMarkets::get());
+		Self::markets_beyond_one_weight(most_markets)
 	}
 
 	fn release(
@@ -345,11 +354,10 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		<T as Config>::WeightInfo::place_perp_order(fills)
 	}
 
-	/// The benchmark's makers trade one market; a maker with positions in more is valued in
-	/// each by the margin check, charged as `withdraw_collateral`'s per-market slope.
+	/// The benchmarked maker and taker trade one market; each side trading more is valued in
+	/// every one of them by the margin check.
 	fn max_fill_extra() -> frame_support::weights::Weight {
-		let most_markets = T::MaxPositionsPerAccount::get().min(T::MaxPerpMarkets::get());
-		Self::markets_beyond_one_weight(most_markets)
+		Self::max_escrow_extra().saturating_mul(2)
 	}
 
 	fn settle(fill: &Fill<T::AccountId>) -> Result<frame_support::weights::Weight, DispatchError> {
@@ -381,6 +389,7 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 				Self::release_isolated_if_flat(who, fill.market);
 			}
 		}
-		Ok(Self::markets_beyond_one_weight(Self::markets_traded(&fill.maker)))
+		let extra = |who| Self::markets_beyond_one_weight(Self::markets_traded(who));
+		Ok(extra(&fill.maker).saturating_add(extra(&fill.taker)))
 	}
 }

@@ -488,7 +488,8 @@ fn a_fill_is_charged_for_the_makers_other_markets() {
 		for who in [ALICE, BOB, CHARLIE] {
 			deposit(who, 500);
 		}
-		// Bob holds a position in the second market, then makes in the first.
+		// Bob holds a position in the second market, then makes in the first; Alice trades
+		// only the first.
 		let place = |who, market, side, tif| {
 			Orderbook::place_order(
 				RuntimeOrigin::signed(who),
@@ -512,6 +513,14 @@ fn a_fill_is_charged_for_the_makers_other_markets() {
 		let fill = Orderbook::order_weight(bourse_primitives::orderbook::MarketKind::Perp, 1, 0);
 		assert_eq!(info.actual_weight, Some(fill.saturating_add(extra)));
 		assert!(fill.saturating_add(extra).all_lte(Orderbook::order_weight_bound(1)));
+		// Bob (two markets) now closes his short against Charlie (two markets): charged for
+		// his markets at escrow and for Charlie's at the fill; once closed he trades only one.
+		assert_ok!(place(CHARLIE, M, Side::Sell, TimeInForce::GoodTilCancelled));
+		let info = place(BOB, M, Side::Buy, TimeInForce::ImmediateOrCancel).expect("fills");
+		assert_eq!(AccountMarkets::<Test>::get(CHARLIE).len(), 2);
+		let charged = fill.saturating_add(extra.saturating_mul(2));
+		assert_eq!(info.actual_weight, Some(charged));
+		assert!(charged.all_lte(Orderbook::order_weight_bound(1)));
 	});
 }
 

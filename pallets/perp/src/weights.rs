@@ -34,25 +34,25 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_perp_market() -> Weight {
 		// Proof size: measured `164`, estimated `1550` bytes.
-		// Minimum execution time: 25_648_000 picoseconds.
-		Weight::from_parts(27_251_000, 1550)
+		// Minimum execution time: 26_319_000 picoseconds.
+		Weight::from_parts(28_063_000, 1550)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	fn deposit_collateral() -> Weight {
 		// Proof size: measured `965`, estimated `6208` bytes.
-		// Minimum execution time: 105_568_000 picoseconds.
-		Weight::from_parts(109_826_000, 6208)
+		// Minimum execution time: 106_340_000 picoseconds.
+		Weight::from_parts(111_128_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// The range of component `p` is `[1, 15]`.
 	fn withdraw_collateral(p: u32, ) -> Weight {
 		// Proof size: measured `1931 + p * (167 ±0)`, estimated `6208 + p * (5010 ±0)` bytes.
-		// Minimum execution time: 160_200_000 picoseconds.
-		Weight::from_parts(138_994_319, 6208)
-			// Standard error: 48_225
-			.saturating_add(Weight::from_parts(25_298_035, 0).saturating_mul(p.into()))
+		// Minimum execution time: 161_392_000 picoseconds.
+		Weight::from_parts(154_051_539, 6208)
+			// Standard error: 93_186
+			.saturating_add(Weight::from_parts(25_270_136, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -61,59 +61,59 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn set_oracle_price() -> Weight {
 		// Proof size: measured `430`, estimated `3557` bytes.
-		// Minimum execution time: 19_497_000 picoseconds.
-		Weight::from_parts(20_679_000, 3557)
+		// Minimum execution time: 19_637_000 picoseconds.
+		Weight::from_parts(21_010_000, 3557)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn liquidate() -> Weight {
 		// Proof size: measured `1745`, estimated `11386` bytes.
-		// Minimum execution time: 320_380_000 picoseconds.
-		Weight::from_parts(333_165_000, 11386)
+		// Minimum execution time: 322_665_000 picoseconds.
+		Weight::from_parts(338_094_000, 11386)
 			.saturating_add(T::DbWeight::get().reads(25_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
 	fn set_margin_mode() -> Weight {
 		// Proof size: measured `65`, estimated `3642` bytes.
-		// Minimum execution time: 13_805_000 picoseconds.
-		Weight::from_parts(14_838_000, 3642)
+		// Minimum execution time: 14_167_000 picoseconds.
+		Weight::from_parts(15_550_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
 		// Proof size: measured `896`, estimated `3642` bytes.
-		// Minimum execution time: 59_091_000 picoseconds.
-		Weight::from_parts(61_736_000, 3642)
+		// Minimum execution time: 58_600_000 picoseconds.
+		Weight::from_parts(61_696_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
 		// Proof size: measured `1050`, estimated `6000` bytes.
-		// Minimum execution time: 62_457_000 picoseconds.
-		Weight::from_parts(66_555_000, 6000)
+		// Minimum execution time: 62_327_000 picoseconds.
+		Weight::from_parts(65_482_000, 6000)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn place_perp_order(f: u32, ) -> Weight {
-		// Proof size: measured `5576 + f * (432 ±0)`, estimated `76140 + f * (4585 ±0)` bytes.
-		// Minimum execution time: 353_133_000 picoseconds.
-		Weight::from_parts(387_074_563, 76140)
-			// Standard error: 825_599
-			.saturating_add(Weight::from_parts(348_978_306, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(89_u64))
+		// Proof size: measured `938 + f * (431 ±0)`, estimated `6000 + f * (4585 ±0)` bytes.
+		// Minimum execution time: 89_638_000 picoseconds.
+		Weight::from_parts(91_161_000, 6000)
+			// Standard error: 668_890
+			.saturating_add(Weight::from_parts(227_384_372, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(17_u64))
+			.saturating_add(T::DbWeight::get().writes(18_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 4585).saturating_mul(f.into()))
 	}
 	/// The range of component `m` is `[1, 16]`.
 	fn funding(m: u32, ) -> Weight {
 		// Proof size: measured `370 + m * (135 ±0)`, estimated `1550 + m * (5010 ±0)` bytes.
-		// Minimum execution time: 24_576_000 picoseconds.
-		Weight::from_parts(9_526_613, 1550)
-			// Standard error: 23_784
-			.saturating_add(Weight::from_parts(16_587_113, 0).saturating_mul(m.into()))
+		// Minimum execution time: 24_366_000 picoseconds.
+		Weight::from_parts(9_076_471, 1550)
+			// Standard error: 14_061
+			.saturating_add(Weight::from_parts(16_359_600, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(m.into())))
@@ -124,18 +124,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_perp_market() -> Weight {
-		Weight::from_parts(27_251_000, 1550)
+		Weight::from_parts(28_063_000, 1550)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn deposit_collateral() -> Weight {
-		Weight::from_parts(109_826_000, 6208)
+		Weight::from_parts(111_128_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn withdraw_collateral(p: u32, ) -> Weight {
-		Weight::from_parts(138_994_319, 6208)
-			.saturating_add(Weight::from_parts(25_298_035, 0).saturating_mul(p.into()))
+		Weight::from_parts(154_051_539, 6208)
+			.saturating_add(Weight::from_parts(25_270_136, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((5_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -143,42 +143,42 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 5010).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		Weight::from_parts(20_679_000, 3557)
+		Weight::from_parts(21_010_000, 3557)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn liquidate() -> Weight {
-		Weight::from_parts(333_165_000, 11386)
+		Weight::from_parts(338_094_000, 11386)
 			.saturating_add(RocksDbWeight::get().reads(25_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn set_margin_mode() -> Weight {
-		Weight::from_parts(14_838_000, 3642)
+		Weight::from_parts(15_550_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
-		Weight::from_parts(61_736_000, 3642)
+		Weight::from_parts(61_696_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
-		Weight::from_parts(66_555_000, 6000)
+		Weight::from_parts(65_482_000, 6000)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn place_perp_order(f: u32, ) -> Weight {
-		Weight::from_parts(387_074_563, 76140)
-			.saturating_add(Weight::from_parts(348_978_306, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(89_u64))
+		Weight::from_parts(91_161_000, 6000)
+			.saturating_add(Weight::from_parts(227_384_372, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(20_u64))
 			.saturating_add(RocksDbWeight::get().reads((10_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(17_u64))
+			.saturating_add(RocksDbWeight::get().writes(18_u64))
 			.saturating_add(RocksDbWeight::get().writes((10_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 4585).saturating_mul(f.into()))
 	}
 	fn funding(m: u32, ) -> Weight {
-		Weight::from_parts(9_526_613, 1550)
-			.saturating_add(Weight::from_parts(16_587_113, 0).saturating_mul(m.into()))
+		Weight::from_parts(9_076_471, 1550)
+			.saturating_add(Weight::from_parts(16_359_600, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(m.into())))
