@@ -574,8 +574,7 @@ pub mod pallet {
 
 		/// Most an order touching up to `steps` resting orders may weigh, whatever its market.
 		pub fn order_weight_bound(steps: u32) -> Weight {
-			let (base, per_step) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
-			base.saturating_add(per_step.saturating_mul(steps.into()))
+			Self::bound_at(|kind, f| Self::order_weight(kind, f, 0), steps)
 		}
 
 		/// Weight of a replace that made `fills` fills and `removed` removals in a market of
@@ -591,8 +590,7 @@ pub mod pallet {
 
 		/// Most a replace touching up to `steps` resting orders may weigh.
 		pub fn replace_weight_bound(steps: u32) -> Weight {
-			let (base, per_step) = Self::affine_bound(|kind, f| Self::replace_weight(kind, f, 0));
-			base.saturating_add(per_step.saturating_mul(steps.into()))
+			Self::bound_at(|kind, f| Self::replace_weight(kind, f, 0), steps)
 		}
 
 		/// Most a batch of `n` orders may weigh: each pays its base, and together they touch
@@ -603,6 +601,12 @@ pub mod pallet {
 			let orders =
 				base.saturating_mul(n.into()).saturating_add(per_step.saturating_mul(steps.into()));
 			T::WeightInfo::place_orders(n).max(orders)
+		}
+
+		/// [`Self::affine_bound`] of `weight` at `steps` steps.
+		fn bound_at(weight: impl Fn(MarketKind, u32) -> Weight, steps: u32) -> Weight {
+			let (base, per_step) = Self::affine_bound(weight);
+			base.saturating_add(per_step.saturating_mul(steps.into()))
 		}
 
 		fn removals_weight(removed: u32) -> Weight {

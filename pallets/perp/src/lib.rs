@@ -602,6 +602,12 @@ pub mod pallet {
 				.saturating_add(Self::markets_beyond_one_weight(markets))
 		}
 
+		/// Weight of valuing `who`'s margin in all the markets it trades beyond the one the
+		/// benchmarks price (perp orders and fills charge it on top).
+		pub(crate) fn valuation_extra(who: &T::AccountId) -> Weight {
+			Self::markets_beyond_one_weight(Self::markets_traded(who))
+		}
+
 		/// Number of markets `who` holds positions or resting orders in.
 		pub(crate) fn markets_traded(who: &T::AccountId) -> u32 {
 			AccountMarkets::<T>::decode_len(who).unwrap_or(0) as u32

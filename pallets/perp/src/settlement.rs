@@ -307,7 +307,7 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		Self::perp(market)?;
 		Self::track_market(who, market)?;
 		// Charged whether or not the margin check below runs (simpler, and an upper bound).
-		let extra = Self::markets_beyond_one_weight(Self::markets_traded(who));
+		let extra = Self::valuation_extra(who);
 		ReservedNotional::<T>::mutate(who, market, |r| *r = r.saturating_add(notional));
 		// An order that can only reduce the position needs no new margin (else an
 		// under-margined account, or its liquidation, could never close).
@@ -389,7 +389,6 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 				Self::release_isolated_if_flat(who, fill.market);
 			}
 		}
-		let extra = |who| Self::markets_beyond_one_weight(Self::markets_traded(who));
-		Ok(extra(&fill.maker).saturating_add(extra(&fill.taker)))
+		Ok(Self::valuation_extra(&fill.maker).saturating_add(Self::valuation_extra(&fill.taker)))
 	}
 }

@@ -13,6 +13,12 @@ const LOT: u128 = 100_000;
 const M: u32 = 0;
 
 fn create_market(fee_ppm: u32) {
+	assert_eq!(add_market(fee_ppm), M);
+}
+
+/// Creates a perp market with the test parameters and an index price of 1000; its id.
+fn add_market(fee_ppm: u32) -> u32 {
+	let id = pallet_orderbook::NextMarketId::<Test>::get();
 	assert_ok!(Perp::create_perp_market(
 		RuntimeOrigin::root(),
 		AssetKind::Asset(7),
@@ -28,7 +34,8 @@ fn create_market(fee_ppm: u32) {
 		10,
 		1_000
 	));
-	assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_000));
+	assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), id, 1_000));
+	id
 }
 
 fn cross(who: AccountId) {
@@ -468,23 +475,7 @@ fn liquidations_per_block_are_capped() {
 fn a_fill_is_charged_for_the_makers_other_markets() {
 	new_test_ext().execute_with(|| {
 		create_market(0);
-		let second = M + 1;
-		assert_ok!(Perp::create_perp_market(
-			RuntimeOrigin::root(),
-			AssetKind::Asset(7),
-			10,
-			LOT,
-			LOT,
-			0,
-			0,
-			100_000,
-			50_000,
-			10,
-			10_000,
-			10,
-			1_000
-		));
-		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), second, 1_000));
+		let second = add_market(0);
 		for who in [ALICE, BOB, CHARLIE] {
 			deposit(who, 500);
 		}
