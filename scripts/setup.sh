@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-apt_packages=(libclang-dev protobuf-compiler clang pkg-config mold
+apt_packages=(libclang-dev protobuf-compiler clang pkg-config mold libssl-dev
   rustc-web cargo-web rust-web-src libstd-rust-web-dev rust-web-llvm lld-22)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -2,7 +2,8 @@
 # Runs every test of Bourse: pallet unit/property tests, end-to-end tests that start real
 # bourse-node processes, then the pallets' benchmarks as tests (`impl_benchmark_test_suite!`,
 # which need the `runtime-benchmarks` feature) and the storage migrations with their try-runtime
-# pre/post checks. Sets the machine up first (idempotent).
+# pre/post checks, in one build with both features. Sets the machine up first (idempotent).
+# Extra arguments go to the workspace run (e.g. `-p pallet-perp`, `-- --nocapture`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -10,5 +11,6 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/env.sh"
 cd "$root"
 cargo test --workspace "$@"
-cargo test -p pallet-orderbook -p pallet-perp -p pallet-checkpoint --features runtime-benchmarks --lib "$@"
-cargo test -p pallet-orderbook -p pallet-perp --features try-runtime --lib migration "$@"
+# Only what the features add: the benchmark test suites and the migration checks.
+cargo test -p pallet-orderbook -p pallet-perp -p pallet-checkpoint \
+	--features runtime-benchmarks,try-runtime --lib -- benchmark migration

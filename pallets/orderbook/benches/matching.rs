@@ -325,7 +325,10 @@ mod runtime {
 		type MaxOrdersPerLevel = ConstU32<4096>;
 		type MaxFillsPerOrder = ConstU32<64>;
 		type MaxBatch = ConstU32<32>;
+		type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
+		type MaxOrderQuantity = ConstU128<100_000_000_000_000_000_000>;
 		type MaxExpiriesPerBlock = ConstU32<64>;
+		type MaxExpiryHorizon = ConstU32<1_000_000>;
 		type MaxFillHistory = ConstU32<100>;
 		type FillRetention = ConstU64<100_000>;
 		type WeightInfo = ();

@@ -125,9 +125,21 @@ pub mod pallet {
 		/// Most orders in one `place_orders` batch.
 		#[pallet::constant]
 		type MaxBatch: Get<u32>;
+		/// Highest price an order may carry (and an oracle may report), in every market. With
+		/// `MaxOrderQuantity` it bounds every quote amount and perp notional, so no amount
+		/// arithmetic can overflow however an account combines orders and positions.
+		#[pallet::constant]
+		type MaxPrice: Get<Price>;
+		/// Largest base quantity of one order, in every market.
+		#[pallet::constant]
+		type MaxOrderQuantity: Get<Quantity>;
 		/// Most orders expiring in one block.
 		#[pallet::constant]
 		type MaxExpiriesPerBlock: Get<u32>;
+		/// Furthest ahead (in blocks) an order may set its expiry: each block's expiry list
+		/// is shared by everyone, so far-future lists must not be filled for free.
+		#[pallet::constant]
+		type MaxExpiryHorizon: Get<u32>;
 		/// Fills remembered per account and per order (oldest dropped first).
 		#[pallet::constant]
 		type MaxFillHistory: Get<u32>;
@@ -249,6 +261,12 @@ pub mod pallet {
 		FillLimit,
 		/// Replaced by a new order.
 		Replaced,
+		/// A resting order whose owner could not settle a trade with it (see
+		/// [`Event::MakerCannotSettle`]); the incoming order went on matching.
+		CannotSettle,
+		/// The incoming order traded but its remainder found no room to rest (its price level
+		/// or its expiry block was full); its fills stand.
+		NoRoom,
 	}
 
 	#[pallet::event]
@@ -284,6 +302,9 @@ pub mod pallet {
 		OrderReduced { order_id: OrderId, quantity: Quantity },
 		/// An order was replaced by a new one.
 		OrderReplaced { old_order_id: OrderId, new_order_id: OrderId },
+		/// A resting order could not settle a trade (its owner's margin or account refused it):
+		/// the trade was undone and the order is cancelled (`CannotSettle`).
+		MakerCannotSettle { order_id: OrderId, owner: T::AccountId, error: DispatchError },
 		/// One order of a `place_orders` batch failed; the others stand.
 		BatchOrderFailed { index: u32, error: DispatchError },
 	}
@@ -307,6 +328,12 @@ pub mod pallet {
 		InvalidQuantity,
 		/// The quantity is below the market's minimum size.
 		BelowMinimumSize,
+		/// The price is above `MaxPrice`.
+		PriceTooHigh,
+		/// The quantity is above `MaxOrderQuantity`.
+		QuantityTooLarge,
+		/// `expires_at` is more than `MaxExpiryHorizon` blocks ahead.
+		ExpiryTooFar,
 		/// The expiry block is already past.
 		ExpiryInPast,
 		/// A post-only order would trade on arrival.
@@ -430,7 +457,7 @@ pub mod pallet {
 		/// left rests (`GoodTilCancelled`, `PostOnly`) or is cancelled (`ImmediateOrCancel`);
 		/// `FillOrKill` fills completely or fails. `expires_at` is the last block it may trade.
 		#[pallet::call_index(2)]
-		#[pallet::weight(Pallet::<T>::order_weight_bound(T::MaxFillsPerOrder::get()))]
+		#[pallet::weight(Pallet::<T>::limit_order_weight_bound(*time_in_force))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -512,7 +539,8 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let placed = Self::do_replace(&who, order_id, new_price, new_quantity)?;
-			let weight = Self::replace_weight(placed.kind, placed.fills, placed.removed);
+			let fills = placed.fills.saturating_add(placed.rejected);
+			let weight = Self::replace_weight(placed.kind, fills, placed.removed);
 			Ok(Some(weight.saturating_add(placed.settlement_extra)).into())
 		}
 
@@ -522,7 +550,7 @@ pub mod pallet {
 		/// bounded like one order's); an order that reaches that budget stops matching and its
 		/// remainder is cancelled (`FillLimit`).
 		#[pallet::call_index(7)]
-		#[pallet::weight(Pallet::<T>::batch_weight_bound(orders.len() as u32))]
+		#[pallet::weight(Pallet::<T>::batch_weight_bound_of(orders))]
 		pub fn place_orders(
 			origin: OriginFor<T>,
 			orders: Vec<OrderRequest>,
@@ -568,13 +596,28 @@ pub mod pallet {
 
 		/// Weight of what placing an order did.
 		pub fn placed_weight(placed: &PlaceOutcome) -> Weight {
-			Self::order_weight(placed.kind, placed.fills, placed.removed)
+			// A maker that could not settle did a fill's work before it was removed.
+			let fills = placed.fills.saturating_add(placed.rejected);
+			Self::order_weight(placed.kind, fills, placed.removed)
 				.saturating_add(placed.settlement_extra)
 		}
 
-		/// Most an order touching up to `steps` resting orders may weigh, whatever its market.
+		/// Most an order touching up to `steps` resting orders may weigh, whatever its market
+		/// (one step more is charged: a maker that cannot settle at the last step counts twice).
 		pub fn order_weight_bound(steps: u32) -> Weight {
 			Self::bound_at(|kind, f| Self::order_weight(kind, f, 0), steps)
+		}
+
+		/// Most a limit order with `time_in_force` may weigh. A post-only order never matches
+		/// (it is refused if it would cross), so it touches no resting order and is charged as
+		/// one that rests: a market maker's quote does not reserve a block's worth of fills.
+		pub fn limit_order_weight_bound(time_in_force: TimeInForce) -> Weight {
+			match time_in_force {
+				TimeInForce::PostOnly => {
+					Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0)).0
+				},
+				_ => Self::order_weight_bound(T::MaxFillsPerOrder::get()),
+			}
 		}
 
 		/// Weight of a replace that made `fills` fills and `removed` removals in a market of
@@ -597,16 +640,28 @@ pub mod pallet {
 		/// at most `MaxFillsPerOrder` resting orders.
 		pub fn batch_weight_bound(n: u32) -> Weight {
 			let (base, per_step) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
-			let steps = T::MaxFillsPerOrder::get();
+			// One more: a maker that cannot settle at the last step counts twice.
+			let steps = T::MaxFillsPerOrder::get().saturating_add(1);
 			let orders =
 				base.saturating_mul(n.into()).saturating_add(per_step.saturating_mul(steps.into()));
 			T::WeightInfo::place_orders(n).max(orders)
 		}
 
+		/// Most `orders` may weigh as one batch: a batch of post-only orders only, which match
+		/// nothing, pays each order's base and no fills.
+		pub fn batch_weight_bound_of(orders: &[OrderRequest]) -> Weight {
+			let n = orders.len() as u32;
+			if orders.iter().all(|o| o.time_in_force == TimeInForce::PostOnly) {
+				let (base, _) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
+				return T::WeightInfo::place_orders(n).max(base.saturating_mul(n.into()));
+			}
+			Self::batch_weight_bound(n)
+		}
+
 		/// [`Self::affine_bound`] of `weight` at `steps` steps.
 		fn bound_at(weight: impl Fn(MarketKind, u32) -> Weight, steps: u32) -> Weight {
 			let (base, per_step) = Self::affine_bound(weight);
-			base.saturating_add(per_step.saturating_mul(steps.into()))
+			base.saturating_add(per_step.saturating_mul(steps.saturating_add(1).into()))
 		}
 
 		fn removals_weight(removed: u32) -> Weight {

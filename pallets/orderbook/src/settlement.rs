@@ -8,12 +8,29 @@
 use crate::{Config, Error, HoldReason};
 use bourse_primitives::orderbook::{AssetKind, Fill, Market, MarketId, Price, Side};
 use frame_support::traits::{
-	fungible::MutateHold as FungibleHold,
-	fungibles::MutateHold as FungiblesHold,
-	tokens::{Fortitude, Precision, Restriction},
+	fungible::{Inspect as FungibleInspect, MutateHold as FungibleHold},
+	fungibles::{Inspect as FungiblesInspect, MutateHold as FungiblesHold},
+	tokens::{DepositConsequence, Fortitude, Precision, Provenance, Restriction},
 };
 use frame_support::weights::Weight;
 use sp_runtime::{traits::Get, DispatchError};
+
+/// Why a fill could not settle, and whose side failed: a maker that cannot settle is cancelled
+/// and matching goes on; a taker that cannot fails its order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SettleError {
+	/// The resting order's owner cannot settle (e.g. its margin would break).
+	Maker(DispatchError),
+	/// The incoming order's owner cannot settle.
+	Taker(DispatchError),
+}
+
+impl From<DispatchError> for SettleError {
+	/// An error of neither side (e.g. the transactional layer limit) stops the order.
+	fn from(e: DispatchError) -> Self {
+		SettleError::Taker(e)
+	}
+}
 
 /// How perp markets escrow and settle (pallet-perp implements it).
 ///
@@ -47,8 +64,8 @@ pub trait Settlement<AccountId> {
 		price: Option<Price>,
 	) -> Result<(), DispatchError>;
 	/// Settles one fill; returns its weight beyond the per-fill slope of
-	/// [`Self::order_weight`].
-	fn settle(fill: &Fill<AccountId>) -> Result<Weight, DispatchError>;
+	/// [`Self::order_weight`]. On an error the caller rolls back what it changed.
+	fn settle(fill: &Fill<AccountId>) -> Result<Weight, SettleError>;
 	/// Most [`Self::settle`] may return for one fill.
 	fn max_fill_extra() -> Weight;
 	/// Weight of a whole `place_order` in a perp market that made `fills` fills (benchmarked
@@ -81,8 +98,8 @@ impl<AccountId> Settlement<AccountId> for () {
 	) -> Result<(), DispatchError> {
 		Ok(())
 	}
-	fn settle(_: &Fill<AccountId>) -> Result<Weight, DispatchError> {
-		Err(DispatchError::Other("no perp settlement configured"))
+	fn settle(_: &Fill<AccountId>) -> Result<Weight, SettleError> {
+		Err(SettleError::Taker(DispatchError::Other("no perp settlement configured")))
 	}
 	fn max_fill_extra() -> Weight {
 		Weight::zero()
@@ -210,21 +227,37 @@ impl<T: Config> SpotSettlement<T> {
 	/// at once; the maker's fee, owed from the taker's escrow (the asset the taker pays), is
 	/// returned so the caller pays an order's maker fees in one transfer
 	/// ([`Self::pay_maker_fees`]) instead of one per fill.
-	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<u128, DispatchError> {
+	///
+	/// A transfer out of the maker's hold or to the maker that fails is the maker's (e.g. a
+	/// maker that cannot receive the quote amount); a transfer to the taker that fails is the
+	/// taker's only if the taker cannot receive it.
+	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<u128, SettleError> {
 		let fees = T::FeeAccount::get();
 		let (taker, maker) = (&fill.taker, &fill.maker);
-		match fill.taker_side {
-			Side::Buy => {
-				pay_from_hold::<T>(market.base, maker, taker, fill.quantity - fill.taker_fee)?;
-				pay_from_hold::<T>(market.base, maker, &fees, fill.taker_fee)?;
-				pay_from_hold::<T>(market.quote, taker, maker, fill.quote - fill.maker_fee)?;
-			},
-			Side::Sell => {
-				pay_from_hold::<T>(market.quote, maker, taker, fill.quote - fill.taker_fee)?;
-				pay_from_hold::<T>(market.quote, maker, &fees, fill.taker_fee)?;
-				pay_from_hold::<T>(market.base, taker, maker, fill.quantity - fill.maker_fee)?;
-			},
-		}
+		let maker_err = SettleError::Maker;
+		let (to_taker_asset, to_taker, to_maker_asset, to_maker) = match fill.taker_side {
+			Side::Buy => (
+				market.base,
+				fill.quantity - fill.taker_fee,
+				market.quote,
+				fill.quote - fill.maker_fee,
+			),
+			Side::Sell => (
+				market.quote,
+				fill.quote - fill.taker_fee,
+				market.base,
+				fill.quantity - fill.maker_fee,
+			),
+		};
+		pay_from_hold::<T>(to_taker_asset, maker, taker, to_taker).map_err(|e| {
+			if can_receive::<T>(to_taker_asset, taker, to_taker) {
+				SettleError::Maker(e)
+			} else {
+				SettleError::Taker(e)
+			}
+		})?;
+		pay_from_hold::<T>(to_taker_asset, maker, &fees, fill.taker_fee).map_err(maker_err)?;
+		pay_from_hold::<T>(to_maker_asset, taker, maker, to_maker).map_err(maker_err)?;
 		Ok(fill.maker_fee)
 	}
 
@@ -241,6 +274,19 @@ impl<T: Config> SpotSettlement<T> {
 		};
 		pay_from_hold::<T>(asset, taker, &T::FeeAccount::get(), amount)
 	}
+}
+
+/// Whether `who` can be credited `amount` of `asset` (exists or would be created).
+fn can_receive<T: Config>(asset: AssetKind, who: &T::AccountId, amount: u128) -> bool {
+	let consequence = match asset {
+		AssetKind::Native => {
+			<T::Currency as FungibleInspect<_>>::can_deposit(who, amount, Provenance::Extant)
+		},
+		AssetKind::Asset(id) => {
+			<T::Assets as FungiblesInspect<_>>::can_deposit(id, who, amount, Provenance::Extant)
+		},
+	};
+	consequence == DepositConsequence::Success
 }
 
 /// Everything `who` owns of `asset`: free and held.

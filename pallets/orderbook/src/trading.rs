@@ -1,8 +1,8 @@
 //! Placing, matching, settling and cancelling orders.
 use crate::{
-	engine::{self, EngineError, Incoming, MatchLimits, RemovalReason},
-	settlement::{Settlement, SpotSettlement},
-	store::StorageBook,
+	engine::{self, EngineError, FillVerdict, Incoming, MatchLimits, RemovalReason},
+	settlement::{SettleError, Settlement, SpotSettlement},
+	store::{self, StorageBook},
 	*,
 };
 use bourse_primitives::{
@@ -14,7 +14,8 @@ use bourse_primitives::{
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-	ensure, pallet_prelude::DispatchResult, traits::Get, weights::Weight, BoundedVec,
+	ensure, pallet_prelude::DispatchResult, storage::TransactionOutcome, traits::Get,
+	weights::Weight, BoundedVec,
 };
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
@@ -68,8 +69,10 @@ pub struct PlaceOutcome {
 	pub order_id: OrderId,
 	/// Number of fills.
 	pub fills: u32,
-	/// Resting orders taken off the book on the way (expired, self-trade).
+	/// Resting orders taken off the book on the way (expired, self-trade, cannot settle).
 	pub removed: u32,
+	/// Of those, makers that could not settle: each also did a fill's work (rolled back).
+	pub rejected: u32,
 	/// Base quantity filled.
 	pub filled: Quantity,
 	/// Kind of the market (weights differ: perp fills settle as positions).
@@ -151,11 +154,14 @@ impl<T: Config> Pallet<T> {
 	fn check_quantity(market: &Market, quantity: Quantity) -> DispatchResult {
 		ensure!(quantity.is_multiple_of(market.lot_size), Error::<T>::InvalidQuantity);
 		ensure!(quantity >= market.min_size, Error::<T>::BelowMinimumSize);
+		ensure!(quantity <= T::MaxOrderQuantity::get(), Error::<T>::QuantityTooLarge);
 		Ok(())
 	}
 
-	fn check_price(market: &Market, price: Price) -> DispatchResult {
+	/// Checks an order's price: positive, on the tick grid, at most `MaxPrice`.
+	pub fn check_price(market: &Market, price: Price) -> DispatchResult {
 		ensure!(price > 0 && price.is_multiple_of(market.tick_size), Error::<T>::InvalidPrice);
+		ensure!(price <= T::MaxPrice::get(), Error::<T>::PriceTooHigh);
 		Ok(())
 	}
 
@@ -241,6 +247,8 @@ impl<T: Config> Pallet<T> {
 		Self::check_quantity(&market, r.quantity)?;
 		if let Some(last) = r.expires_at {
 			ensure!(last >= Self::now(), Error::<T>::ExpiryInPast);
+			let horizon = Self::now().saturating_add(T::MaxExpiryHorizon::get());
+			ensure!(last <= horizon, Error::<T>::ExpiryTooFar);
 		}
 		if r.time_in_force == TimeInForce::PostOnly {
 			ensure!(
@@ -300,7 +308,10 @@ impl<T: Config> Pallet<T> {
 				(Some(price), None, quantity)
 			},
 			(MarketOrderBound::MaxQuote(cap), Side::Buy) => {
-				(None, Some((cap, market.lot_size)), cap)
+				// No fill can spend more than the quantity at the highest price: escrow (and a
+				// perp's margin reservation) need not be larger.
+				let escrow = cap.min(Self::quote_of(T::MaxPrice::get(), quantity)?);
+				(None, Some((escrow, market.lot_size)), escrow)
 			},
 			(MarketOrderBound::MaxQuote(_), Side::Sell) => {
 				return Err(Error::<T>::InvalidMarketOrderBound.into())
@@ -337,8 +348,12 @@ impl<T: Config> Pallet<T> {
 		side: Side,
 		quantity: Quantity,
 		worst: Price,
+		self_trade: SelfTradePrevention,
 	) -> Result<PlaceOutcome, DispatchError> {
-		let market = Self::active_market(market_id)?;
+		// A paused market still closes liquidated positions (pausing must not shield an
+		// account from liquidation); a closed one trades no more.
+		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::MarketNotFound)?;
+		ensure!(market.status != MarketStatus::Closed, Error::<T>::MarketNotActive);
 		let escrowed = match side {
 			Side::Sell => quantity,
 			Side::Buy => Self::quote_of(worst, quantity)?,
@@ -352,7 +367,7 @@ impl<T: Config> Pallet<T> {
 				limit: Some(worst),
 				quantity,
 				quote_cap: None,
-				self_trade: SelfTradePrevention::CancelTaker,
+				self_trade,
 			},
 			market,
 			time_in_force: TimeInForce::ImmediateOrCancel,
@@ -366,36 +381,91 @@ impl<T: Config> Pallet<T> {
 
 	/// Escrows, matches, settles and rests (or cancels) one validated order; `steps` gets the
 	/// number of resting orders matching filled or removed.
+	///
+	/// Each fill settles as the engine makes it, in its own storage transaction: a maker that
+	/// cannot settle (its margin, its account) is rolled back and cancelled (`CannotSettle`)
+	/// and matching goes on, so no resting order can make the orders that reach it fail.
 	fn execute(taker: Taker<T::AccountId>, steps: &mut u32) -> Result<PlaceOutcome, DispatchError> {
 		let Taker { incoming, market, time_in_force, expires_at, client_id, escrowed, max_steps } =
 			taker;
 		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
 		let limit = incoming.limit;
-		let escrow_extra = match side {
-			Side::Sell => Self::escrow(market_id, &market, &who, side, escrowed, 0, limit)?,
-			Side::Buy => Self::escrow(market_id, &market, &who, side, 0, escrowed, limit)?,
+		let (escrow_base, escrow_quote) = match side {
+			Side::Sell => (escrowed, 0),
+			Side::Buy => (0, escrowed),
 		};
+		let mut settlement_extra =
+			Self::escrow(market_id, &market, &who, side, escrow_base, escrow_quote, limit)?;
 
 		let now = Self::now();
 		let mut book = StorageBook::<T>::default();
 		let limits = MatchLimits { max_fills: max_steps, now };
-		let outcome = engine::match_order(&mut book, &incoming, limits);
+		let mut spent = 0u128;
+		let mut maker_fees = 0u128;
+		// Perp: of the taker's reservation, what its fills released.
+		let mut released = 0u128;
+		let mut failure: Option<DispatchError> = None;
+		let outcome =
+			engine::match_order_with(&mut book, &incoming, limits, |maker, quantity, price| {
+				match Self::settle_fill(&market, &incoming, maker, quantity, price, now) {
+					Ok((fill, owed, extra, freed)) => {
+						let totals = spent
+							.checked_add(fill.quote)
+							.zip(maker_fees.checked_add(owed))
+							.zip(released.checked_add(freed));
+						let Some(((new_spent, new_fees), new_released)) = totals else {
+							failure = Some(Error::<T>::Overflow.into());
+							return FillVerdict::Stop;
+						};
+						(spent, maker_fees, released) = (new_spent, new_fees, new_released);
+						settlement_extra = settlement_extra.saturating_add(extra);
+						if quantity == maker.remaining() {
+							Self::forget_resting(&maker.owner, market_id, maker.id);
+						}
+						Self::record_fill(fill);
+						FillVerdict::Settled
+					},
+					Err(SettleError::Maker(error)) => {
+						Self::deposit_event(Event::MakerCannotSettle {
+							order_id: maker.id,
+							owner: maker.owner.clone(),
+							error,
+						});
+						FillVerdict::RejectMaker
+					},
+					Err(SettleError::Taker(error)) => {
+						failure = Some(error);
+						FillVerdict::Stop
+					},
+				}
+			});
 		*steps = outcome.steps();
+		if let Some(error) = failure {
+			return Err(error);
+		}
 		let removals = outcome.removed.len() as u32;
 
 		for removed in outcome.removed {
 			let reason = match removed.reason {
 				RemovalReason::Expired => CancelReason::Expired,
 				RemovalReason::SelfTrade => CancelReason::SelfTrade,
+				RemovalReason::CannotSettle => CancelReason::CannotSettle,
 			};
 			Self::after_unlinked(&removed.order, reason)?;
 		}
 
 		let filled = incoming.quantity - outcome.remaining;
-		let rest = outcome.remaining > 0
+		let wants_rest = outcome.remaining > 0
 			&& !outcome.taker_stopped
 			&& !outcome.hit_fill_limit
 			&& matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
+		// No room to rest (its price level or its expiry block is full): an order that traded
+		// keeps its fills and its remainder is cancelled; one that did not is refused.
+		let no_room = match wants_rest.then(|| Self::no_room_to_rest(&incoming, expires_at)) {
+			Some(Some(error)) if filled == 0 => return Err(error.into()),
+			found => found.flatten().is_some(),
+		};
+		let rest = wants_rest && !no_room;
 		if time_in_force == TimeInForce::FillOrKill {
 			ensure!(outcome.remaining == 0, Error::<T>::FillOrKillNotFilled);
 		}
@@ -406,56 +476,17 @@ impl<T: Config> Pallet<T> {
 			(Side::Buy, None) => 0,
 			(Side::Sell, _) => resting,
 		};
-		// Perp: fills become positions margined by the perp pallet, so the taker's escrow beyond
-		// what rests is released before they settle (else it would count twice).
+		// Perp: each fill released its part of the reservation as it settled (it became a
+		// position); what neither filled nor rests is released now.
 		if market.kind == MarketKind::Perp {
-			let surplus = escrowed.checked_sub(keep).ok_or(Error::<T>::Overflow)?;
+			let surplus = escrowed
+				.checked_sub(released)
+				.and_then(|s| s.checked_sub(keep))
+				.ok_or(Error::<T>::Overflow)?;
 			match side {
 				Side::Buy => Self::release(market_id, &market, &who, side, 0, surplus, limit)?,
 				Side::Sell => Self::release(market_id, &market, &who, side, surplus, 0, limit)?,
 			}
-		}
-
-		let mut spent = 0u128;
-		let mut maker_fees = 0u128;
-		let mut settlement_extra = escrow_extra;
-		for engine_fill in &outcome.fills {
-			let quote = Self::quote_of(engine_fill.price, engine_fill.quantity)?;
-			spent = spent.checked_add(quote).ok_or(Error::<T>::Overflow)?;
-			// Spot fees are taken from what each side receives; perp fees from the notional.
-			let (taker_gets, maker_gets) = match (market.kind, side) {
-				(MarketKind::Perp, _) => (quote, quote),
-				(MarketKind::Spot, Side::Buy) => (engine_fill.quantity, quote),
-				(MarketKind::Spot, Side::Sell) => (quote, engine_fill.quantity),
-			};
-			let fill = Fill {
-				market: market_id,
-				maker_order: engine_fill.maker_order,
-				maker: engine_fill.maker.clone(),
-				taker_order: incoming.id,
-				taker: who.clone(),
-				taker_side: side,
-				price: engine_fill.price,
-				quantity: engine_fill.quantity,
-				quote,
-				maker_fee: fee(maker_gets, market.maker_fee_ppm),
-				taker_fee: fee(taker_gets, market.taker_fee_ppm),
-				block: now,
-			};
-			match market.kind {
-				MarketKind::Spot => {
-					let owed = SpotSettlement::<T>::settle(&market, &fill)?;
-					maker_fees = maker_fees.checked_add(owed).ok_or(Error::<T>::Overflow)?;
-				},
-				MarketKind::Perp => {
-					let extra = T::PerpSettlement::settle(&fill)?;
-					settlement_extra = settlement_extra.saturating_add(extra);
-				},
-			}
-			if engine_fill.maker_done {
-				Self::forget_resting(&fill.maker, market_id, fill.maker_order);
-			}
-			Self::record_fill(fill);
 		}
 
 		// Spot: fills were paid out of the escrow; what is neither paid nor kept goes back
@@ -506,6 +537,8 @@ impl<T: Config> Pallet<T> {
 		} else if outcome.remaining > 0 {
 			let reason = if outcome.taker_stopped {
 				CancelReason::SelfTrade
+			} else if no_room {
+				CancelReason::NoRoom
 			} else if outcome.hit_fill_limit {
 				CancelReason::FillLimit
 			} else {
@@ -537,10 +570,100 @@ impl<T: Config> Pallet<T> {
 			order_id: incoming.id,
 			fills: outcome.fills.len() as u32,
 			removed: removals,
+			rejected: outcome.rejected,
 			filled,
 			kind: market.kind,
 			settlement_extra,
 		})
+	}
+
+	/// Why the incoming order's remainder could not rest: its price level holds the most
+	/// orders allowed, or its expiry block the most expiries.
+	fn no_room_to_rest(
+		incoming: &Incoming<T::AccountId>,
+		expires_at: Option<u32>,
+	) -> Option<Error<T>> {
+		let price = incoming.limit?;
+		let level = Levels::<T>::get(
+			(incoming.market, incoming.side),
+			store::level_key(incoming.side, price),
+		);
+		if level.is_some_and(|l| l.orders >= T::MaxOrdersPerLevel::get()) {
+			return Some(Error::<T>::PriceLevelFull);
+		}
+		let expiries = expires_at.and_then(|last| Expiries::<T>::decode_len(last)).unwrap_or(0);
+		if expiries as u32 >= T::MaxExpiriesPerBlock::get() {
+			return Some(Error::<T>::TooManyExpiries);
+		}
+		None
+	}
+
+	/// Settles one trade of the incoming order against `maker` in its own storage transaction:
+	/// on an error nothing of it stays. Returns the fill, the maker fee owed from the taker's
+	/// escrow (spot), the settlement's extra weight and (perp) the part of the taker's
+	/// reservation the fill released: it is a position now, margined as one (else it would
+	/// count twice in the fill's margin check).
+	fn settle_fill(
+		market: &Market,
+		incoming: &Incoming<T::AccountId>,
+		maker: &Order<T::AccountId>,
+		quantity: Quantity,
+		price: Price,
+		now: u32,
+	) -> Result<(Fill<T::AccountId>, u128, Weight, u128), SettleError> {
+		let quote = Self::quote_of(price, quantity).map_err(|e| SettleError::Taker(e.into()))?;
+		// Spot fees are taken from what each side receives; perp fees from the notional.
+		let (taker_gets, maker_gets) = match (market.kind, incoming.side) {
+			(MarketKind::Perp, _) => (quote, quote),
+			(MarketKind::Spot, Side::Buy) => (quantity, quote),
+			(MarketKind::Spot, Side::Sell) => (quote, quantity),
+		};
+		let fill = Fill {
+			market: incoming.market,
+			maker_order: maker.id,
+			maker: maker.owner.clone(),
+			taker_order: incoming.id,
+			taker: incoming.owner.clone(),
+			taker_side: incoming.side,
+			price,
+			quantity,
+			quote,
+			maker_fee: fee(maker_gets, market.maker_fee_ppm),
+			taker_fee: fee(taker_gets, market.taker_fee_ppm),
+			block: now,
+		};
+		// The taker's reservation of this fill: base for a sell; for a buy its quote at the
+		// order's limit (a market buy reserved quote amounts: the fill's quote).
+		let (freed_base, freed_quote) = match (incoming.side, incoming.limit) {
+			(Side::Sell, _) => (quantity, 0),
+			(Side::Buy, Some(limit)) => {
+				(0, Self::quote_of(limit, quantity).map_err(|e| SettleError::Taker(e.into()))?)
+			},
+			(Side::Buy, None) => (0, quote),
+		};
+		frame_support::storage::with_transaction(|| {
+			let settled = match market.kind {
+				MarketKind::Spot => {
+					SpotSettlement::<T>::settle(market, &fill).map(|owed| (owed, Weight::zero(), 0))
+				},
+				MarketKind::Perp => T::PerpSettlement::release(
+					incoming.market,
+					&incoming.owner,
+					incoming.side,
+					freed_base,
+					freed_quote,
+					incoming.limit,
+				)
+				.map_err(SettleError::Taker)
+				.and_then(|()| T::PerpSettlement::settle(&fill))
+				.map(|extra| (0, extra, freed_base.max(freed_quote))),
+			};
+			match settled {
+				Ok(done) => TransactionOutcome::Commit(Ok(done)),
+				Err(e) => TransactionOutcome::Rollback(Err(e)),
+			}
+		})
+		.map(|(owed, extra, freed)| (fill, owed, extra, freed))
 	}
 
 	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
@@ -607,6 +730,7 @@ impl<T: Config> Pallet<T> {
 				order_id,
 				fills: 0,
 				removed: 0,
+				rejected: 0,
 				filled: 0,
 				kind: market.kind,
 				settlement_extra: Weight::zero(),

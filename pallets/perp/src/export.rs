@@ -154,8 +154,9 @@ impl<T: Config> Pallet<T> {
 		let isolated: i128 = IsolatedMargin::<T>::iter_values().sum();
 		let open: i128 = Positions::<T>::iter()
 			.map(|(_, market, p)| {
-				let funding =
-					PerpMarkets::<T>::get(market).map_or(0, |m| Self::accrued_funding(&p, &m));
+				let funding = PerpMarkets::<T>::get(market)
+					.and_then(|m| Self::accrued_funding(&p, &m).ok())
+					.unwrap_or_default();
 				p.quote_balance + funding
 			})
 			.sum();

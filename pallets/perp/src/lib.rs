@@ -22,8 +22,9 @@
 //! * Funding: every `funding_interval` blocks, rate = clamp((mark - index) / index,
 //!   ±max_funding_rate); the per-market cumulative index grows by rate * index; longs pay
 //!   shorts `size * Δindex / PRICE_SCALE`, settled lazily when a position is touched.
-//! * Liquidation: the position is closed against the book (IOC within a 10% band around
-//!   mark); what the book cannot absorb is taken over by the insurance fund at mark. A penalty
+//! * Liquidation: the position is closed against the book (IOC within a band of the
+//!   maintenance margin around mark; the account's own resting orders met on the way are
+//!   cancelled); the insurance fund is never liquidated; what the book cannot absorb is taken over by the insurance fund at mark. A penalty
 //!   of `liquidation_fee` of the closed notional is split between liquidator and insurance
 //!   fund; bad debt is covered by the insurance fund, and when it is empty, by deleveraging
 //!   the most profitable opposite positions.
@@ -33,6 +34,8 @@ extern crate alloc;
 
 pub use pallet::*;
 
+#[cfg(test)]
+mod attack_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod export;
@@ -40,6 +43,8 @@ mod margin;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod risk_properties;
 mod settlement;
 #[cfg(test)]
 mod state_tests;
@@ -90,6 +95,11 @@ pub mod pallet {
 		/// Most positions auto-deleveraged by one liquidation.
 		#[pallet::constant]
 		type MaxDeleverage: Get<u32>;
+		/// Largest absolute position size in any market (base units). With the order book's
+		/// `MaxPrice` it bounds every notional, so margin arithmetic never overflows and no
+		/// account can make itself impossible to value (and so to liquidate).
+		#[pallet::constant]
+		type MaxPositionSize: Get<u128>;
 		/// Most liquidations per block: each one may walk the book and deleverage, so their
 		/// total weight is capped (as dYdX caps liquidation attempts per block).
 		#[pallet::constant]
@@ -365,6 +375,10 @@ pub mod pallet {
 		NotIsolated,
 		/// This block already had `MaxLiquidationsPerBlock` liquidations; try next block.
 		LiquidationLimitReached,
+		/// The insurance fund backstops liquidations; it is never liquidated itself.
+		InsuranceFundNotLiquidatable,
+		/// The trade would make a position larger than `MaxPositionSize`.
+		PositionTooLarge,
 	}
 
 	#[pallet::hooks]
@@ -428,10 +442,7 @@ pub mod pallet {
 			Self::transfer(&who, &Self::vault(), amount)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			let signed = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
-			Collateral::<T>::try_mutate(&who, |c| -> DispatchResult {
-				*c = c.checked_add(signed).ok_or(Error::<T>::Overflow)?;
-				Ok(())
-			})?;
+			Self::add_collateral(&who, signed)?;
 			Self::deposit_event(Event::CollateralDeposited { who, amount });
 			Ok(())
 		}
@@ -449,7 +460,7 @@ pub mod pallet {
 			let signed = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
 			let collateral = Collateral::<T>::get(&who);
 			ensure!(collateral >= signed, Error::<T>::InsufficientBalance);
-			Collateral::<T>::insert(&who, collateral - signed);
+			Self::add_collateral(&who, -signed)?;
 			let health = Self::health(&who)?;
 			ensure!(
 				health.equity >= health.initial_requirement,
@@ -472,11 +483,11 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::OracleOrigin::ensure_origin(origin)?;
 			ensure!(index_price > 0, Error::<T>::NoIndexPrice);
-			let tick = pallet_orderbook::Markets::<T>::get(market)
-				.ok_or(Error::<T>::MarketNotFound)?
-				.tick_size;
+			let book =
+				pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
 			// On the tick grid, so every PnL and funding amount is exact.
-			ensure!(index_price.is_multiple_of(tick), Error::<T>::OffTickPrice);
+			ensure!(index_price.is_multiple_of(book.tick_size), Error::<T>::OffTickPrice);
+			pallet_orderbook::Pallet::<T>::check_price(&book, index_price)?;
 			PerpMarkets::<T>::try_mutate(market, |m| -> DispatchResult {
 				m.as_mut().ok_or(Error::<T>::MarketNotFound)?.index_price = index_price;
 				Ok(())
@@ -489,7 +500,8 @@ pub mod pallet {
 		/// half of the penalty.
 		#[pallet::call_index(4)]
 		#[pallet::weight(Pallet::<T>::liquidation_weight(settlement::LiquidationWork {
-			fills: <T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
+			// One more: a maker that cannot settle at the last step counts twice.
+			fills: <T as pallet_orderbook::Config>::MaxFillsPerOrder::get() + 1,
 			scanned: settlement::ADL_SCAN as u32,
 			deleveraged: T::MaxDeleverage::get(),
 			markets: T::MaxPositionsPerAccount::get(),
@@ -518,6 +530,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(AccountMarkets::<T>::get(&who).is_empty(), Error::<T>::AccountNotFlat);
 			MarginModes::<T>::insert(&who, mode);
+			Self::note_change(&(b"mode", &who, mode));
 			Self::deposit_event(Event::MarginModeSet { who, mode });
 			Ok(())
 		}
@@ -536,11 +549,11 @@ pub mod pallet {
 			Self::settle_funding(&who, market)?;
 			let collateral = Collateral::<T>::get(&who);
 			ensure!(collateral >= amount, Error::<T>::InsufficientBalance);
-			Collateral::<T>::insert(&who, collateral - amount);
+			Self::add_collateral(&who, -amount)?;
 			// Free collateral must still cover the margin of resting orders.
 			let health = Self::health(&who)?;
 			ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
-			Self::change_isolated(&who, market, amount);
+			Self::change_isolated(&who, market, amount)?;
 			// Its margin check looked at each market the account trades.
 			let markets = Self::markets_traded(&who);
 			Ok(Some(Self::add_isolated_margin_weight(markets)).into())
@@ -562,13 +575,13 @@ pub mod pallet {
 				IsolatedMargin::<T>::get(&who, market) >= amount,
 				Error::<T>::InsufficientBalance
 			);
-			Self::change_isolated(&who, market, -amount);
+			Self::change_isolated(&who, market, -amount)?;
 			let health = Self::position_health(&who, market)?;
 			ensure!(
 				health.equity >= health.initial_requirement,
 				Error::<T>::WouldBreachInitialMargin
 			);
-			Collateral::<T>::mutate(&who, |c| *c = c.saturating_add(amount));
+			Self::add_collateral(&who, amount)?;
 			Ok(())
 		}
 	}

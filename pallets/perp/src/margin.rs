@@ -4,7 +4,9 @@ use crate::*;
 use alloc::vec::Vec;
 use bourse_primitives::orderbook::{MarketId, Price, PRICE_SCALE};
 use frame_support::{ensure, pallet_prelude::DispatchResult};
-use sp_runtime::DispatchError;
+use sp_runtime::{
+	helpers_128bit::multiply_by_rational_with_rounding, ArithmeticError, DispatchError, Rounding,
+};
 
 /// Margin state of an account (cross) or of one isolated position.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -19,16 +21,36 @@ pub struct Health {
 
 pub use bourse_primitives::perp::{MarginMode, PositionInfo as PositionView};
 
-/// `size * price / PRICE_SCALE` with sign, saturating.
-pub fn notional(size: i128, price: Price) -> i128 {
-	let price = i128::try_from(price).unwrap_or(i128::MAX);
-	size.saturating_mul(price) / PRICE_SCALE as i128
+fn overflow() -> DispatchError {
+	ArithmeticError::Overflow.into()
 }
 
-/// `value * ppm / 1e6`, rounded up for requirements.
-pub fn ppm_ceil(value: i128, ppm: u32) -> i128 {
-	let product = value.saturating_mul(ppm as i128);
-	(product + 999_999) / 1_000_000
+/// `a + b`, an error on overflow.
+pub fn add(a: i128, b: i128) -> Result<i128, DispatchError> {
+	a.checked_add(b).ok_or_else(overflow)
+}
+
+/// `|a| * b / c` with the sign of `a`, rounded toward zero (exact on the tick and lot grid),
+/// computed without an intermediate overflow; an error if the result does not fit.
+fn mul_div(a: i128, b: u128, c: u128) -> Result<i128, DispatchError> {
+	let abs = multiply_by_rational_with_rounding(a.unsigned_abs(), b, c, Rounding::Down)
+		.ok_or_else(overflow)?;
+	let abs = i128::try_from(abs).map_err(|_| overflow())?;
+	Ok(if a < 0 { -abs } else { abs })
+}
+
+/// `size * price / PRICE_SCALE` with sign; an error if it does not fit.
+pub fn notional(size: i128, price: Price) -> Result<i128, DispatchError> {
+	mul_div(size, price, PRICE_SCALE)
+}
+
+/// `value * ppm / 1e6` of a non-negative `value`, rounded up (requirements); an error if
+/// `value` is negative or the result does not fit.
+pub fn ppm_ceil(value: i128, ppm: u32) -> Result<i128, DispatchError> {
+	let value = u128::try_from(value).map_err(|_| overflow())?;
+	let product = multiply_by_rational_with_rounding(value, ppm as u128, 1_000_000, Rounding::Up)
+		.ok_or_else(overflow)?;
+	i128::try_from(product).map_err(|_| overflow())
 }
 
 impl<T: Config> Pallet<T> {
@@ -53,19 +75,15 @@ impl<T: Config> Pallet<T> {
 		{
 			return;
 		}
-		let mark = Self::mark_price(market, &perp) as i128;
-		let index = perp.index_price as i128;
-		let max = perp.max_funding_rate_ppm as i128;
-		let rate_ppm = ((mark - index).saturating_mul(1_000_000) / index).clamp(-max, max);
-		// Rounded to the tick grid (toward zero) so every payment is exact.
-		let tick =
-			pallet_orderbook::Markets::<T>::get(market).map_or(1, |m| m.tick_size as i128).max(1);
-		let delta = index.saturating_mul(rate_ppm) / 1_000_000 / tick * tick;
-		perp.cumulative_funding = perp.cumulative_funding.saturating_add(delta);
+		// Prices are bounded by the order book's `MaxPrice`, so these fit; if they ever did not,
+		// no funding is better than a wrong one.
+		let Some((rate_ppm, cumulative)) = Self::funding_step(market, &perp) else { return };
+		perp.cumulative_funding = cumulative;
 		perp.last_funding_rate_ppm = rate_ppm as i64;
 		perp.last_funding_block = now;
 		let cumulative = perp.cumulative_funding;
 		PerpMarkets::<T>::insert(market, perp);
+		Self::note_change(&(b"funding", market, cumulative));
 		Self::deposit_event(Event::FundingApplied {
 			market,
 			rate_ppm: rate_ppm as i64,
@@ -73,20 +91,36 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
+	/// The funding rate and the new cumulative index of `market`.
+	fn funding_step(market: MarketId, perp: &PerpMarket) -> Option<(i128, i128)> {
+		let mark = i128::try_from(Self::mark_price(market, perp)).ok()?;
+		let index = i128::try_from(perp.index_price).ok()?;
+		let max = perp.max_funding_rate_ppm as i128;
+		let rate_ppm = (mark.checked_sub(index)?.checked_mul(1_000_000)? / index).clamp(-max, max);
+		// Rounded to the tick grid (toward zero) so every payment is exact.
+		let tick =
+			pallet_orderbook::Markets::<T>::get(market).map_or(1, |m| m.tick_size as i128).max(1);
+		let delta = index.checked_mul(rate_ppm)? / 1_000_000 / tick * tick;
+		Some((rate_ppm, perp.cumulative_funding.checked_add(delta)?))
+	}
+
 	/// Funding a position owes (negative) or earns since its snapshot: longs pay when the
 	/// cumulative index rises.
-	pub fn accrued_funding(position: &Position, perp: &PerpMarket) -> i128 {
-		-(position.size.saturating_mul(perp.cumulative_funding - position.funding_snapshot)
-			/ PRICE_SCALE as i128)
+	pub fn accrued_funding(position: &Position, perp: &PerpMarket) -> Result<i128, DispatchError> {
+		let moved =
+			perp.cumulative_funding.checked_sub(position.funding_snapshot).ok_or_else(overflow)?;
+		let owed = mul_div(position.size, moved.unsigned_abs(), PRICE_SCALE)?;
+		// Longs pay when the index rose: the sign is that of size times the move, negated.
+		Ok(if moved < 0 { owed } else { -owed })
 	}
 
 	/// Moves accrued funding of `who`'s position in `market` into its margin balance.
 	pub(crate) fn settle_funding(who: &T::AccountId, market: MarketId) -> DispatchResult {
 		let Some(mut position) = Positions::<T>::get(who, market) else { return Ok(()) };
 		let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
-		let accrued = Self::accrued_funding(&position, &perp);
+		let accrued = Self::accrued_funding(&position, &perp)?;
 		if accrued != 0 {
-			Self::credit(who, market, accrued);
+			Self::credit(who, market, accrued)?;
 		}
 		position.funding_snapshot = perp.cumulative_funding;
 		Positions::<T>::insert(who, market, position);
@@ -120,13 +154,38 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Adds `amount` (negative: takes) to the balance backing `who`'s position in `market`.
-	pub(crate) fn credit(who: &T::AccountId, market: MarketId, amount: i128) {
+	pub(crate) fn credit(who: &T::AccountId, market: MarketId, amount: i128) -> DispatchResult {
 		match Self::margin_mode(who) {
-			MarginMode::Cross => Collateral::<T>::mutate(who, |c| *c = c.saturating_add(amount)),
+			MarginMode::Cross => Self::add_collateral(who, amount),
 			MarginMode::Isolated => {
-				IsolatedMargin::<T>::mutate(who, market, |m| *m = m.saturating_add(amount))
+				let margin = IsolatedMargin::<T>::try_mutate(
+					who,
+					market,
+					|m| -> Result<i128, DispatchError> {
+						*m = add(*m, amount)?;
+						Ok(*m)
+					},
+				)?;
+				Self::note_change(&(b"isolated", who, market, margin));
+				Ok(())
 			},
 		}
+	}
+
+	/// Adds `amount` (negative: takes) to `who`'s collateral; an error on overflow.
+	pub(crate) fn add_collateral(who: &T::AccountId, amount: i128) -> DispatchResult {
+		let balance = Collateral::<T>::try_mutate(who, |c| -> Result<i128, DispatchError> {
+			*c = add(*c, amount)?;
+			Ok(*c)
+		})?;
+		Self::note_change(&(b"collateral", who, balance));
+		Ok(())
+	}
+
+	/// Folds a perp state change into the checkpoint's trading-state digest.
+	pub(crate) fn note_change(change: &impl codec::Encode) {
+		use bourse_primitives::checkpoint::OnTradingStateChange;
+		<T as pallet_orderbook::Config>::OnStateChange::note_change(&change.encode());
 	}
 
 	/// Adds a position's unrealised PnL, funding and requirements at mark to `health`.
@@ -139,17 +198,14 @@ impl<T: Config> Pallet<T> {
 		let Some(position) = Positions::<T>::get(who, market) else { return Ok(()) };
 		let mark = Self::mark_price(market, perp);
 		ensure!(mark > 0 || position.size == 0, Error::<T>::NoIndexPrice);
-		let value = notional(position.size.abs(), mark);
-		health.equity = health
-			.equity
-			.saturating_add(position.quote_balance)
-			.saturating_add(notional(position.size, mark))
-			.saturating_add(Self::accrued_funding(&position, perp));
+		let value = notional(position.size.abs(), mark)?;
+		let pnl = add(position.quote_balance, notional(position.size, mark)?)?;
+		let equity = add(pnl, Self::accrued_funding(&position, perp)?)?;
+		health.equity = add(health.equity, equity)?;
 		health.initial_requirement =
-			health.initial_requirement.saturating_add(ppm_ceil(value, perp.initial_margin_ppm));
-		health.maintenance_requirement = health
-			.maintenance_requirement
-			.saturating_add(ppm_ceil(value, perp.maintenance_margin_ppm));
+			add(health.initial_requirement, ppm_ceil(value, perp.initial_margin_ppm)?)?;
+		health.maintenance_requirement =
+			add(health.maintenance_requirement, ppm_ceil(value, perp.maintenance_margin_ppm)?)?;
 		Ok(())
 	}
 
@@ -162,10 +218,10 @@ impl<T: Config> Pallet<T> {
 		let mut health = Health { equity: Collateral::<T>::get(who), ..Default::default() };
 		for market in AccountMarkets::<T>::get(who).iter() {
 			let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
-			let reserved = ReservedNotional::<T>::get(who, market) as i128;
-			health.initial_requirement = health
-				.initial_requirement
-				.saturating_add(ppm_ceil(reserved, perp.initial_margin_ppm));
+			let reserved =
+				i128::try_from(ReservedNotional::<T>::get(who, market)).map_err(|_| overflow())?;
+			health.initial_requirement =
+				add(health.initial_requirement, ppm_ceil(reserved, perp.initial_margin_ppm)?)?;
 			if cross {
 				Self::add_position(&mut health, who, *market, &perp)?;
 			}
@@ -208,43 +264,57 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		let health = Self::position_health(who, market)?;
-		let missing = health.initial_requirement.saturating_sub(health.equity);
+		let missing = health.initial_requirement.checked_sub(health.equity).ok_or_else(overflow)?;
 		if missing > 0 {
-			Collateral::<T>::mutate(who, |c| *c = c.saturating_sub(missing));
-			Self::change_isolated(who, market, missing);
+			Self::add_collateral(who, -missing)?;
+			Self::change_isolated(who, market, missing)?;
 		}
 		Ok(())
 	}
 
 	/// Isolated: once the position in `market` is closed, its margin returns to collateral.
-	pub(crate) fn release_isolated_if_flat(who: &T::AccountId, market: MarketId) {
+	pub(crate) fn release_isolated_if_flat(who: &T::AccountId, market: MarketId) -> DispatchResult {
 		if Self::margin_mode(who) != MarginMode::Isolated
 			|| Positions::<T>::contains_key(who, market)
 		{
-			return;
+			return Ok(());
 		}
 		let margin = IsolatedMargin::<T>::take(who, market);
 		if margin != 0 {
-			Collateral::<T>::mutate(who, |c| *c = c.saturating_add(margin));
+			Self::note_change(&(b"isolated", who, market, 0i128));
+			Self::add_collateral(who, margin)?;
 			Self::deposit_event(Event::IsolatedMarginChanged {
 				who: who.clone(),
 				market,
 				margin: 0,
 			});
 		}
+		Ok(())
 	}
 
-	/// Moves `amount` from collateral into (negative: out of) an isolated margin.
-	pub(crate) fn change_isolated(who: &T::AccountId, market: MarketId, amount: i128) {
-		let margin = IsolatedMargin::<T>::mutate(who, market, |m| {
-			*m = m.saturating_add(amount);
-			*m
-		});
+	/// Adds `amount` (negative: takes) to an isolated margin; the caller moves it from or to
+	/// collateral.
+	pub(crate) fn change_isolated(
+		who: &T::AccountId,
+		market: MarketId,
+		amount: i128,
+	) -> DispatchResult {
+		let margin =
+			IsolatedMargin::<T>::try_mutate(who, market, |m| -> Result<i128, DispatchError> {
+				*m = add(*m, amount)?;
+				Ok(*m)
+			})?;
+		Self::note_change(&(b"isolated", who, market, margin));
 		Self::deposit_event(Event::IsolatedMarginChanged { who: who.clone(), market, margin });
+		Ok(())
 	}
 
-	/// Whether `who` may be liquidated in `market`.
+	/// Whether `who` may be liquidated in `market`. Never the insurance fund: it backstops
+	/// liquidations and unwinds its positions itself.
 	pub fn is_liquidatable(who: &T::AccountId, market: MarketId) -> Result<bool, DispatchError> {
+		if *who == Self::insurance_fund() {
+			return Ok(false);
+		}
 		let health = Self::position_health(who, market)?;
 		Ok(health.equity < health.maintenance_requirement)
 	}
@@ -264,16 +334,19 @@ impl<T: Config> Pallet<T> {
 				};
 				let perp = PerpMarkets::<T>::get(market)?;
 				let mark = Self::mark_price(*market, &perp);
-				let unrealized = position.quote_balance + notional(position.size, mark);
+				let unrealized = notional(position.size, mark)
+					.and_then(|value| add(position.quote_balance, value))
+					.unwrap_or_default();
 				// Equity moves by size * Δp; maintenance by |size| * Δp * mm. Solve for Δp where
 				// they meet: (equity - mm_req) + Δp * (size - |size| * mm) / SCALE = 0.
-				let slope = position.size.saturating_mul(1_000_000)
-					- position.size.abs().saturating_mul(perp.maintenance_margin_ppm as i128);
-				let buffer = (health.equity - health.maintenance_requirement)
+				let slope = position.size.saturating_mul(1_000_000).saturating_sub(
+					position.size.abs().saturating_mul(perp.maintenance_margin_ppm as i128),
+				);
+				let buffer = (health.equity.saturating_sub(health.maintenance_requirement))
 					.saturating_mul(PRICE_SCALE as i128)
 					.saturating_mul(1_000_000);
 				let liquidation_price = (slope != 0)
-					.then(|| mark as i128 - buffer / slope)
+					.then(|| (mark as i128).saturating_sub(buffer / slope))
 					.filter(|p| *p > 0)
 					.map(|p| p as Price);
 				Some(PositionView {
@@ -282,7 +355,7 @@ impl<T: Config> Pallet<T> {
 					entry_price: position.entry_price(),
 					mark_price: mark,
 					unrealized_pnl: unrealized,
-					accrued_funding: Self::accrued_funding(&position, &perp),
+					accrued_funding: Self::accrued_funding(&position, &perp).unwrap_or_default(),
 					realized_pnl: position.realized_pnl,
 					margin_ratio_ppm: ratio,
 					liquidation_price,

@@ -83,12 +83,17 @@ impl pallet_orderbook::Config for Test {
 	type MarketOrigin = EnsureRoot<AccountId>;
 	type FeeAccount = FeeAccount;
 	type PerpSettlement = Perp;
-	type OnStateChange = ();
+	type OnStateChange = RecordChanges;
 	type MaxOrdersPerAccount = ConstU32<16>;
 	type MaxOrdersPerLevel = ConstU32<16>;
 	type MaxFillsPerOrder = ConstU32<16>;
 	type MaxBatch = ConstU32<4>;
+	// 10^20 quote units per 10^6 base units and 10^20 base units: far beyond any market
+	// listed, while every sum of notionals an account can hold fits an i128.
+	type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
+	type MaxOrderQuantity = ConstU128<100_000_000_000_000_000_000>;
 	type MaxExpiriesPerBlock = ConstU32<4>;
+	type MaxExpiryHorizon = ConstU32<1_000>;
 	type MaxFillHistory = ConstU32<4>;
 	type FillRetention = ConstU64<20>;
 	type WeightInfo = ();
@@ -131,8 +136,27 @@ impl pallet_perp::Config for Test {
 	type MaxPositionsPerAccount = ConstU32<4>;
 	type MaxPerpMarkets = ConstU32<4>;
 	type MaxDeleverage = ConstU32<4>;
+	type MaxPositionSize = ConstU128<10_000_000_000_000_000_000_000>;
 	type MaxLiquidationsPerBlock = ConstU32<2>;
 	type WeightInfo = ();
+}
+
+std::thread_local! {
+	static CHANGES: core::cell::RefCell<alloc::vec::Vec<alloc::vec::Vec<u8>>> =
+		const { core::cell::RefCell::new(alloc::vec::Vec::new()) };
+}
+
+/// Records every trading-state change noted for the checkpoint digest.
+pub struct RecordChanges;
+impl bourse_primitives::checkpoint::OnTradingStateChange for RecordChanges {
+	fn note_change(change: &[u8]) {
+		CHANGES.with(|c| c.borrow_mut().push(change.to_vec()));
+	}
+}
+
+/// Takes the changes noted so far (oldest first).
+pub fn take_changes() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
+	CHANGES.with(|c| core::mem::take(&mut *c.borrow_mut()))
 }
 
 pub const ALICE: AccountId = 1;

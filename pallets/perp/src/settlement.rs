@@ -1,9 +1,14 @@
 //! Perp fills as position changes, order margin, liquidation and deleveraging.
-use crate::{margin::notional, *};
+use crate::{
+	margin::{add, notional},
+	*,
+};
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::{quote_amount, Fill, MarketId, Price, Side, PRICE_SCALE};
+use bourse_primitives::orderbook::{
+	quote_amount, Fill, MarketId, Price, SelfTradePrevention, Side, PRICE_SCALE,
+};
 use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
-use pallet_orderbook::Settlement;
+use pallet_orderbook::{settlement::SettleError, Settlement};
 use sp_runtime::DispatchError;
 
 /// Most positions looked at when choosing whom to deleverage.
@@ -38,7 +43,7 @@ fn trade(position: &mut Position, delta: i128, price: Price) -> Result<i128, Dis
 	if old != 0 && (new == 0 || new.signum() != old.signum()) {
 		// Close the old size at `price`: its quote balance plus the closing flow is realised.
 		let closing_flow = if old > 0 { quote(old)? } else { -quote(old)? };
-		realized = position.quote_balance + closing_flow;
+		realized = add(position.quote_balance, closing_flow)?;
 		// Open whatever is left beyond zero at `price`.
 		position.quote_balance = if new > 0 {
 			-quote(new)?
@@ -48,12 +53,12 @@ fn trade(position: &mut Position, delta: i128, price: Price) -> Result<i128, Dis
 			0
 		};
 	} else if delta > 0 {
-		position.quote_balance -= quote(delta)?;
+		position.quote_balance = add(position.quote_balance, -quote(delta)?)?;
 	} else {
-		position.quote_balance += quote(delta)?;
+		position.quote_balance = add(position.quote_balance, quote(delta)?)?;
 	}
 	position.size = new;
-	position.realized_pnl = position.realized_pnl.saturating_add(realized);
+	position.realized_pnl = add(position.realized_pnl, realized)?;
 	Ok(realized)
 }
 
@@ -96,24 +101,40 @@ impl<T: Config> Pallet<T> {
 			..Default::default()
 		});
 		let was_open = position.size != 0;
+		let old_sign = position.size.signum();
 		let before = position.size.unsigned_abs();
 		let realized = trade(&mut position, delta, price)?;
-		let grew = position.size.unsigned_abs() > before;
+		// A flip (long to short or back) opens a new position on the other side: it needs
+		// initial margin even when it is not larger than the old one.
+		let flipped = was_open && position.size != 0 && position.size.signum() != old_sign;
+		let grew = position.size.unsigned_abs() > before || flipped;
+		// The fund is exempt: it must always be able to take a position over (its size is
+		// bounded by the open interest of bounded positions).
+		ensure!(
+			position.size.unsigned_abs() <= <T as Config>::MaxPositionSize::get()
+				|| *who == Self::insurance_fund(),
+			Error::<T>::PositionTooLarge
+		);
 		let fee = i128::try_from(fee).map_err(|_| Error::<T>::Overflow)?;
-		Self::credit(who, market, realized.saturating_sub(fee));
+		Self::credit(who, market, realized.checked_sub(fee).ok_or(Error::<T>::Overflow)?)?;
 		if fee > 0 {
 			let fees = <T as pallet_orderbook::Config>::FeeAccount::get();
-			Collateral::<T>::mutate(&fees, |c| *c = c.saturating_add(fee));
+			Self::add_collateral(&fees, fee)?;
 		}
 		// Open interest counts long sizes.
-		let long_before = (position.size - delta).max(0);
-		let long_after = position.size.max(0);
-		PerpMarkets::<T>::mutate(market, |p| {
+		let long_before = (position.size - delta).max(0).unsigned_abs();
+		let long_after = position.size.max(0).unsigned_abs();
+		PerpMarkets::<T>::try_mutate(market, |p| -> DispatchResult {
 			if let Some(p) = p {
-				p.open_interest =
-					(p.open_interest as i128 + long_after - long_before).max(0) as u128;
+				p.open_interest = p
+					.open_interest
+					.checked_add(long_after)
+					.and_then(|oi| oi.checked_sub(long_before))
+					.ok_or(Error::<T>::Overflow)?;
 			}
-		});
+			Ok(())
+		})?;
+		Self::note_change(&(b"position", who, market, position.size, position.quote_balance));
 		Self::deposit_event(Event::PositionUpdated {
 			who: who.clone(),
 			market,
@@ -154,6 +175,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		market: MarketId,
 	) -> Result<LiquidationWork, DispatchError> {
+		ensure!(*who != Self::insurance_fund(), Error::<T>::InsuranceFundNotLiquidatable);
 		let markets = Self::markets_traded(who);
 		Self::settle_all_funding(who)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
@@ -165,17 +187,30 @@ impl<T: Config> Pallet<T> {
 		let tick =
 			pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?.tick_size;
 		let size = position.size.unsigned_abs();
+		// The band is the maintenance margin, rounded on the grid toward mark: closing inside
+		// it costs the account at most the margin it must hold, so a liquidator bidding at the
+		// band's edge cannot turn the account's margin into bad debt.
+		let band = mark.saturating_mul(perp.maintenance_margin_ppm as u128) / 1_000_000;
 		let (side, worst) = if position.size > 0 {
-			(Side::Sell, (mark - mark / 10) / tick * tick)
+			(Side::Sell, mark.saturating_sub(band).div_ceil(tick).saturating_mul(tick))
 		} else {
-			(Side::Buy, (mark + mark / 10) / tick * tick)
+			(Side::Buy, mark.saturating_add(band) / tick * tick)
 		};
 
-		// 1. Against the book, within 10% of mark.
-		let on_book =
-			pallet_orderbook::Pallet::<T>::place_ioc(who, market, side, size, worst.max(tick))?;
+		// 1. Against the book, within the band. The account's own resting orders met on the
+		// way are cancelled (they cannot stop it).
+		let on_book = pallet_orderbook::Pallet::<T>::place_ioc(
+			who,
+			market,
+			side,
+			size,
+			worst.max(tick),
+			SelfTradePrevention::CancelMaker,
+		)?;
 		let closed_on_book = on_book.filled;
-		let book_steps = on_book.fills.saturating_add(on_book.removed);
+		// A maker that could not settle did a fill's work and a removal.
+		let book_steps =
+			on_book.fills.saturating_add(on_book.removed).saturating_add(on_book.rejected);
 		let mut work = LiquidationWork { fills: book_steps, markets, ..Default::default() };
 		// 2. The rest is taken over by the insurance fund at mark.
 		let rest = size - closed_on_book;
@@ -189,18 +224,19 @@ impl<T: Config> Pallet<T> {
 
 		// 3. Penalty on the closed notional: half to the liquidator, half to the fund.
 		let closed_value = quote_amount(mark, size).ok_or(Error::<T>::Overflow)?;
-		let penalty = margin::ppm_ceil(closed_value as i128, perp.liquidation_fee_ppm).max(0);
+		let closed_value = i128::try_from(closed_value).map_err(|_| Error::<T>::Overflow)?;
+		let penalty = margin::ppm_ceil(closed_value, perp.liquidation_fee_ppm)?;
 		let available = Self::margin_balance(who, market).max(0);
 		let penalty = penalty.min(available);
 		let to_liquidator = penalty / 2;
-		Self::credit(who, market, -penalty);
-		Collateral::<T>::mutate(liquidator, |c| *c += to_liquidator);
-		Collateral::<T>::mutate(&insurance, |c| *c += penalty - to_liquidator);
+		Self::credit(who, market, -penalty)?;
+		Self::add_collateral(liquidator, to_liquidator)?;
+		Self::add_collateral(&insurance, penalty - to_liquidator)?;
 
 		// 4. Bad debt: the fund covers it; what it cannot is deleveraged.
-		Self::cover_bad_debt(who, market, &mut work)?;
+		Self::cover_bad_debt(who, market, position.size.signum(), &mut work)?;
 		Liquidating::<T>::kill();
-		Self::release_isolated_if_flat(who, market);
+		Self::release_isolated_if_flat(who, market)?;
 		Self::deposit_event(Event::Liquidated {
 			who: who.clone(),
 			market,
@@ -219,6 +255,7 @@ impl<T: Config> Pallet<T> {
 	fn cover_bad_debt(
 		who: &T::AccountId,
 		market: MarketId,
+		liquidated_sign: i128,
 		work: &mut LiquidationWork,
 	) -> DispatchResult {
 		let debt = -Self::margin_balance(who, market);
@@ -233,8 +270,8 @@ impl<T: Config> Pallet<T> {
 		}
 		let insurance = Self::insurance_fund();
 		let from_fund = Collateral::<T>::get(&insurance).max(0).min(debt);
-		Collateral::<T>::mutate(&insurance, |c| *c -= from_fund);
-		Self::credit(who, market, from_fund);
+		Self::add_collateral(&insurance, -from_fund)?;
+		Self::credit(who, market, from_fund)?;
 		if from_fund > 0 {
 			Self::deposit_event(Event::BadDebtCovered {
 				who: who.clone(),
@@ -243,28 +280,34 @@ impl<T: Config> Pallet<T> {
 		}
 		let remaining = debt - from_fund;
 		if remaining > 0 {
-			let uncovered = Self::auto_deleverage(market, remaining, work)?;
-			Self::credit(who, market, remaining - uncovered);
+			let uncovered = Self::auto_deleverage(market, -liquidated_sign, remaining, work)?;
+			Self::credit(who, market, remaining - uncovered)?;
 		}
 		Ok(())
 	}
 
 	/// Takes up to `debt` of unrealised profit from the most profitable positions of `market`
-	/// (closing them at entry price, so their profit goes to cover the debt). Returns what is
-	/// still uncovered.
+	/// on the side `sign` (the opposite of the liquidated position: they gained what it lost),
+	/// closing them at mark against the insurance fund, which so unwinds what it took over.
+	/// Returns what is still uncovered.
 	fn auto_deleverage(
 		market: MarketId,
+		sign: i128,
 		mut debt: i128,
 		work: &mut LiquidationWork,
 	) -> Result<i128, DispatchError> {
 		let perp = Self::perp(market)?;
 		let mark = Self::mark_price(market, &perp);
+		let fund = Self::insurance_fund();
 		// Bounded scan: at most `ADL_SCAN` positions are looked at per liquidation.
 		let mut winners: Vec<(i128, T::AccountId, Position)> = Positions::<T>::iter()
 			.take(ADL_SCAN)
 			.inspect(|_| work.scanned += 1)
-			.filter(|(_, m, _)| *m == market)
-			.map(|(who, _, p)| (p.quote_balance + notional(p.size, mark), who, p))
+			.filter(|(who, m, p)| *m == market && p.size.signum() == sign && *who != fund)
+			.filter_map(|(who, _, p)| {
+				let profit = notional(p.size, mark).and_then(|v| add(p.quote_balance, v)).ok()?;
+				Some((profit, who, p))
+			})
 			.filter(|(profit, _, _)| *profit > 0)
 			.collect();
 		winners.sort_by_key(|w| core::cmp::Reverse(w.0));
@@ -280,8 +323,8 @@ impl<T: Config> Pallet<T> {
 			let counter = Self::insurance_fund();
 			Self::apply_trade(&who, market, delta, mark, 0)?;
 			Self::apply_trade(&counter, market, -delta, mark, 0)?;
-			Self::credit(&who, market, -taken);
-			Self::release_isolated_if_flat(&who, market);
+			Self::credit(&who, market, -taken)?;
+			Self::release_isolated_if_flat(&who, market)?;
 			debt -= taken;
 			work.deleveraged += 1;
 			Self::deposit_event(Event::AutoDeleveraged {
@@ -308,7 +351,10 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		Self::track_market(who, market)?;
 		// Charged whether or not the margin check below runs (simpler, and an upper bound).
 		let extra = Self::valuation_extra(who);
-		ReservedNotional::<T>::mutate(who, market, |r| *r = r.saturating_add(notional));
+		ReservedNotional::<T>::try_mutate(who, market, |r| -> DispatchResult {
+			*r = r.checked_add(notional).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})?;
 		// An order that can only reduce the position needs no new margin (else an
 		// under-margined account, or its liquidation, could never close).
 		let size = Positions::<T>::get(who, market).map_or(0, |p| p.size);
@@ -360,25 +406,40 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		Self::max_escrow_extra().saturating_mul(2)
 	}
 
-	fn settle(fill: &Fill<T::AccountId>) -> Result<frame_support::weights::Weight, DispatchError> {
+	/// Errors name the side that caused them: the order book cancels a maker that cannot
+	/// settle (its margin would break, its position would pass the bounds) and goes on.
+	fn settle(fill: &Fill<T::AccountId>) -> Result<frame_support::weights::Weight, SettleError> {
+		let blame = |who: &T::AccountId| {
+			let maker = *who == fill.maker;
+			move |e: DispatchError| {
+				if maker {
+					SettleError::Maker(e)
+				} else {
+					SettleError::Taker(e)
+				}
+			}
+		};
 		// The maker's resting margin for the filled part is no longer reserved.
 		ReservedNotional::<T>::mutate(&fill.maker, fill.market, |r| {
 			*r = r.saturating_sub(fill.quote)
 		});
-		let q = i128::try_from(fill.quantity).map_err(|_| Error::<T>::Overflow)?;
+		let q = i128::try_from(fill.quantity)
+			.map_err(|_| SettleError::Taker(Error::<T>::Overflow.into()))?;
 		let (buyer, seller, buyer_fee, seller_fee) = match fill.taker_side {
 			Side::Buy => (&fill.taker, &fill.maker, fill.taker_fee, fill.maker_fee),
 			Side::Sell => (&fill.maker, &fill.taker, fill.maker_fee, fill.taker_fee),
 		};
-		let buyer_grew = Self::apply_trade(buyer, fill.market, q, fill.price, buyer_fee)?;
-		let seller_grew = Self::apply_trade(seller, fill.market, -q, fill.price, seller_fee)?;
-		// A fill that grows a position must leave its owner above initial margin (an isolated
-		// position is first topped up from free collateral); reducing is always allowed (else
-		// an under-margined trader could not get out).
+		let buyer_grew = Self::apply_trade(buyer, fill.market, q, fill.price, buyer_fee)
+			.map_err(blame(buyer))?;
+		let seller_grew = Self::apply_trade(seller, fill.market, -q, fill.price, seller_fee)
+			.map_err(blame(seller))?;
+		// A fill that grows a position (or flips it to the other side) must leave its owner
+		// above initial margin (an isolated position is first topped up from free collateral);
+		// reducing is always allowed (else an under-margined trader could not get out).
 		for (who, grew) in [(buyer, buyer_grew), (seller, seller_grew)] {
 			if grew {
-				Self::top_up_isolated(who, fill.market)?;
-				Self::ensure_initial_margin(who, fill.market)?;
+				Self::top_up_isolated(who, fill.market).map_err(blame(who))?;
+				Self::ensure_initial_margin(who, fill.market).map_err(blame(who))?;
 			}
 		}
 		// A closed isolated position returns its margin, except to an account under
@@ -386,7 +447,7 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		let liquidating = Liquidating::<T>::get();
 		for who in [buyer, seller] {
 			if liquidating.as_ref() != Some(who) {
-				Self::release_isolated_if_flat(who, fill.market);
+				Self::release_isolated_if_flat(who, fill.market).map_err(blame(who))?;
 			}
 		}
 		Ok(Self::valuation_extra(&fill.maker).saturating_add(Self::valuation_extra(&fill.taker)))

@@ -79,7 +79,7 @@ fn ledger_total() -> i128 {
 		.iter()
 		.map(|a| {
 			let position = Positions::<Test>::get(a, M).unwrap_or_default();
-			let funding = perp.as_ref().map_or(0, |p| Perp::accrued_funding(&position, p));
+			let funding = perp.as_ref().map_or(0, |p| Perp::accrued_funding(&position, p).unwrap());
 			Collateral::<Test>::get(a)
 				+ IsolatedMargin::<Test>::get(a, M)
 				+ position.quote_balance
@@ -275,8 +275,8 @@ fn funding_moves_from_longs_to_shorts_when_mark_is_above_index() {
 		assert_eq!((market.last_funding_rate_ppm, market.cumulative_funding), (50_000, 50));
 		let alice = Positions::<Test>::get(ALICE, M).expect("open");
 		let bob = Positions::<Test>::get(BOB, M).expect("open");
-		assert_eq!(Perp::accrued_funding(&alice, &market), -50, "the long pays");
-		assert_eq!(Perp::accrued_funding(&bob, &market), 50, "the short earns");
+		assert_eq!(Perp::accrued_funding(&alice, &market), Ok(-50), "the long pays");
+		assert_eq!(Perp::accrued_funding(&bob, &market), Ok(50), "the short earns");
 		assert_eq!(ledger_total(), vault_balance());
 		// Settled lazily when touched: a withdrawal moves it into (cross) collateral.
 		assert_ok!(Perp::withdraw_collateral(RuntimeOrigin::signed(BOB), 1));

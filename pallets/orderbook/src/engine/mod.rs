@@ -86,7 +86,9 @@ pub enum EngineError {
 #[derive(Clone, Copy, Debug)]
 pub struct MatchLimits {
 	/// Most resting orders one incoming order may take off or trade with: fills plus makers
-	/// removed on the way (expired, self-trade). Removals cost work like fills, so they count.
+	/// removed on the way (expired, self-trade). Removals cost work like fills, so they count;
+	/// a maker that cannot settle counts twice (a fill rolled back and a removal), so the last
+	/// one may end at `max_fills + 1` steps.
 	pub max_fills: u32,
 	/// Block number now: makers whose expiry is before it are removed, not matched.
 	pub now: u32,
@@ -144,6 +146,20 @@ pub enum RemovalReason {
 	Expired,
 	/// Self-trade prevention cancelled it.
 	SelfTrade,
+	/// Its owner could not settle the trade (e.g. a perp maker whose margin the fill would
+	/// break): the maker is cancelled, never the taker.
+	CannotSettle,
+}
+
+/// What the caller says of a trade the engine is about to make (see [`match_order_with`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FillVerdict {
+	/// Settled: the engine books it.
+	Settled,
+	/// The maker cannot settle it: the engine takes the maker off the book and goes on.
+	RejectMaker,
+	/// The taker cannot go on: matching stops here (the caller fails the order).
+	Stop,
 }
 
 /// What matching one incoming order did.
@@ -159,12 +175,18 @@ pub struct MatchOutcome<AccountId> {
 	pub taker_stopped: bool,
 	/// Matching stopped at `max_fills` with quantity left and the book still crossing.
 	pub hit_fill_limit: bool,
+	/// Makers removed because they could not settle (also in `removed`): each did a fill's
+	/// work, rolled back, and a removal, so each counts as two steps.
+	pub rejected: u32,
+	/// The caller stopped matching ([`FillVerdict::Stop`]).
+	pub stopped: bool,
 }
 
 impl<AccountId> MatchOutcome<AccountId> {
-	/// Resting orders the call touched: fills plus removals (what `max_fills` bounds).
+	/// Work units the call did: fills, removals, and rejected makers once more (what
+	/// `max_fills` bounds).
 	pub fn steps(&self) -> u32 {
-		(self.fills.len() + self.removed.len()) as u32
+		(self.fills.len() + self.removed.len()) as u32 + self.rejected
 	}
 }
 
@@ -273,6 +295,18 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 	taker: &Incoming<A>,
 	limits: MatchLimits,
 ) -> MatchOutcome<A> {
+	match_order_with(store, taker, limits, |_, _, _| FillVerdict::Settled)
+}
+
+/// [`match_order`] that asks `settle(maker, quantity, price)` before booking each trade, so the
+/// caller settles it at once and a maker that cannot settle is cancelled instead of failing the
+/// taker. `settle` runs before the book changes for that trade.
+pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
+	store: &mut S,
+	taker: &Incoming<A>,
+	limits: MatchLimits,
+	mut settle: impl FnMut(&Order<A>, Quantity, Price) -> FillVerdict,
+) -> MatchOutcome<A> {
 	let book_side = taker.side.opposite();
 	let mut outcome = MatchOutcome {
 		fills: Vec::new(),
@@ -280,6 +314,8 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 		remaining: taker.quantity,
 		taker_stopped: false,
 		hit_fill_limit: false,
+		rejected: 0,
+		stopped: false,
 	};
 	let mut spent = 0u128;
 	// Matching only takes liquidity from the book side, so its best price can only get worse:
@@ -307,6 +343,8 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 		}
 		last_best = Some(price);
 		let Some(maker) = store.order(level.head) else { break };
+		// A maker rejected at the last step takes the count one past `max_fills` (the weight
+		// bounds allow for that one step: `MatchLimits::max_fills`).
 		if outcome.steps() >= limits.max_fills {
 			outcome.hit_fill_limit = true;
 			break;
@@ -348,6 +386,21 @@ pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
 			if quantity == 0 {
 				break;
 			}
+		}
+		match settle(&maker, quantity, price) {
+			FillVerdict::Settled => {},
+			FillVerdict::RejectMaker => {
+				unlink(store, &maker);
+				outcome.removed.push(Removed { order: maker, reason: RemovalReason::CannotSettle });
+				outcome.rejected += 1;
+				continue;
+			},
+			FillVerdict::Stop => {
+				outcome.stopped = true;
+				break;
+			},
+		}
+		if taker.quote_cap.is_some() {
 			spent = spent.saturating_add(quote_amount(price, quantity).unwrap_or(u128::MAX));
 		}
 		outcome.remaining -= quantity;

@@ -52,9 +52,14 @@ fn place_order_errors_change_nothing() {
 			try_place(CHARLIE, Side::Sell, 1_000, FUNDS + LOT, gtc_),
 			Error::<Test>::InsufficientBalance
 		);
+		// Prices and quantities are bounded, so no quote amount can overflow.
 		assert_noop!(
 			try_place(CHARLIE, Side::Buy, u128::MAX / 10 * 10, LOT, gtc_),
-			Error::<Test>::Overflow
+			Error::<Test>::PriceTooHigh
+		);
+		assert_noop!(
+			try_place(CHARLIE, Side::Buy, 1_000, u128::MAX / LOT * LOT, gtc_),
+			Error::<Test>::QuantityTooLarge
 		);
 		assert_noop!(
 			Orderbook::place_order(

@@ -82,6 +82,24 @@ fn expiry_in_the_past_is_refused() {
 			),
 			Error::<Test>::ExpiryInPast
 		);
+		// Nor beyond the horizon (1,000 blocks in the mock): far-future expiry lists are
+		// shared and must not be filled for free.
+		let at = |last| {
+			Orderbook::place_order(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				Side::Sell,
+				1_000,
+				LOT,
+				TimeInForce::GoodTilCancelled,
+				Some(last),
+				None,
+				SelfTradePrevention::CancelMaker,
+			)
+		};
+		frame_support::assert_noop!(at(1_011), Error::<Test>::ExpiryTooFar);
+		frame_support::assert_noop!(at(u32::MAX), Error::<Test>::ExpiryTooFar);
+		assert_ok!(at(1_010));
 	});
 }
 
@@ -106,5 +124,32 @@ fn a_full_expiry_block_refuses_one_more_order_and_changes_nothing() {
 			),
 			Error::<Test>::TooManyExpiries
 		);
+	});
+}
+
+#[test]
+fn an_order_that_traded_keeps_its_fills_when_its_remainder_finds_no_room() {
+	new_test_ext().execute_with(|| {
+		// Block 9's expiry list is full (the mock allows 4).
+		for i in 0..4 {
+			place_until(ALICE, Side::Sell, 1_000 + 10 * i, 9);
+		}
+		let id = NextOrderId::<Test>::get();
+		// Before: the remainder's full expiry list reverted the whole order, its fill too.
+		assert_ok!(Orderbook::place_order(
+			RuntimeOrigin::signed(BOB),
+			0,
+			Side::Buy,
+			1_000,
+			2 * LOT,
+			TimeInForce::GoodTilCancelled,
+			Some(9),
+			None,
+			SelfTradePrevention::CancelMaker
+		));
+		assert_eq!(fills().len(), 1, "the fill stands");
+		assert!(cancels().contains(&(id, CancelReason::NoRoom)));
+		assert!(Orders::<Test>::get(id).is_none());
+		assert_eq!(funds(BOB).quote_held, 0, "an order that does not rest keeps no escrow");
 	});
 }

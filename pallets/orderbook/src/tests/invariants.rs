@@ -13,11 +13,11 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
 	prop_oneof![
-		7 => (0usize..3, any::<bool>(), 95u128..106, 1u128..6, 0u8..4)
+		7 => (0usize..3, any::<bool>(), 95u128..106, 10u128..60, 0u8..4)
 			.prop_map(|(who, buy, ticks, lots, tif)| Op::Limit { who, buy, ticks, lots, tif }),
-		1 => (0usize..3, any::<bool>(), 1u128..8).prop_map(|(who, buy, lots)| Op::Market { who, buy, lots }),
+		2 => (0usize..3, any::<bool>(), 10u128..80).prop_map(|(who, buy, lots)| Op::Market { who, buy, lots }),
 		2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
-		1 => (any::<usize>(), 95u128..106, 1u128..6).prop_map(|(pick, ticks, lots)| Op::Replace { pick, ticks, lots }),
+		1 => (any::<usize>(), 95u128..106, 10u128..60).prop_map(|(pick, ticks, lots)| Op::Replace { pick, ticks, lots }),
 	]
 }
 
@@ -86,52 +86,116 @@ fn check_invariants(
 	Ok(())
 }
 
-proptest! {
-	#![proptest_config(ProptestConfig::with_cases(1000))]
+/// What a run did, summed over all cases: a property run where everything is refused, or
+/// where fees round to zero, proves little.
+#[derive(Default, Debug)]
+struct Stats {
+	ops: u32,
+	succeeded: u32,
+	refused: u32,
+	fills: u32,
+	fees_base: u128,
+	fees_quote: u128,
+}
 
-	#[test]
-	fn random_trading_keeps_funds_book_and_orders_consistent(ops in proptest::collection::vec(op(), 1..40)) {
-		new_test_ext().execute_with(|| -> Result<(), TestCaseError> {
-			let mut originals = alloc::collections::BTreeMap::new();
-			for op in ops {
-				let next = NextOrderId::<Test>::get();
-				let result = match op {
-					Op::Limit { who, buy, ticks, lots, tif: code } => {
-						originals.insert(next, lots * LOT);
-						Orderbook::place_order(
-							RuntimeOrigin::signed(TRADERS[who]), 0,
-							if buy { Side::Buy } else { Side::Sell },
-							ticks * 10, lots * LOT, tif(code), None, None, SelfTradePrevention::CancelMaker,
-						).map(|_| ()).map_err(|e| e.error)
+fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
+	let mut originals = alloc::collections::BTreeMap::new();
+	let fees_before = funds(FEE_ACCOUNT);
+	for op in ops {
+		let next = NextOrderId::<Test>::get();
+		let root_before = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		let fills_before = fills().len();
+		let result = match op.clone() {
+			Op::Limit { who, buy, ticks, lots, tif: code } => Orderbook::place_order(
+				RuntimeOrigin::signed(TRADERS[who]),
+				0,
+				if buy { Side::Buy } else { Side::Sell },
+				ticks * 10,
+				lots * LOT,
+				tif(code),
+				None,
+				None,
+				SelfTradePrevention::CancelMaker,
+			)
+			.map(|_| {
+				originals.insert(next, lots * LOT);
+			})
+			.map_err(|e| e.error),
+			Op::Market { who, buy, lots } => Orderbook::place_market_order(
+				RuntimeOrigin::signed(TRADERS[who]),
+				0,
+				if buy { Side::Buy } else { Side::Sell },
+				lots * LOT,
+				MarketOrderBound::WorstPrice(if buy { 1_100 } else { 900 }),
+				SelfTradePrevention::CancelTaker,
+			)
+			.map(|_| ())
+			.map_err(|e| e.error),
+			Op::Cancel { pick } => match resting().get(pick % resting().len().max(1)) {
+				Some(o) => Orderbook::cancel_order(RuntimeOrigin::signed(o.owner), o.id),
+				None => Ok(()),
+			},
+			Op::Replace { pick, ticks, lots } => {
+				match resting().get(pick % resting().len().max(1)).cloned() {
+					Some(o) => {
+						let keeps = ticks * 10 == o.price && lots * LOT < o.remaining();
+						let key = if keeps { o.id } else { next };
+						let original = if keeps { o.filled + lots * LOT } else { lots * LOT };
+						let r = Orderbook::replace_order(
+							RuntimeOrigin::signed(o.owner),
+							o.id,
+							ticks * 10,
+							lots * LOT,
+						)
+						.map(|_| ())
+						.map_err(|e| e.error);
+						if r.is_ok() {
+							originals.insert(key, original);
+						}
+						r
 					},
-					Op::Market { who, buy, lots } => Orderbook::place_market_order(
-						RuntimeOrigin::signed(TRADERS[who]), 0,
-						if buy { Side::Buy } else { Side::Sell },
-						lots * LOT, MarketOrderBound::WorstPrice(if buy { 1_100 } else { 900 }),
-						SelfTradePrevention::CancelTaker,
-					).map(|_| ()).map_err(|e| e.error),
-					Op::Cancel { pick } => match resting().get(pick % resting().len().max(1)) {
-						Some(o) => Orderbook::cancel_order(RuntimeOrigin::signed(o.owner), o.id),
-						None => Ok(()),
-					},
-					Op::Replace { pick, ticks, lots } => match resting().get(pick % resting().len().max(1)).cloned() {
-						Some(o) => {
-							let keeps = ticks * 10 == o.price && lots * LOT < o.remaining();
-							let key = if keeps { o.id } else { next };
-							let original = if keeps { o.filled + lots * LOT } else { lots * LOT };
-							let r = Orderbook::replace_order(RuntimeOrigin::signed(o.owner), o.id, ticks * 10, lots * LOT).map(|_| ()).map_err(|e| e.error);
-							if r.is_ok() { originals.insert(key, original); }
-							r
-						},
-						None => Ok(()),
-					},
-				};
-				// Refusals (post-only crossing, fill-or-kill short, no liquidity) are fine; they
-				// must just leave everything consistent.
-				let _ = result;
-				check_invariants(&originals)?;
-			}
-			Ok(())
-		})?;
+					None => Ok(()),
+				}
+			},
+		};
+		stats.ops += 1;
+		match result {
+			Ok(()) => stats.succeeded += 1,
+			// Refusals (post-only crossing, fill-or-kill short, no liquidity, full level or
+			// account) must change nothing at all.
+			Err(error) => {
+				stats.refused += 1;
+				prop_assert_eq!(
+					sp_io::storage::root(sp_runtime::StateVersion::V1),
+					root_before,
+					"refused {:?} ({:?}) changed storage",
+					op,
+					error
+				);
+			},
+		}
+		stats.fills += (fills().len() - fills_before) as u32;
+		check_invariants(&originals)?;
 	}
+	let fees = funds(FEE_ACCOUNT);
+	stats.fees_base += fees.base_free - fees_before.base_free;
+	stats.fees_quote += fees.quote_free - fees_before.quote_free;
+	Ok(())
+}
+
+#[test]
+fn random_trading_keeps_funds_book_and_orders_consistent() {
+	use proptest::test_runner::{Config, TestRunner};
+	let mut runner = TestRunner::new(Config { cases: 1000, ..Config::default() });
+	let stats = core::cell::RefCell::new(Stats::default());
+	runner
+		.run(&proptest::collection::vec(op(), 1..40), |ops| {
+			new_test_ext().execute_with(|| run(&ops, &mut stats.borrow_mut()))
+		})
+		.expect("invariants hold");
+	let stats = stats.into_inner();
+	assert!(stats.succeeded * 10 > stats.ops * 7, "most operations must succeed: {stats:?}");
+	assert!(stats.refused > 0, "{stats:?}");
+	assert!(stats.fills * 10 > stats.ops, "at least one fill per ten operations: {stats:?}");
+	assert!(stats.fees_base > 0 && stats.fees_quote > 0, "fees in both tokens: {stats:?}");
 }

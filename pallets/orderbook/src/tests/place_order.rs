@@ -244,3 +244,69 @@ fn each_order_keeps_its_own_fill_history_until_pruned() {
 		assert!(Fills::<Test>::get(latest).is_some());
 	});
 }
+
+#[test]
+fn a_maker_that_cannot_receive_is_cancelled_and_the_taker_fills_elsewhere() {
+	new_test_ext().execute_with(|| {
+		// Alice administers the base token: she bids, then blocks her own base account, so
+		// no base can reach her. Before, every sell reaching her bid failed as a whole.
+		let trap = gtc(ALICE, Side::Buy, 1_000, LOT);
+		let fair = gtc(CHARLIE, Side::Buy, 990, LOT);
+		assert_ok!(Assets::block(RuntimeOrigin::signed(ALICE), BASE, ALICE));
+		let alice_before = funds(ALICE);
+		let totals_before = totals();
+		let sell = place(BOB, Side::Sell, 990, LOT, TimeInForce::ImmediateOrCancel);
+		let fills = fills();
+		assert_eq!(fills.len(), 1);
+		assert_eq!((fills[0].maker_order, fills[0].taker_order), (fair, sell));
+		assert!(cancels().contains(&(trap, CancelReason::CannotSettle)));
+		assert!(Orders::<Test>::get(trap).is_none());
+		// Alice's escrow came back whole; nothing else of hers moved.
+		let alice = funds(ALICE);
+		assert_eq!(alice.quote_held, 0);
+		assert_eq!(alice.quote_free, alice_before.quote_free + alice_before.quote_held);
+		assert_eq!(alice.base_free, alice_before.base_free);
+		assert_eq!(totals(), totals_before, "no token created or lost");
+	});
+}
+
+#[test]
+fn a_post_only_order_is_charged_up_front_as_one_that_rests() {
+	use frame_support::dispatch::GetDispatchInfo;
+	new_test_ext().execute_with(|| {
+		let call = |time_in_force| {
+			RuntimeCall::Orderbook(crate::Call::place_order {
+				market: 0,
+				side: Side::Buy,
+				price: 1_000,
+				quantity: LOT,
+				time_in_force,
+				expires_at: None,
+				client_id: None,
+				self_trade: SelfTradePrevention::CancelMaker,
+			})
+		};
+		let post_only = call(TimeInForce::PostOnly).get_dispatch_info().call_weight;
+		let good_til_cancelled =
+			call(TimeInForce::GoodTilCancelled).get_dispatch_info().call_weight;
+		// A post-only order never matches: it does not reserve the weight of the most fills.
+		assert!(post_only.all_lt(good_til_cancelled));
+		assert_eq!(
+			post_only,
+			Orderbook::order_weight(bourse_primitives::orderbook::MarketKind::Spot, 0, 0)
+		);
+		let info = Orderbook::place_order(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			Side::Buy,
+			1_000,
+			LOT,
+			TimeInForce::PostOnly,
+			None,
+			None,
+			SelfTradePrevention::CancelMaker,
+		)
+		.expect("rests");
+		assert!(info.actual_weight.expect("refunded").all_lte(post_only));
+	});
+}

@@ -1,0 +1,325 @@
+//! Regression tests of attacks on the risk engine (issue: "a risk engine that holds against an
+//! adversarial trader"). Each one reproduces an attack that worked before its fix.
+use crate::{mock::*, *};
+use bourse_primitives::{
+	orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce},
+	perp::MarginMode,
+};
+use frame_support::{assert_noop, assert_ok, traits::Get};
+use pallet_orderbook::CancelReason;
+
+const LOT: u128 = 100_000;
+const M: u32 = 0;
+
+/// A perp market at index 1000: tick 10, lot 10^5 (100 quote units a lot at 1000), initial
+/// margin 10%, maintenance 5%, liquidation fee 1%, maker and taker fee `fee_ppm`.
+fn create_market(fee_ppm: u32) {
+	assert_ok!(Perp::create_perp_market(
+		RuntimeOrigin::root(),
+		AssetKind::Asset(7),
+		10,
+		LOT,
+		LOT,
+		fee_ppm,
+		fee_ppm,
+		100_000,
+		50_000,
+		10,
+		10_000,
+		10,
+		1_000
+	));
+	assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_000));
+}
+
+fn deposit(who: AccountId, amount: u128) {
+	assert_ok!(Perp::deposit_collateral(RuntimeOrigin::signed(who), amount));
+}
+
+fn order(
+	who: AccountId,
+	side: Side,
+	price: u128,
+	lots: u128,
+	tif: TimeInForce,
+) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
+	Orderbook::place_order(
+		RuntimeOrigin::signed(who),
+		M,
+		side,
+		price,
+		lots * LOT,
+		tif,
+		None,
+		None,
+		SelfTradePrevention::CancelMaker,
+	)
+}
+
+fn size(who: AccountId) -> i128 {
+	Positions::<Test>::get(who, M).map_or(0, |p| p.size)
+}
+
+fn cancels() -> alloc::vec::Vec<(u64, CancelReason)> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Orderbook(pallet_orderbook::Event::OrderCancelled {
+				order_id,
+				reason,
+				..
+			}) => Some((order_id, reason)),
+			_ => None,
+		})
+		.collect()
+}
+
+/// The perp ledger (collateral, isolated margin, open quote balances, accrued funding) equals
+/// the vault's tokens.
+fn assert_vault_matches_ledger() {
+	use frame_support::traits::fungible::Inspect;
+	assert_eq!(Perp::ledger_total(), Balances::balance(&Perp::vault()) as i128);
+}
+
+#[test]
+fn margin_arithmetic_is_checked_not_wrapped() {
+	// Before: `ppm_ceil` saturated the product, then added 999_999 and wrapped negative.
+	assert!(margin::ppm_ceil(i128::MAX, 1_000_000).is_ok_and(|v| v == i128::MAX));
+	assert!(margin::ppm_ceil(i128::MAX, 999_999).is_ok_and(|v| v > 0));
+	assert!(margin::ppm_ceil(-1, 1).is_err());
+	assert!(margin::notional(i128::MAX, u128::MAX).is_err());
+	assert_eq!(margin::notional(-3 * LOT as i128, 1_000), Ok(-300));
+	assert_eq!(margin::ppm_ceil(1, 1), Ok(1), "requirements round up");
+}
+
+#[test]
+fn resting_reducing_orders_at_absurd_prices_cannot_unlock_collateral() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(ALICE), MarginMode::Cross));
+		deposit(ALICE, 1_000);
+		deposit(BOB, 10_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 1, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 1, TimeInForce::ImmediateOrCancel));
+		assert_eq!(size(ALICE), LOT as i128);
+		// The attack: rest 1-lot sells (reducing, so not margin-checked) near 3.4e34 so the
+		// reserved notional's requirement overflows negative. Prices have an upper bound now.
+		assert_noop!(
+			order(ALICE, Side::Sell, 34 * 10u128.pow(33), 1, TimeInForce::GoodTilCancelled),
+			pallet_orderbook::Error::<Test>::PriceTooHigh
+		);
+		// At the highest price allowed the requirement only grows.
+		let max_price = <Test as pallet_orderbook::Config>::MaxPrice::get();
+		for _ in 0..6 {
+			assert_ok!(order(ALICE, Side::Sell, max_price, 1, TimeInForce::GoodTilCancelled));
+		}
+		let health = Perp::health(&ALICE).expect("valued");
+		assert!(health.initial_requirement > health.equity, "{health:?}");
+		// Before: the withdrawal of nearly everything while long went through.
+		assert_noop!(
+			Perp::withdraw_collateral(RuntimeOrigin::signed(ALICE), 990),
+			Error::<Test>::WouldBreachInitialMargin
+		);
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn a_maker_that_cannot_settle_is_cancelled_and_the_taker_goes_on() {
+	new_test_ext().execute_with(|| {
+		// 0.1% fees: a 100-lot fill at 1000 (notional 10,000) pays 10.
+		create_market(1_000);
+		// Bob's bid needs exactly his collateral (10% of 10,000): accepted at placement, but
+		// the maker fee at the fill leaves him short of initial margin.
+		deposit(BOB, 1_000);
+		let bob_bid = order(BOB, Side::Buy, 1_000, 100, TimeInForce::GoodTilCancelled);
+		assert_ok!(bob_bid);
+		let bob_order = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		deposit(CHARLIE, 10_000);
+		assert_ok!(order(CHARLIE, Side::Buy, 990, 100, TimeInForce::GoodTilCancelled));
+		deposit(ALICE, 10_000);
+		// Before: Alice's sell failed with InsufficientMargin as long as Bob's bid rested.
+		assert_ok!(order(ALICE, Side::Sell, 990, 100, TimeInForce::ImmediateOrCancel));
+		assert_eq!(size(ALICE), -100 * LOT as i128, "filled against Charlie");
+		assert_eq!(size(CHARLIE), 100 * LOT as i128);
+		assert_eq!(size(BOB), 0, "Bob's fill was undone");
+		assert!(cancels().contains(&(bob_order, CancelReason::CannotSettle)));
+		assert!(System::events().iter().any(|r| matches!(
+			r.event,
+			RuntimeEvent::Orderbook(pallet_orderbook::Event::MakerCannotSettle { order_id, .. })
+				if order_id == bob_order
+		)));
+		assert!(pallet_orderbook::Orders::<Test>::get(bob_order).is_none());
+		assert_eq!(Collateral::<Test>::get(BOB), 1_000, "nothing of Bob's moved");
+		assert_eq!(ReservedNotional::<Test>::get(BOB, M), 0);
+		assert!(AccountMarkets::<Test>::get(BOB).is_empty());
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn a_maker_that_cannot_settle_does_not_block_liquidation() {
+	new_test_ext().execute_with(|| {
+		// 1% fees: Charlie's 10-lot fill at 920 pays 9.
+		create_market(10_000);
+		deposit(ALICE, 125);
+		deposit(BOB, 10_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// A bid that can never settle rests at the top of the book.
+		deposit(CHARLIE, 92);
+		assert_ok!(order(CHARLIE, Side::Buy, 920, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		assert!(Perp::is_liquidatable(&ALICE, M).expect("valued"));
+		// Before: the liquidation's close reached Charlie's bid and failed as a whole.
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		assert_eq!(size(ALICE), 0);
+		assert_eq!(size(CHARLIE), 0);
+		assert_eq!(size(Perp::insurance_fund()), 10 * LOT as i128);
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn the_insurance_fund_cannot_be_liquidated() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 120);
+		deposit(BOB, 1_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		// Empty book: the fund takes Alice's long over and sits below maintenance at once.
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		let fund = Perp::insurance_fund();
+		assert_eq!(size(fund), 10 * LOT as i128);
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 500));
+		let before = Collateral::<Test>::get(LIQUIDATOR);
+		// Before: accepted, paying the caller half of a penalty taken from the fund.
+		assert_noop!(
+			Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), fund, M),
+			Error::<Test>::InsuranceFundNotLiquidatable
+		);
+		assert!(!Perp::is_liquidatable(&fund, M).expect("valued"));
+		assert_eq!(Collateral::<Test>::get(LIQUIDATOR), before);
+	});
+}
+
+#[test]
+fn the_liquidated_accounts_own_bid_does_not_stop_its_liquidation() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 120);
+		deposit(BOB, 1_000);
+		deposit(CHARLIE, 1_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// Alice's own bid sits above everyone else's.
+		assert_ok!(order(ALICE, Side::Buy, 930, 1, TimeInForce::GoodTilCancelled));
+		let alice_bid = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		assert_ok!(order(CHARLIE, Side::Buy, 910, 6, TimeInForce::GoodTilCancelled));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		// Before: self-trade prevention cancelled the close at Alice's bid; Charlie got nothing.
+		assert!(cancels().contains(&(alice_bid, CancelReason::SelfTrade)));
+		assert_eq!(size(CHARLIE), 6 * LOT as i128);
+		assert_eq!(size(Perp::insurance_fund()), 4 * LOT as i128);
+		assert_eq!(size(ALICE), 0);
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn the_liquidation_band_is_the_maintenance_margin() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 120);
+		deposit(BOB, 1_000);
+		deposit(CHARLIE, 1_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// A liquidator's bid 9% under mark: inside the old 10% band, outside the 5% one.
+		assert_ok!(order(CHARLIE, Side::Buy, 840, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		// Before: Charlie bought the whole position at 840, 8.7% under mark.
+		assert_eq!(size(CHARLIE), 0);
+		assert_eq!(size(Perp::insurance_fund()), 10 * LOT as i128, "taken over at mark");
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn flipping_a_position_needs_initial_margin() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(ALICE), MarginMode::Cross));
+		deposit(ALICE, 300);
+		deposit(BOB, 10_000);
+		deposit(CHARLIE, 10_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// Alice offers twice her long: margined at placement (position + order: 300).
+		assert_ok!(order(ALICE, Side::Sell, 1_000, 20, TimeInForce::GoodTilCancelled));
+		let alice_ask = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		// The index runs to 1400: a short of 10 lots opened at 1000 would be 400 under water,
+		// more than her 300.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_400));
+		assert_ok!(order(CHARLIE, Side::Buy, 1_000, 20, TimeInForce::ImmediateOrCancel));
+		// Before: the fill flipped her to short 10 lots below maintenance (|new| == |old| was
+		// not "growing", so no margin check).
+		assert_eq!(size(ALICE), 10 * LOT as i128, "the flip was refused");
+		assert!(cancels().contains(&(alice_ask, CancelReason::CannotSettle)));
+		let health = Perp::health(&ALICE).expect("valued");
+		assert!(health.equity >= health.initial_requirement, "{health:?}");
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn every_perp_state_change_reaches_the_checkpoint_digest() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		let noted = |tag: &[u8]| take_changes().iter().filter(|c| c.starts_with(tag)).count();
+		take_changes();
+		deposit(ALICE, 120);
+		// Before: deposits, withdrawals, funding and takeovers never reached the digest.
+		assert_eq!(noted(b"collateral"), 1, "deposit");
+		assert_ok!(Perp::withdraw_collateral(RuntimeOrigin::signed(ALICE), 1));
+		assert_eq!(noted(b"collateral"), 1, "withdrawal");
+		deposit(BOB, 1_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		take_changes();
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		// Alice's close and the fund's takeover.
+		assert_eq!(noted(b"position"), 2, "takeover");
+		<Perp as frame_support::traits::Hooks<u64>>::on_initialize(100);
+		assert!(noted(b"funding") == 1, "funding");
+	});
+}
+
+#[test]
+fn deleveraging_takes_only_from_the_opposite_side() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(BOB, 10_000);
+		deposit(CHARLIE, 1_000);
+		deposit(ALICE, 100);
+		// Charlie goes long cheaply, Alice long at 1000 with the least margin; Bob is short.
+		assert_ok!(order(BOB, Side::Sell, 500, 5, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(CHARLIE, Side::Buy, 500, 5, TimeInForce::ImmediateOrCancel));
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// At 800 Alice is 100 under water with an empty book and an empty fund: deleveraging.
+		// Charlie (long, +150) is the most profitable position, Bob (short, +50) the other.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 800));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		// Before: Charlie, on the liquidated side, was closed to pay for it.
+		assert_eq!(size(CHARLIE), 5 * LOT as i128, "same side untouched");
+		assert_eq!(size(BOB), 0, "the short winner was deleveraged");
+		assert_eq!(size(Perp::insurance_fund()), -5 * LOT as i128);
+		assert_vault_matches_ledger();
+	});
+}
