@@ -116,6 +116,9 @@ pub type Migrations = (
 
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.
 #[cfg(feature = "runtime-benchmarks")]
+// The generated macros name the pallets by `crate::` paths on purpose: they expand in the
+// runtime API implementations elsewhere in this crate.
+#[allow(clippy::crate_in_macro_def)]
 mod benches {
 	impl frame_system_benchmarking::Config for crate::Runtime {}
 

@@ -332,6 +332,24 @@ mod runtime {
 		type MaxFillHistory = ConstU32<100>;
 		type FillRetention = ConstU64<100_000>;
 		type WeightInfo = ();
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper = BenchHelper;
+	}
+
+	/// The frame-benchmarking helper (the feature is on when the whole workspace is linted
+	/// with it): the bench market, funded by minting.
+	#[cfg(feature = "runtime-benchmarks")]
+	pub struct BenchHelper;
+	#[cfg(feature = "runtime-benchmarks")]
+	impl pallet_orderbook::BenchmarkHelper<u64> for BenchHelper {
+		fn market() -> bourse_primitives::orderbook::Market {
+			super::market()
+		}
+		fn fund(who: &u64, _: &bourse_primitives::orderbook::Market) {
+			use frame_support::traits::{fungible::Mutate as _, fungibles::Mutate as _};
+			let _ = Balances::mint_into(who, 1 << 100);
+			let _ = Assets::mint_into(1, who, 1 << 100);
+		}
 	}
 }
 

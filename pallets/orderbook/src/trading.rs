@@ -591,7 +591,7 @@ impl<T: Config> Pallet<T> {
 		if level.is_some_and(|l| l.orders >= T::MaxOrdersPerLevel::get()) {
 			return Some(Error::<T>::PriceLevelFull);
 		}
-		let expiries = expires_at.and_then(|last| Expiries::<T>::decode_len(last)).unwrap_or(0);
+		let expiries = expires_at.and_then(Expiries::<T>::decode_len).unwrap_or(0);
 		if expiries as u32 >= T::MaxExpiriesPerBlock::get() {
 			return Some(Error::<T>::TooManyExpiries);
 		}
