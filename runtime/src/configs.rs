@@ -152,10 +152,11 @@ impl pallet_orderbook::Config for Runtime {
 	// (runtime/tests/weights.rs).
 	type MaxFillsPerOrder = ConstU32<32>;
 	type MaxBatch = ConstU32<16>;
-	// 10^20 quote units per 10^6 base units and 10^20 base units: far beyond any market
-	// listed, while every sum of notionals an account can hold fits an i128.
+	// 10^20 quote units per 10^6 base units and 10^18 base units: far beyond any market
+	// listed, while price times quantity (and so every quote amount) fits a u128 and every
+	// sum of notionals an account can hold fits an i128.
 	type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
-	type MaxOrderQuantity = ConstU128<100_000_000_000_000_000_000>;
+	type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
 	type MaxExpiriesPerBlock = ConstU32<1024>;
 	// 30 days of 2-second blocks.
 	type MaxExpiryHorizon = ConstU32<1_296_000>;
@@ -201,7 +202,7 @@ impl pallet_perp::Config for Runtime {
 	type MaxPositionsPerAccount = ConstU32<32>;
 	type MaxPerpMarkets = ConstU32<16>;
 	type MaxDeleverage = ConstU32<16>;
-	type MaxPositionSize = ConstU128<10_000_000_000_000_000_000_000>;
+	type MaxPositionSize = ConstU128<1_000_000_000_000_000_000>;
 	type MaxLiquidationsPerBlock = ConstU32<32>;
 	type WeightInfo = pallet_perp::weights::SubstrateWeight<Runtime>;
 }

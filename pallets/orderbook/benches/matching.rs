@@ -326,7 +326,7 @@ mod runtime {
 		type MaxFillsPerOrder = ConstU32<64>;
 		type MaxBatch = ConstU32<32>;
 		type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
-		type MaxOrderQuantity = ConstU128<100_000_000_000_000_000_000>;
+		type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
 		type MaxExpiriesPerBlock = ConstU32<64>;
 		type MaxExpiryHorizon = ConstU32<1_000_000>;
 		type MaxFillHistory = ConstU32<100>;

@@ -83,10 +83,11 @@ impl pallet_orderbook::Config for Test {
 	type MaxOrdersPerLevel = ConstU32<6>;
 	type MaxFillsPerOrder = ConstU32<5>;
 	type MaxBatch = ConstU32<4>;
-	// 10^20 quote units per 10^6 base units and 10^20 base units: far beyond any market
-	// listed, while every sum of notionals an account can hold fits an i128.
+	// 10^20 quote units per 10^6 base units and 10^18 base units: far beyond any market
+	// listed, while price times quantity (and so every quote amount) fits a u128 and every
+	// sum of notionals an account can hold fits an i128.
 	type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
-	type MaxOrderQuantity = ConstU128<100_000_000_000_000_000_000>;
+	type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
 	type MaxExpiriesPerBlock = ConstU32<4>;
 	type MaxExpiryHorizon = ConstU32<1_000>;
 	type MaxFillHistory = ConstU32<4>;

@@ -44,6 +44,7 @@ impl From<DispatchError> for SettleError {
 /// positions in other markets), which the caller charges on top.
 pub trait Settlement<AccountId> {
 	/// Reserves what an order of `who` may need; returns its weight beyond the benchmark.
+	/// `may_rest`: the order may rest on the book (else it only trades at once).
 	fn escrow(
 		market: MarketId,
 		who: &AccountId,
@@ -51,6 +52,7 @@ pub trait Settlement<AccountId> {
 		base: u128,
 		quote: u128,
 		price: Option<Price>,
+		may_rest: bool,
 	) -> Result<Weight, DispatchError>;
 	/// Most [`Self::escrow`] may return.
 	fn max_escrow_extra() -> Weight;
@@ -82,6 +84,7 @@ impl<AccountId> Settlement<AccountId> for () {
 		_: u128,
 		_: u128,
 		_: Option<Price>,
+		_: bool,
 	) -> Result<Weight, DispatchError> {
 		Err(DispatchError::Other("no perp settlement configured"))
 	}
@@ -230,7 +233,8 @@ impl<T: Config> SpotSettlement<T> {
 	///
 	/// A transfer out of the maker's hold or to the maker that fails is the maker's (e.g. a
 	/// maker that cannot receive the quote amount); a transfer to the taker that fails is the
-	/// taker's only if the taker cannot receive it.
+	/// taker's only if the taker cannot receive it; the taker's fee to the fee account is the
+	/// taker's.
 	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<u128, SettleError> {
 		let fees = T::FeeAccount::get();
 		let (taker, maker) = (&fill.taker, &fill.maker);
@@ -256,7 +260,10 @@ impl<T: Config> SpotSettlement<T> {
 				SettleError::Taker(e)
 			}
 		})?;
-		pay_from_hold::<T>(to_taker_asset, maker, &fees, fill.taker_fee).map_err(maker_err)?;
+		// The fee account refusing the taker's fee is no fault of the maker's (else one
+		// misconfigured asset would cancel every maker a taker reaches).
+		pay_from_hold::<T>(to_taker_asset, maker, &fees, fill.taker_fee)
+			.map_err(SettleError::Taker)?;
 		pay_from_hold::<T>(to_maker_asset, taker, maker, to_maker).map_err(maker_err)?;
 		Ok(fill.maker_fee)
 	}

@@ -190,12 +190,15 @@ impl<T: Config> Pallet<T> {
 		base: u128,
 		quote: u128,
 		price: Option<Price>,
+		may_rest: bool,
 	) -> Result<Weight, DispatchError> {
 		match market.kind {
 			MarketKind::Spot => {
 				SpotSettlement::<T>::escrow(market, who, side, base, quote).map(|_| Weight::zero())
 			},
-			MarketKind::Perp => T::PerpSettlement::escrow(market_id, who, side, base, quote, price),
+			MarketKind::Perp => {
+				T::PerpSettlement::escrow(market_id, who, side, base, quote, price, may_rest)
+			},
 		}
 	}
 
@@ -310,7 +313,8 @@ impl<T: Config> Pallet<T> {
 			(MarketOrderBound::MaxQuote(cap), Side::Buy) => {
 				// No fill can spend more than the quantity at the highest price: escrow (and a
 				// perp's margin reservation) need not be larger.
-				let escrow = cap.min(Self::quote_of(T::MaxPrice::get(), quantity)?);
+				let escrow =
+					Self::quote_of(T::MaxPrice::get(), quantity).map_or(cap, |m| cap.min(m));
 				(None, Some((escrow, market.lot_size)), escrow)
 			},
 			(MarketOrderBound::MaxQuote(_), Side::Sell) => {
@@ -336,7 +340,9 @@ impl<T: Config> Pallet<T> {
 			max_steps: T::MaxFillsPerOrder::get(),
 		};
 		let outcome = Self::execute(taker, &mut 0)?;
-		ensure!(outcome.fills > 0, Error::<T>::NoLiquidity);
+		// A market order that found only makers that could not settle succeeds with nothing
+		// filled: failing would restore those makers, and they would stop the next one too.
+		ensure!(outcome.fills > 0 || outcome.rejected > 0, Error::<T>::NoLiquidity);
 		Ok(outcome)
 	}
 
@@ -394,8 +400,18 @@ impl<T: Config> Pallet<T> {
 			Side::Sell => (escrowed, 0),
 			Side::Buy => (0, escrowed),
 		};
-		let mut settlement_extra =
-			Self::escrow(market_id, &market, &who, side, escrow_base, escrow_quote, limit)?;
+		let may_rest =
+			matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
+		let mut settlement_extra = Self::escrow(
+			market_id,
+			&market,
+			&who,
+			side,
+			escrow_base,
+			escrow_quote,
+			limit,
+			may_rest,
+		)?;
 
 		let now = Self::now();
 		let mut book = StorageBook::<T>::default();
@@ -426,6 +442,12 @@ impl<T: Config> Pallet<T> {
 						FillVerdict::Settled
 					},
 					Err(SettleError::Maker(error)) => {
+						// Its settlement ran (e.g. valued the maker's and the taker's margin in
+						// every market they trade) before it was undone: charge the most it adds.
+						if market.kind == MarketKind::Perp {
+							settlement_extra = settlement_extra
+								.saturating_add(T::PerpSettlement::max_fill_extra());
+						}
 						Self::deposit_event(Event::MakerCannotSettle {
 							order_id: maker.id,
 							owner: maker.owner.clone(),
@@ -462,7 +484,8 @@ impl<T: Config> Pallet<T> {
 		// No room to rest (its price level or its expiry block is full): an order that traded
 		// keeps its fills and its remainder is cancelled; one that did not is refused.
 		let no_room = match wants_rest.then(|| Self::no_room_to_rest(&incoming, expires_at)) {
-			Some(Some(error)) if filled == 0 => return Err(error.into()),
+			// (Unless it removed makers that could not settle: refusing would restore them.)
+			Some(Some(error)) if filled == 0 && outcome.rejected == 0 => return Err(error.into()),
 			found => found.flatten().is_some(),
 		};
 		let rest = wants_rest && !no_room;

@@ -108,16 +108,17 @@ fn resting_reducing_orders_at_absurd_prices_cannot_unlock_collateral() {
 			order(ALICE, Side::Sell, 34 * 10u128.pow(33), 1, TimeInForce::GoodTilCancelled),
 			pallet_orderbook::Error::<Test>::PriceTooHigh
 		);
-		// At the highest price allowed the requirement only grows.
+		// At the highest price allowed a resting order is margined like any other: refused.
 		let max_price = <Test as pallet_orderbook::Config>::MaxPrice::get();
-		for _ in 0..6 {
-			assert_ok!(order(ALICE, Side::Sell, max_price, 1, TimeInForce::GoodTilCancelled));
-		}
+		assert_noop!(
+			order(ALICE, Side::Sell, max_price, 1, TimeInForce::GoodTilCancelled),
+			Error::<Test>::InsufficientMargin
+		);
 		let health = Perp::health(&ALICE).expect("valued");
-		assert!(health.initial_requirement > health.equity, "{health:?}");
+		assert!(health.initial_requirement > 0, "{health:?}");
 		// Before: the withdrawal of nearly everything while long went through.
 		assert_noop!(
-			Perp::withdraw_collateral(RuntimeOrigin::signed(ALICE), 990),
+			Perp::withdraw_collateral(RuntimeOrigin::signed(ALICE), 991),
 			Error::<Test>::WouldBreachInitialMargin
 		);
 		assert_vault_matches_ledger();
@@ -320,6 +321,64 @@ fn deleveraging_takes_only_from_the_opposite_side() {
 		assert_eq!(size(CHARLIE), 5 * LOT as i128, "same side untouched");
 		assert_eq!(size(BOB), 0, "the short winner was deleveraged");
 		assert_eq!(size(Perp::insurance_fund()), -5 * LOT as i128);
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn resting_reducing_orders_are_margined_immediate_ones_are_not() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(ALICE), MarginMode::Cross));
+		// Exactly the initial margin of a 1-lot long at 1000.
+		deposit(ALICE, 10);
+		deposit(BOB, 10_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 1, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 1, TimeInForce::ImmediateOrCancel));
+		// Before: any number of 1-lot "reducing" asks rested with no margin, outlived the
+		// position and then failed (and so blocked) every taker that reached them.
+		assert_noop!(
+			order(ALICE, Side::Sell, 1_000, 1, TimeInForce::GoodTilCancelled),
+			Error::<Test>::InsufficientMargin
+		);
+		// Closing at once needs no margin.
+		assert_ok!(order(BOB, Side::Buy, 1_000, 1, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Sell, 1_000, 1, TimeInForce::ImmediateOrCancel));
+		assert_eq!(size(ALICE), 0);
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn a_market_order_that_meets_only_makers_that_cannot_settle_clears_them() {
+	new_test_ext().execute_with(|| {
+		create_market(1_000);
+		// Two bids that cannot pay their maker fee at the fill (see above).
+		deposit(BOB, 1_000);
+		assert_ok!(order(BOB, Side::Buy, 1_000, 100, TimeInForce::GoodTilCancelled));
+		let first = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		deposit(CHARLIE, 1_000);
+		assert_ok!(order(CHARLIE, Side::Buy, 1_000, 100, TimeInForce::GoodTilCancelled));
+		let second = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		deposit(ALICE, 10_000);
+		let sell = || {
+			Orderbook::place_market_order(
+				RuntimeOrigin::signed(ALICE),
+				M,
+				Side::Sell,
+				100 * LOT,
+				pallet_orderbook::MarketOrderBound::WorstPrice(900),
+				SelfTradePrevention::CancelMaker,
+			)
+		};
+		// Before (with the makers cancelled but the order failing for no liquidity) the
+		// cancellations were rolled back and the next market order met them again.
+		assert_ok!(sell());
+		assert_eq!(size(ALICE), 0);
+		assert!(cancels().contains(&(first, CancelReason::CannotSettle)));
+		assert!(cancels().contains(&(second, CancelReason::CannotSettle)));
+		assert_eq!(pallet_orderbook::Pallet::<Test>::best_prices(M).0, None, "the book is clear");
+		assert_noop!(sell(), pallet_orderbook::Error::<Test>::NoLiquidity);
 		assert_vault_matches_ledger();
 	});
 }

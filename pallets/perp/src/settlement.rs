@@ -187,9 +187,9 @@ impl<T: Config> Pallet<T> {
 		let tick =
 			pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?.tick_size;
 		let size = position.size.unsigned_abs();
-		// The band is the maintenance margin, rounded on the grid toward mark: closing inside
-		// it costs the account at most the margin it must hold, so a liquidator bidding at the
-		// band's edge cannot turn the account's margin into bad debt.
+		// The band is the maintenance margin, rounded on the grid toward mark: a liquidator
+		// bidding at its edge buys at most that far under mark (the 10% band was twice the
+		// maintenance margin, so most of such a close became bad debt).
 		let band = mark.saturating_mul(perp.maintenance_margin_ppm as u128) / 1_000_000;
 		let (side, worst) = if position.size > 0 {
 			(Side::Sell, mark.saturating_sub(band).div_ceil(tick).saturating_mul(tick))
@@ -345,6 +345,7 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		base: u128,
 		quote: u128,
 		price: Option<Price>,
+		may_rest: bool,
 	) -> Result<frame_support::weights::Weight, DispatchError> {
 		let notional = Self::notional_of(side, base, quote, price)?;
 		Self::perp(market)?;
@@ -355,8 +356,10 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 			*r = r.checked_add(notional).ok_or(Error::<T>::Overflow)?;
 			Ok(())
 		})?;
-		// An order that can only reduce the position needs no new margin (else an
-		// under-margined account, or its liquidation, could never close).
+		// An order that trades at once and can only reduce the position needs no new margin
+		// (else an under-margined account, or its liquidation, could never close). One that
+		// may rest is margined: resting "reducing" orders could add up past the position, or
+		// outlive it, and then fail every taker that reaches them for free.
 		let size = Positions::<T>::get(who, market).map_or(0, |p| p.size);
 		let quantity = match side {
 			Side::Sell => base,
@@ -366,7 +369,7 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 			Side::Sell => size > 0 && quantity <= size.unsigned_abs(),
 			Side::Buy => size < 0 && quantity <= size.unsigned_abs(),
 		};
-		if reducing {
+		if reducing && !may_rest {
 			return Ok(extra);
 		}
 		// Resting orders are margined from free collateral (the account level).
