@@ -2,63 +2,19 @@
 //! adversarial trader"). Each one reproduces an attack that worked before its fix.
 use crate::{mock::*, *};
 use bourse_primitives::{
-	orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce},
+	orderbook::{SelfTradePrevention, Side, TimeInForce},
 	perp::MarginMode,
 };
 use frame_support::{assert_noop, assert_ok, traits::Get};
 use pallet_orderbook::CancelReason;
 
+// The test market (see `tests::add_market`): index 1000, tick 10, lot 10^5 (100 quote units a
+// lot at 1000), initial margin 10%, maintenance 5%, liquidation fee 1%, maker and taker fee
+// as given.
+use crate::tests::{create_market, deposit, order, size};
+
 const LOT: u128 = 100_000;
 const M: u32 = 0;
-
-/// A perp market at index 1000: tick 10, lot 10^5 (100 quote units a lot at 1000), initial
-/// margin 10%, maintenance 5%, liquidation fee 1%, maker and taker fee `fee_ppm`.
-fn create_market(fee_ppm: u32) {
-	assert_ok!(Perp::create_perp_market(
-		RuntimeOrigin::root(),
-		AssetKind::Asset(7),
-		10,
-		LOT,
-		LOT,
-		fee_ppm,
-		fee_ppm,
-		100_000,
-		50_000,
-		10,
-		10_000,
-		10,
-		1_000
-	));
-	assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_000));
-}
-
-fn deposit(who: AccountId, amount: u128) {
-	assert_ok!(Perp::deposit_collateral(RuntimeOrigin::signed(who), amount));
-}
-
-fn order(
-	who: AccountId,
-	side: Side,
-	price: u128,
-	lots: u128,
-	tif: TimeInForce,
-) -> sp_runtime::DispatchResultWithInfo<frame_support::dispatch::PostDispatchInfo> {
-	Orderbook::place_order(
-		RuntimeOrigin::signed(who),
-		M,
-		side,
-		price,
-		lots * LOT,
-		tif,
-		None,
-		None,
-		SelfTradePrevention::CancelMaker,
-	)
-}
-
-fn size(who: AccountId) -> i128 {
-	Positions::<Test>::get(who, M).map_or(0, |p| p.size)
-}
 
 fn cancels() -> alloc::vec::Vec<(u64, CancelReason)> {
 	System::events()

@@ -12,12 +12,12 @@ use sp_runtime::BuildStorage;
 const LOT: u128 = 100_000;
 const M: u32 = 0;
 
-fn create_market(fee_ppm: u32) {
+pub(crate) fn create_market(fee_ppm: u32) {
 	assert_eq!(add_market(fee_ppm), M);
 }
 
 /// Creates a perp market with the test parameters and an index price of 1000; its id.
-fn add_market(fee_ppm: u32) -> u32 {
+pub(crate) fn add_market(fee_ppm: u32) -> u32 {
 	let id = pallet_orderbook::NextMarketId::<Test>::get();
 	assert_ok!(Perp::create_perp_market(
 		RuntimeOrigin::root(),
@@ -38,15 +38,15 @@ fn add_market(fee_ppm: u32) -> u32 {
 	id
 }
 
-fn cross(who: AccountId) {
+pub(crate) fn cross(who: AccountId) {
 	assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(who), MarginMode::Cross));
 }
 
-fn deposit(who: AccountId, amount: u128) {
+pub(crate) fn deposit(who: AccountId, amount: u128) {
 	assert_ok!(Perp::deposit_collateral(RuntimeOrigin::signed(who), amount));
 }
 
-fn order(
+pub(crate) fn order(
 	who: AccountId,
 	side: Side,
 	price: u128,
@@ -66,7 +66,7 @@ fn order(
 	)
 }
 
-fn size(who: AccountId) -> i128 {
+pub(crate) fn size(who: AccountId) -> i128 {
 	Positions::<Test>::get(who, M).map_or(0, |p| p.size)
 }
 
