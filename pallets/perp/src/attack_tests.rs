@@ -16,6 +16,15 @@ use crate::tests::{create_market, deposit, order, size};
 const LOT: u128 = 100_000;
 const M: u32 = 0;
 
+/// Alice (120 of collateral, isolated) buys 10 lots at 1000 from Bob (1000 of collateral):
+/// margined at the minimum, so a fall to 920 puts her below maintenance.
+fn alice_long_ten_lots_from_bob() {
+	deposit(ALICE, 120);
+	deposit(BOB, 1_000);
+	assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+	assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+}
+
 fn cancels() -> alloc::vec::Vec<(u64, CancelReason)> {
 	System::events()
 		.into_iter()
@@ -141,10 +150,7 @@ fn a_maker_that_cannot_settle_does_not_block_liquidation() {
 fn the_insurance_fund_cannot_be_liquidated() {
 	new_test_ext().execute_with(|| {
 		create_market(0);
-		deposit(ALICE, 120);
-		deposit(BOB, 1_000);
-		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
-		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		alice_long_ten_lots_from_bob();
 		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
 		// Empty book: the fund takes Alice's long over and sits below maintenance at once.
 		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
@@ -166,11 +172,8 @@ fn the_insurance_fund_cannot_be_liquidated() {
 fn the_liquidated_accounts_own_bid_does_not_stop_its_liquidation() {
 	new_test_ext().execute_with(|| {
 		create_market(0);
-		deposit(ALICE, 120);
-		deposit(BOB, 1_000);
+		alice_long_ten_lots_from_bob();
 		deposit(CHARLIE, 1_000);
-		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
-		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
 		// Alice's own bid sits above everyone else's.
 		assert_ok!(order(ALICE, Side::Buy, 930, 1, TimeInForce::GoodTilCancelled));
 		let alice_bid = pallet_orderbook::NextOrderId::<Test>::get() - 1;
@@ -190,11 +193,8 @@ fn the_liquidated_accounts_own_bid_does_not_stop_its_liquidation() {
 fn the_liquidation_band_is_the_maintenance_margin() {
 	new_test_ext().execute_with(|| {
 		create_market(0);
-		deposit(ALICE, 120);
-		deposit(BOB, 1_000);
+		alice_long_ten_lots_from_bob();
 		deposit(CHARLIE, 1_000);
-		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
-		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
 		// A liquidator's bid 9% under mark: inside the old 10% band, outside the 5% one.
 		assert_ok!(order(CHARLIE, Side::Buy, 840, 10, TimeInForce::GoodTilCancelled));
 		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));

@@ -3,7 +3,7 @@
 //! zero. It checks the invariants after every operation and that the run exercised what it
 //! claims (fills, fees, funding, liquidations, refusals that changed nothing).
 use crate::{mock::*, *};
-use bourse_primitives::orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce};
+use bourse_primitives::orderbook::{AssetKind, Side, TimeInForce};
 use frame_support::{assert_ok, traits::Hooks};
 use proptest::{
 	prelude::*,
@@ -64,20 +64,9 @@ fn index() -> u128 {
 	PerpMarkets::<Test>::get(M).map_or(0, |m| m.index_price)
 }
 
+/// An order through the pallet tests' helper, its error only.
 fn place(who: AccountId, side: Side, price: u128, lots: u128, tif: TimeInForce) -> DispatchResult {
-	Orderbook::place_order(
-		RuntimeOrigin::signed(who),
-		M,
-		side,
-		price,
-		lots * LOT,
-		tif,
-		None,
-		None,
-		SelfTradePrevention::CancelMaker,
-	)
-	.map(|_| ())
-	.map_err(|e| e.error)
+	crate::tests::order(who, side, price, lots, tif).map(|_| ()).map_err(|e| e.error)
 }
 
 /// The maker quotes both sides around the index whenever a side is empty or the index moved
