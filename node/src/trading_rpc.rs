@@ -1,10 +1,10 @@
 //! JSON-RPC over the trading runtime APIs: `orderbook_depth`, `orderbook_openOrders`,
-//! `orderbook_order`, `orderbook_recentFills`, `perp_positions`, `perp_market`. Each reads
+//! `orderbook_order`, `orderbook_recentFills`, `orderbook_tradingBalances`, `perp_positions`, `perp_market`. Each reads
 //! the best block unless `at` is given.
 use std::sync::Arc;
 
 use bourse_primitives::{
-	orderbook::{Depth, Fill, MarketId, Order, OrderId},
+	orderbook::{AccountBalance, Depth, Fill, MarketId, Order, OrderId},
 	perp::{PerpMarketInfo, PositionInfo},
 	runtime_api::{OrderbookApi, PerpApi},
 };
@@ -41,6 +41,14 @@ pub trait OrderbookRpcApi {
 		account: AccountId,
 		at: Option<H256>,
 	) -> RpcResult<Vec<(u64, Fill<AccountId>)>>;
+
+	/// `account`'s trading ledger: per token, free and locked amounts.
+	#[method(name = "orderbook_tradingBalances")]
+	fn trading_balances(
+		&self,
+		account: AccountId,
+		at: Option<H256>,
+	) -> RpcResult<Vec<AccountBalance>>;
 }
 
 /// Serves the order-book and perp RPC from the client.
@@ -95,6 +103,15 @@ where
 	fn order_fills(&self, id: OrderId, at: Option<H256>) -> RpcResult<Vec<(u64, Fill<AccountId>)>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().order_fills(at, id).map_err(api_error)
+	}
+
+	fn trading_balances(
+		&self,
+		account: AccountId,
+		at: Option<H256>,
+	) -> RpcResult<Vec<AccountBalance>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().trading_balances(at, account).map_err(api_error)
 	}
 }
 

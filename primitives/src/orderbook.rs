@@ -329,3 +329,52 @@ pub struct Market {
 	/// Spot or perp.
 	pub kind: MarketKind,
 }
+
+/// One account's entry in the trading ledger for one token: what it deposited with the order
+/// book and has not withdrawn, split into what it may use (`free`) and what its resting orders
+/// have locked (`locked`).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Serialize,
+	Deserialize,
+)]
+pub struct TradingBalance {
+	/// Usable by new orders and withdrawable.
+	pub free: u128,
+	/// Locked by resting orders (a sell's base, a buy's quote at its limit).
+	pub locked: u128,
+}
+
+impl TradingBalance {
+	/// Free and locked together.
+	pub fn total(&self) -> Option<u128> {
+		self.free.checked_add(self.locked)
+	}
+
+	/// Whether nothing is left (the entry can be removed).
+	pub fn is_empty(&self) -> bool {
+		self.free == 0 && self.locked == 0
+	}
+}
+
+/// One token of an account's trading ledger, as the runtime API and RPC report it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountBalance {
+	/// The token.
+	pub asset: AssetKind,
+	/// Usable by new orders and withdrawable.
+	pub free: u128,
+	/// Locked by resting orders.
+	pub locked: u128,
+}

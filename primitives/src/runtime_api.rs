@@ -1,13 +1,13 @@
 //! Runtime APIs the node calls: order book, perps, checkpoints.
 use crate::checkpoint::{CheckpointNumber, CheckpointRecord, ValidatorSet};
-use crate::orderbook::{Depth, Fill, MarketId, Order, OrderId};
+use crate::orderbook::{AccountBalance, AssetKind, Depth, Fill, MarketId, Order, OrderId};
 use alloc::vec::Vec;
 use codec::Codec;
 
 sp_api::decl_runtime_apis! {
 	/// Read access to the spot/perp order book. Version 2: orders carry `post_only`, and
-	/// `order_fills`.
-	#[api_version(2)]
+	/// `order_fills`. Version 3: the trading ledger (`trading_balances`, `fee_balances`).
+	#[api_version(3)]
 	pub trait OrderbookApi<AccountId: Codec> {
 		/// Aggregated depth of `market`, up to `levels` per side, best first.
 		fn depth(market: MarketId, levels: u32) -> Depth;
@@ -19,6 +19,10 @@ sp_api::decl_runtime_apis! {
 		fn recent_fills(who: AccountId) -> Vec<(u64, Fill<AccountId>)>;
 		/// Fills of order `id` (as maker or taker) still retained on chain, oldest first.
 		fn order_fills(id: OrderId) -> Vec<(u64, Fill<AccountId>)>;
+		/// `who`'s trading ledger: per token, free and locked amounts.
+		fn trading_balances(who: AccountId) -> Vec<AccountBalance>;
+		/// Fees collected per token and not yet withdrawn.
+		fn fee_balances() -> Vec<(AssetKind, crate::Balance)>;
 	}
 
 	/// Read access to perp positions and markets.

@@ -72,8 +72,8 @@ pub struct AssetState<AccountId> {
 	pub accounts: Vec<AccountAmount<AccountId>>,
 }
 
-/// Token balances: totals including what the order book holds in escrow (holds are
-/// re-established from the orders on import).
+/// Token balances of wallets. What traders deposited with the order book is the vault's
+/// balance here, and each trader's share of it is in [`OrderbookState::ledger`].
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BalancesState<AccountId> {
@@ -130,6 +130,33 @@ pub struct OrderbookState<AccountId> {
 	pub next_order_id: OrderId,
 	pub markets: Vec<MarketState>,
 	pub orders: Vec<OrderState<AccountId>>,
+	/// The trading ledger: every account's deposited tokens, free and locked by its orders.
+	#[serde(default = "Vec::new")]
+	pub ledger: Vec<LedgerEntryState<AccountId>>,
+	/// Fees collected per token, not yet withdrawn.
+	#[serde(default = "Vec::new")]
+	pub fees: Vec<FeeState>,
+}
+
+/// One account's ledger entry of one token.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LedgerEntryState<AccountId> {
+	pub account: AccountId,
+	pub asset: AssetKind,
+	#[serde(with = "amount")]
+	pub free: Balance,
+	#[serde(with = "amount")]
+	pub locked: Balance,
+}
+
+/// Fees collected in one token.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FeeState {
+	pub asset: AssetKind,
+	#[serde(with = "amount")]
+	pub amount: Balance,
 }
 
 /// Perp parameters and running funding of a market (its order-book market has the same id).

@@ -11,9 +11,9 @@ use bourse_primitives::{
 	orderbook::{AssetKind, MarketKind, MarketStatus, SelfTradePrevention, Side},
 	perp::MarginMode,
 	trading_state::{
-		digest, AccountAmount, AssetState, BalancesState, OrderState, OrderbookState,
-		PerpAccountState, PerpMarketState, PerpState, PositionState, TradingStateFile,
-		FORMAT_VERSION,
+		digest, AccountAmount, AssetState, BalancesState, LedgerEntryState, OrderState,
+		OrderbookState, PerpAccountState, PerpMarketState, PerpState, PositionState,
+		TradingStateFile, FORMAT_VERSION,
 	},
 };
 use bourse_runtime::{AccountId, Orderbook, Perp, Runtime, RuntimeGenesisConfig};
@@ -88,11 +88,32 @@ fn state() -> TradingStateFile<AccountId> {
 		};
 		(o.market, o.side == Side::Sell, price_rank, o.id)
 	});
+	// Spot orders trade from the ledger: each owner's escrow is locked there.
+	let mut locked: std::collections::BTreeMap<(AccountId, AssetKind), u128> = Default::default();
+	for o in orders.iter().filter(|o| o.market == SPOT) {
+		let remaining = o.quantity - o.filled;
+		let (asset, amount) = match o.side {
+			Side::Buy => (AssetKind::Asset(USDB), remaining * o.price / 1_000_000),
+			Side::Sell => (AssetKind::Asset(WBTC), remaining),
+		};
+		*locked.entry((o.owner.clone(), asset)).or_default() += amount;
+	}
+	let vault_of = |asset: AssetKind| -> u128 {
+		locked.iter().filter(|((_, a), _)| *a == asset).map(|(_, v)| v).sum::<u128>() + 1
+	};
+	let (vault_usdb, vault_wbtc) =
+		(vault_of(AssetKind::Asset(USDB)), vault_of(AssetKind::Asset(WBTC)));
+	let ledger_entries = locked
+		.into_iter()
+		.map(|((account, asset), locked)| LedgerEntryState { account, asset, free: 0, locked })
+		.collect();
 	let orderbook = OrderbookState {
 		next_market_id: 2,
 		next_order_id: id,
 		markets: vec![market(SPOT, MarketKind::Spot), market(PERP, MarketKind::Perp)],
 		orders,
+		ledger: ledger_entries,
+		fees: Vec::new(),
 	};
 
 	let mut perp_accounts = Vec::new();
@@ -141,9 +162,12 @@ fn state() -> TradingStateFile<AccountId> {
 	let holders = |asset: u32| {
 		let mut list: Vec<AccountAmount<AccountId>> =
 			accounts.iter().map(|a| AccountAmount { account: a.clone(), amount: FUNDS }).collect();
-		if asset == USDB {
-			list.push(AccountAmount { account: Perp::vault(), amount: ledger as u128 });
-		}
+		// The vault: the ledger's locked escrow, perp collateral, its seed of 1.
+		let vault = match asset {
+			USDB => vault_usdb + ledger as u128,
+			_ => vault_wbtc,
+		};
+		list.push(AccountAmount { account: Perp::vault(), amount: vault });
 		list.sort_by(|a, b| a.account.cmp(&b.account));
 		list
 	};

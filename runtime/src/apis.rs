@@ -188,6 +188,21 @@ impl_runtime_apis! {
 		fn order_fills(id: OrderId) -> Vec<(u64, Fill<AccountId>)> {
 			Orderbook::order_fills(id)
 		}
+
+		fn trading_balances(who: AccountId) -> Vec<bourse_primitives::orderbook::AccountBalance> {
+			Orderbook::trading_balances(&who)
+				.into_iter()
+				.map(|(asset, b)| bourse_primitives::orderbook::AccountBalance {
+					asset,
+					free: b.free,
+					locked: b.locked,
+				})
+				.collect()
+		}
+
+		fn fee_balances() -> Vec<(bourse_primitives::orderbook::AssetKind, Balance)> {
+			pallet_orderbook::FeeBalances::<Runtime>::iter().collect()
+		}
 	}
 
 	impl bourse_primitives::runtime_api::PerpApi<Block, AccountId> for Runtime {

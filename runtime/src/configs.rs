@@ -133,16 +133,23 @@ impl pallet_assets_holder::Config for Runtime {
 }
 
 parameter_types! {
-	/// Receives order-book fees; endowed at genesis so it exists for any token.
-	pub FeeAccount: AccountId = FEE_PALLET_ID.into_account_truncating();
+	pub const OrderbookPalletId: frame_support::PalletId = ORDERBOOK_PALLET_ID;
+	/// The vault: holds every deposited token; endowed at genesis with each token's minimum
+	/// balance so that withdrawals never reap it.
+	pub Vault: AccountId = ORDERBOOK_PALLET_ID.into_account_truncating();
+	/// Received the fees before the trading ledger (storage version 3); perp fees left there
+	/// are moved to the ledger's fee entry by pallet-perp's v3 migration.
+	pub OldFeeAccount: AccountId = frame_support::PalletId(*b"brs/fees").into_account_truncating();
 }
 
 impl pallet_orderbook::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Currency = Balances;
-	type Assets = AssetsHolder;
+	type Assets = Assets;
+	type AssetHolds = AssetsHolder;
+	type PalletId = OrderbookPalletId;
 	type MarketOrigin = EnsureRoot<AccountId>;
-	type FeeAccount = FeeAccount;
+	type FeeOrigin = EnsureRoot<AccountId>;
 	type PerpSettlement = Perp;
 	type OnStateChange = Checkpoint;
 	type MaxOrdersPerAccount = ConstU32<256>;
@@ -157,7 +164,6 @@ impl pallet_orderbook::Config for Runtime {
 	// sum of notionals an account can hold fits an i128.
 	type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
 	type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
-	type MaxExpiriesPerBlock = ConstU32<1024>;
 	// 30 days of 2-second blocks.
 	type MaxExpiryHorizon = ConstU32<1_296_000>;
 	type MaxFillHistory = ConstU32<100>;
@@ -205,6 +211,39 @@ impl pallet_perp::Config for Runtime {
 	type MaxPositionSize = ConstU128<1_000_000_000_000_000_000>;
 	type MaxLiquidationsPerBlock = ConstU32<32>;
 	type WeightInfo = pallet_perp::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	// A proxy entry: 8 bytes of key and about 33 of data (pallet-proxy's sizing).
+	pub const ProxyDepositBase: Balance = UNIT / 100 + 8 * (UNIT / 10_000);
+	pub const ProxyDepositFactor: Balance = 33 * (UNIT / 10_000);
+	pub const AnnouncementDepositBase: Balance = UNIT / 100 + 8 * (UNIT / 10_000);
+	pub const AnnouncementDepositFactor: Balance = 66 * (UNIT / 10_000);
+}
+
+/// Trading keys and delegation (see [`crate::proxy::ProxyType`]).
+impl pallet_proxy::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type Currency = Balances;
+	type ProxyType = crate::proxy::ProxyType;
+	type ProxyDepositBase = ProxyDepositBase;
+	type ProxyDepositFactor = ProxyDepositFactor;
+	type MaxProxies = ConstU32<32>;
+	type WeightInfo = pallet_proxy::weights::SubstrateWeight<Runtime>;
+	type MaxPending = ConstU32<32>;
+	type CallHasher = BlakeTwo256;
+	type AnnouncementDepositBase = AnnouncementDepositBase;
+	type AnnouncementDepositFactor = AnnouncementDepositFactor;
+	type BlockNumberProvider = System;
+}
+
+/// `batch` / `batch_all` / `force_batch` of any calls (each still filtered for proxies).
+impl pallet_utility::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type PalletsOrigin = OriginCaller;
+	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
 }
 
 /// Summary counts for checkpoint records, read from the trading pallets.

@@ -33,7 +33,7 @@ fn testnet_genesis(
 				.iter()
 				.cloned()
 				.map(|k| (k, ENDOWMENT))
-				.chain([(configs::FeeAccount::get(), EXISTENTIAL_DEPOSIT)])
+				.chain([(configs::Vault::get(), EXISTENTIAL_DEPOSIT)])
 				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig { authorities: aura },
@@ -50,9 +50,19 @@ fn testnet_genesis(
 			accounts: TEST_ASSETS
 				.iter()
 				.flat_map(|(id, _, _)| endowed.iter().map(move |a| (*id, a.clone(), ENDOWMENT)))
+				.chain(TEST_ASSETS.iter().map(|(id, _, _)| (*id, configs::Vault::get(), 1)))
 				.collect::<Vec<_>>(),
 		},
-		orderbook: pallet_orderbook::GenesisConfig { markets: vec![wbtc_usdb()] },
+		orderbook: pallet_orderbook::GenesisConfig {
+			markets: vec![wbtc_usdb()],
+			// Dev accounts start with half of each test token in the trading ledger.
+			deposits: TEST_ASSETS
+				.iter()
+				.flat_map(|(id, _, _)| {
+					endowed.iter().map(move |a| (a.clone(), AssetKind::Asset(*id), ENDOWMENT / 2))
+				})
+				.collect::<Vec<_>>(),
+		},
 		perp: pallet_perp::GenesisConfig { markets: vec![btc_perp()] },
 		checkpoint: pallet_checkpoint::GenesisConfig {
 			validators: checkpoint,

@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod proxy;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -51,7 +52,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("bourse"),
 	impl_name: alloc::borrow::Cow::Borrowed("bourse"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -65,8 +66,8 @@ pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
 
 /// Native token units: 12 decimals.
 pub const UNIT: Balance = 1_000_000_000_000;
-/// Derives the order-book fee account.
-pub const FEE_PALLET_ID: frame_support::PalletId = frame_support::PalletId(*b"brs/fees");
+/// Derives the order book's vault: the account holding every token deposited for trading.
+pub const ORDERBOOK_PALLET_ID: frame_support::PalletId = frame_support::PalletId(*b"brs/book");
 
 /// Smallest balance an account may hold.
 pub const EXISTENTIAL_DEPOSIT: Balance = UNIT / 1000;
@@ -112,6 +113,8 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 pub type Migrations = (
 	pallet_orderbook::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_perp::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_orderbook::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_perp::migrations::v3::MigrateV2ToV3<Runtime, configs::OldFeeAccount>,
 );
 
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.
@@ -175,6 +178,11 @@ mod runtime {
 	pub type Assets = pallet_assets;
 	#[runtime::pallet_index(7)]
 	pub type AssetsHolder = pallet_assets_holder;
+
+	#[runtime::pallet_index(8)]
+	pub type Proxy = pallet_proxy;
+	#[runtime::pallet_index(9)]
+	pub type Utility = pallet_utility;
 
 	#[runtime::pallet_index(20)]
 	pub type Orderbook = pallet_orderbook;

@@ -1,13 +1,13 @@
 //! The worst case of every trading call fits in one block: the generated weights, composed as
 //! the pallets charge them before dispatch, stay below the runtime's largest normal extrinsic.
 //! (A call heavier than that could never be included.)
-use bourse_primitives::orderbook::{SelfTradePrevention, Side, TimeInForce};
+use bourse_primitives::orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce};
 use bourse_runtime::{AccountId, Runtime, RuntimeCall};
 use frame_support::{
 	dispatch::{DispatchClass, GetDispatchInfo},
 	traits::Get,
 };
-use pallet_orderbook::{MarketOrderBound, OrderRequest};
+use pallet_orderbook::{BatchAction, MarketOrderBound, OrderRequest};
 
 fn request() -> OrderRequest {
 	OrderRequest {
@@ -65,6 +65,29 @@ fn worst_case_trading_calls_fit_in_a_block() {
 				.into(),
 		),
 		("cancel_all", pallet_orderbook::Call::cancel_all { market: 1 }.into()),
+		(
+			"batch (largest, all replaces)",
+			pallet_orderbook::Call::batch {
+				actions: vec![
+					BatchAction::Replace { order_id: 1, new_price: 1, new_quantity: 1 };
+					batch / 2
+				],
+			}
+			.into(),
+		),
+		(
+			"batch (largest, all places)",
+			pallet_orderbook::Call::batch { actions: vec![BatchAction::Place(request()); batch] }
+				.into(),
+		),
+		(
+			"deposit",
+			pallet_orderbook::Call::deposit { asset: AssetKind::Asset(1), amount: 1 }.into(),
+		),
+		(
+			"withdraw",
+			pallet_orderbook::Call::withdraw { asset: AssetKind::Asset(1), amount: 1 }.into(),
+		),
 		(
 			"liquidate",
 			pallet_perp::Call::liquidate { who: AccountId::from([7u8; 32]), market: 1 }.into(),

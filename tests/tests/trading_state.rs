@@ -4,7 +4,7 @@
 use std::{path::Path, time::Duration};
 
 use bourse_primitives::{
-	orderbook::{SelfTradePrevention, Side},
+	orderbook::{AssetKind, SelfTradePrevention, Side},
 	trading_state::{digest, OrderState, TradingStateFile},
 };
 use bourse_tests::{node_command, Node};
@@ -18,6 +18,8 @@ const MINUTE: Duration = Duration::from_secs(60);
 const SPOT: u32 = 0;
 const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+const USDB: AssetKind = AssetKind::Asset(1);
+const WBTC: AssetKind = AssetKind::Asset(2);
 
 fn export(args: &[&str], output: &Path) -> File {
 	let out = output.display().to_string();
@@ -91,6 +93,17 @@ fn exported_state_starts_a_new_chain_and_round_trips() {
 		order(first, ALICE, Side::Sell, 600_000_000, 2_000_000),
 	];
 	state.orderbook.next_order_id = first + 2;
+	// Their escrow is locked in the owners' ledger entries (dev accounts start with deposits).
+	for (owner, asset, amount) in [(ALICE, WBTC, 2_000_000), (BOB, USDB, 590_000_000)] {
+		let entry = state
+			.orderbook
+			.ledger
+			.iter_mut()
+			.find(|e| e.account == owner && e.asset == asset)
+			.expect("dev accounts have deposits");
+		entry.free -= amount;
+		entry.locked += amount;
+	}
 	state.digest = digest(&state.balances, &state.orderbook, &state.perp);
 	let edited = dir.path().join("edited.json");
 	write(&state, &edited);

@@ -311,14 +311,16 @@ mod runtime {
 		type RuntimeEvent = RuntimeEvent;
 	}
 	parameter_types! {
-		pub const FeeAccount: u64 = 999_999;
+		pub const BookPalletId: frame_support::PalletId = frame_support::PalletId(*b"bo/bench");
 	}
 	impl pallet_orderbook::Config for Test {
 		type RuntimeHoldReason = RuntimeHoldReason;
 		type Currency = Balances;
-		type Assets = AssetsHolder;
+		type Assets = Assets;
+		type AssetHolds = AssetsHolder;
+		type PalletId = BookPalletId;
 		type MarketOrigin = EnsureRoot<u64>;
-		type FeeAccount = FeeAccount;
+		type FeeOrigin = EnsureRoot<u64>;
 		type PerpSettlement = ();
 		type OnStateChange = ();
 		type MaxOrdersPerAccount = ConstU32<256>;
@@ -327,7 +329,6 @@ mod runtime {
 		type MaxBatch = ConstU32<32>;
 		type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
 		type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
-		type MaxExpiriesPerBlock = ConstU32<64>;
 		type MaxExpiryHorizon = ConstU32<1_000_000>;
 		type MaxFillHistory = ConstU32<100>;
 		type FillRetention = ConstU64<100_000>;
@@ -372,7 +373,12 @@ fn market() -> Market {
 
 fn overlay_ext() -> sp_io::TestExternalities {
 	use sp_runtime::BuildStorage;
-	let accounts: Vec<u64> = (0..1100).chain([999_999]).collect();
+	let vault: u64 = {
+		use sp_runtime::traits::AccountIdConversion;
+		BookPalletId::get().into_account_truncating()
+	};
+	let traders: Vec<u64> = (0..1100).collect();
+	let accounts: Vec<u64> = traders.iter().copied().chain([vault]).collect();
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
 		balances: pallet_balances::GenesisConfig {
@@ -389,6 +395,13 @@ fn overlay_ext() -> sp_io::TestExternalities {
 		orderbook: pallet_orderbook::GenesisConfig {
 			markets: vec![market()],
 			state: None,
+			// Traders trade from the ledger: half of each token deposited.
+			deposits: traders
+				.iter()
+				.flat_map(|a| {
+					[(*a, AssetKind::Native, 1u128 << 99), (*a, AssetKind::Asset(1), 1u128 << 99)]
+				})
+				.collect(),
 			_config: Default::default(),
 		},
 	}

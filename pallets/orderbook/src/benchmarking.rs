@@ -14,6 +14,11 @@ use frame_system::RawOrigin;
 fn funded<T: Config>(name: &'static str, index: u32, market: &Market) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
 	T::BenchmarkHelper::fund(&who, market);
+	// Orders trade from the ledger: deposit half of each token.
+	for asset in [market.base, market.quote] {
+		let half = Pallet::<T>::wallet_balance(asset, &who) / 2;
+		Pallet::<T>::do_deposit(&who, asset, half).expect("benchmark deposit");
+	}
 	who
 }
 
@@ -168,6 +173,26 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), batch);
 		assert_eq!(AccountOrders::<T>::get(&who, market_id).len() as u32, n);
+	}
+
+	#[benchmark]
+	fn deposit() {
+		let (_, market) = setup::<T>();
+		let who = funded::<T>("trader", 0, &market);
+		let before = Pallet::<T>::trading_balance(&who, market.base).free;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), market.base, market.min_size);
+		assert_eq!(Pallet::<T>::trading_balance(&who, market.base).free, before + market.min_size);
+	}
+
+	#[benchmark]
+	fn withdraw() {
+		let (_, market) = setup::<T>();
+		let who = funded::<T>("trader", 0, &market);
+		let before = Pallet::<T>::trading_balance(&who, market.base).free;
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), market.base, market.min_size);
+		assert_eq!(Pallet::<T>::trading_balance(&who, market.base).free, before - market.min_size);
 	}
 
 	/// `on_idle` expiring one order.

@@ -4,6 +4,8 @@
 //! them: the backlog is picked up where it stopped. Matching never trades an expired order
 //! even while it waits here (the engine removes it when it meets it).
 use crate::*;
+use alloc::vec::Vec;
+use bourse_primitives::orderbook::OrderId;
 use frame_support::{traits::Get, weights::Weight};
 
 impl<T: Config> Pallet<T> {
@@ -15,31 +17,37 @@ impl<T: Config> Pallet<T> {
 			return Weight::zero();
 		}
 		let mut block = ExpiryCursor::<T>::get();
-		let per_block = T::DbWeight::get().reads_writes(1, 1);
+		// A block's key lookup (also when it holds no more orders).
+		let per_block = T::DbWeight::get().reads(1);
 		while block < now {
 			if used.saturating_add(per_block).any_gt(budget) {
 				break;
 			}
-			let mut ids = Expiries::<T>::get(block);
 			used = used.saturating_add(per_block);
-			while let Some(id) = ids.last().copied() {
-				if used.saturating_add(per_order).any_gt(budget) {
-					Expiries::<T>::insert(block, ids);
-					ExpiryCursor::<T>::put(block);
-					return used;
-				}
-				ids.pop();
+			// As many as the budget allows, read in one pass over the block's keys.
+			let room = budget.saturating_sub(used);
+			let fit = [
+				room.ref_time().checked_div(per_order.ref_time().max(1)),
+				room.proof_size().checked_div(per_order.proof_size()),
+			]
+			.into_iter()
+			.flatten()
+			.min()
+			.unwrap_or(0);
+			let ids: Vec<OrderId> =
+				Expiries::<T>::iter_key_prefix(block).take(fit as usize + 1).collect();
+			let more = ids.len() as u64 > fit;
+			for id in ids.into_iter().take(fit as usize) {
 				used = used.saturating_add(per_order);
-				// Gone already (filled, cancelled, replaced) or re-placed with a later expiry.
-				let expires_here =
-					Orders::<T>::get(id).is_some_and(|o| o.expires_at == Some(block));
-				if expires_here {
-					if let Err(e) = Self::remove_resting(id, CancelReason::Expired) {
-						log::error!(target: "orderbook", "expiring order {id} failed: {e:?}");
-					}
+				Expiries::<T>::remove(block, id);
+				// Every order leaves this index as it leaves the book: it still rests here.
+				if let Err(e) = Self::remove_resting(id, CancelReason::Expired) {
+					log::error!(target: "orderbook", "expiring order {id} failed: {e:?}");
 				}
 			}
-			Expiries::<T>::remove(block);
+			if more {
+				break;
+			}
 			block += 1;
 		}
 		ExpiryCursor::<T>::put(block);

@@ -1,14 +1,14 @@
 //! The order book as a [`OrderbookState`] document: exported from storage, and imported at
-//! genesis (markets, then resting orders re-queued in their time priority with their escrow
-//! held again).
+//! genesis (markets, then resting orders re-queued in their time priority, then the trading
+//! ledger and fee entries).
 use crate::{
-	engine, settlement::SpotSettlement, store::StorageBook, AccountOrders, Config, Expiries,
-	Levels, Markets, NextMarketId, NextOrderId, OpenOrders, Orders, Pallet,
+	engine, store::StorageBook, AccountOrders, Config, Expiries, FeeBalances, Ledger, Levels,
+	Markets, NextMarketId, NextOrderId, OpenOrders, Orders, Pallet,
 };
 use alloc::{collections::BTreeSet, format, string::String, vec::Vec};
 use bourse_primitives::{
-	orderbook::{quote_amount, Market, MarketKind, Order, Side},
-	trading_state::{MarketState, OrderState, OrderbookState},
+	orderbook::{quote_amount, Market, Order, Side, TradingBalance},
+	trading_state::{FeeState, LedgerEntryState, MarketState, OrderState, OrderbookState},
 };
 use frame_support::traits::Get;
 
@@ -32,13 +32,35 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
-		OrderbookState { next_market_id, next_order_id: NextOrderId::<T>::get(), markets, orders }
+		// Sorted (account, then token), so a document does not depend on storage hashing.
+		let mut ledger: Vec<_> = Ledger::<T>::iter()
+			.map(|(account, asset, b)| LedgerEntryState {
+				account,
+				asset,
+				free: b.free,
+				locked: b.locked,
+			})
+			.collect();
+		ledger.sort_by(|a, b| (&a.account, a.asset).cmp(&(&b.account, b.asset)));
+		let mut fees: Vec<_> =
+			FeeBalances::<T>::iter().map(|(asset, amount)| FeeState { asset, amount }).collect();
+		fees.sort_by_key(|f| f.asset);
+		OrderbookState {
+			next_market_id,
+			next_order_id: NextOrderId::<T>::get(),
+			markets,
+			orders,
+			ledger,
+			fees,
+		}
 	}
 
 	/// Builds the order book from `state` on empty storage (genesis). Checks every entry and
 	/// names the first bad one; the caller panics on error so nothing half-built remains.
-	/// Spot escrow is held again from the owners' balances (which must already exist); perp
-	/// orders are margined by pallet-perp, whose genesis runs after this one.
+	/// The ledger and fee entries are taken as they are (the vault's balance, which must
+	/// already exist, must cover them) and each locked amount must be exactly its owner's
+	/// resting spot escrow; perp orders are margined by pallet-perp, whose genesis runs after
+	/// this one.
 	pub fn import_state(state: &OrderbookState<T::AccountId>) -> Result<(), String> {
 		let mut ids = BTreeSet::new();
 		for m in &state.markets {
@@ -71,18 +93,7 @@ impl<T: Config> Pallet<T> {
 			AccountOrders::<T>::try_mutate(&o.owner, o.market, |ids| ids.try_push(o.id))
 				.map_err(|_| format!("{}: owner has more orders than MaxOrdersPerAccount", at()))?;
 			if let Some(last) = o.expires_at {
-				Expiries::<T>::try_mutate(last, |ids| ids.try_push(o.id)).map_err(|_| {
-					format!("{}: more than MaxExpiriesPerBlock orders expire in block {last}", at())
-				})?;
-			}
-			if market.kind == MarketKind::Spot {
-				let remaining = order.remaining();
-				let (base, quote) = match o.side {
-					Side::Sell => (remaining, 0),
-					Side::Buy => (0, quote_amount(o.price, remaining).unwrap_or(u128::MAX)),
-				};
-				SpotSettlement::<T>::escrow(&market, &o.owner, o.side, base, quote)
-					.map_err(|_| format!("{}: owner's balance does not cover its escrow", at()))?;
+				Expiries::<T>::insert(last, o.id, ());
 			}
 			engine::insert(&mut StorageBook::<T>::default(), order, T::MaxOrdersPerLevel::get())
 				.map_err(|_| format!("{}: price level holds MaxOrdersPerLevel orders", at()))?;
@@ -100,6 +111,17 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
+		for e in &state.ledger {
+			let entry = TradingBalance { free: e.free, locked: e.locked };
+			if entry.is_empty() || Ledger::<T>::contains_key(&e.account, e.asset) {
+				return Err(format!("ledger entry of {:?}: empty or duplicate", e.asset));
+			}
+			Ledger::<T>::insert(&e.account, e.asset, entry);
+		}
+		for f in &state.fees {
+			FeeBalances::<T>::insert(f.asset, f.amount);
+		}
+		Self::do_try_state().map_err(|e| format!("ledger: {e:?}"))?;
 		Ok(())
 	}
 }

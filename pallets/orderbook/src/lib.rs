@@ -3,8 +3,9 @@
 //! A central limit order book kept entirely in on-chain storage: markets of native or
 //! pallet-assets tokens, price-time priority, good-til-cancelled / immediate-or-cancel /
 //! fill-or-kill / post-only orders with optional good-til-block expiry, market orders bounded by
-//! a worst price or a quote budget, self-trade prevention, atomic replace, batches, escrow with
-//! fungible holds, maker/taker fees, fill events and a bounded fill history per account.
+//! a worst price or a quote budget, self-trade prevention, atomic replace, batches, a trading
+//! ledger (traders deposit once and trade from it, see [`ledger`]), maker/taker fees collected
+//! per token, fill events and a bounded fill history per account.
 //!
 //! Matching is plain Rust over a storage-access trait ([`engine`]); this pallet validates,
 //! escrows, runs the engine over [`store::StorageBook`] and settles each fill through
@@ -15,11 +16,13 @@ extern crate alloc;
 
 pub use pallet::*;
 
+mod batch;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod engine;
 mod expiry;
 mod export;
+pub mod ledger;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -42,6 +45,7 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Gives `who` plenty of the market's base and quote tokens.
 	fn fund(who: &AccountId, market: &bourse_primitives::orderbook::Market);
 }
+pub use batch::BatchAction;
 pub use trading::{MarketOrderBound, OrderRequest, PlaceOutcome};
 
 /// Room of a stored fill history: twice the `MaxFillHistory` a reader sees. A fill is appended
@@ -71,44 +75,54 @@ pub mod pallet {
 	use frame_support::{
 		pallet_prelude::*,
 		traits::{fungible, fungibles},
+		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
 
-	/// v2: `Order::post_only`; see [`crate::migrations`].
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// v2: `Order::post_only`; v3: the trading ledger replaces per-order holds; see
+	/// [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
-	/// Why funds are held by this pallet.
+	/// Why funds were held by this pallet: only before storage version 3 (orders escrowed with
+	/// holds); the v3 migration releases every such hold into the trading ledger.
 	#[pallet::composite_enum]
 	pub enum HoldReason {
-		/// Escrow of a resting or matching order.
+		/// Escrow of a resting or matching order (storage versions 1 and 2).
 		OrderEscrow,
 	}
 
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// The runtime's hold reasons.
+		/// The runtime's hold reasons (holds of storage versions before 3, see [`HoldReason`]).
 		type RuntimeHoldReason: From<HoldReason>;
-		/// The native token, with holds.
-		type Currency: fungible::MutateHold<
-			Self::AccountId,
-			Reason = Self::RuntimeHoldReason,
-			Balance = Balance,
-		>;
-		/// pallet-assets tokens, with holds (pallet-assets-holder).
-		type Assets: fungibles::MutateHold<
+		/// The native token (holds: only to migrate storage versions before 3).
+		type Currency: fungible::Mutate<Self::AccountId, Balance = Balance>
+			+ fungible::MutateHold<
+				Self::AccountId,
+				Reason = Self::RuntimeHoldReason,
+				Balance = Balance,
+			>;
+		/// pallet-assets tokens.
+		type Assets: fungibles::Mutate<Self::AccountId, AssetId = u32, Balance = Balance>;
+		/// Holds on pallet-assets tokens (pallet-assets-holder): only to migrate storage
+		/// versions before 3.
+		type AssetHolds: fungibles::MutateHold<
 			Self::AccountId,
 			AssetId = u32,
 			Balance = Balance,
 			Reason = Self::RuntimeHoldReason,
 		>;
+		/// Derives the vault: the account holding every deposited token.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
 		/// Who may create markets and change their status.
 		type MarketOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-		/// Receives maker and taker fees.
-		type FeeAccount: Get<Self::AccountId>;
+		/// Who may withdraw collected fees (`withdraw_fees`).
+		type FeeOrigin: EnsureOrigin<Self::RuntimeOrigin>;
 		/// Settles fills of perp markets (pallet-perp); `()` when there are none.
 		type PerpSettlement: Settlement<Self::AccountId>;
 		/// Told about every trading-state change (checkpoint digest).
@@ -133,9 +147,6 @@ pub mod pallet {
 		/// Largest base quantity of one order, in every market.
 		#[pallet::constant]
 		type MaxOrderQuantity: Get<Quantity>;
-		/// Most orders expiring in one block.
-		#[pallet::constant]
-		type MaxExpiriesPerBlock: Get<u32>;
 		/// Furthest ahead (in blocks) an order may set its expiry: each block's expiry list
 		/// is shared by everyone, so far-future lists must not be filled for free.
 		#[pallet::constant]
@@ -165,6 +176,22 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextOrderId<T> =
 		StorageValue<_, OrderId, ValueQuery, frame_support::traits::ConstU64<1>>;
+
+	/// The trading ledger: per account and token, what it deposited and has not withdrawn, free
+	/// or locked by resting orders. Empty entries are removed.
+	#[pallet::storage]
+	pub type Ledger<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Blake2_128Concat,
+		AssetKind,
+		bourse_primitives::orderbook::TradingBalance,
+	>;
+
+	/// Maker and taker fees collected per token (spot and perp), withdrawable by `FeeOrigin`.
+	#[pallet::storage]
+	pub type FeeBalances<T> = StorageMap<_, Blake2_128Concat, AssetKind, Balance, ValueQuery>;
 
 	/// Resting orders by id.
 	#[pallet::storage]
@@ -197,10 +224,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OpenOrders<T> = StorageValue<_, u64, ValueQuery>;
 
-	/// Orders to expire after each block (good-til-block).
+	/// Resting good-til-block orders by (last block, order id): one key per order, written
+	/// when it rests and deleted when it leaves the book (filled, cancelled, replaced, expired),
+	/// so no block's list can be filled for others. `on_idle` works them off block by block.
 	#[pallet::storage]
 	pub type Expiries<T: Config> =
-		StorageMap<_, Twox64Concat, u32, BoundedVec<OrderId, T::MaxExpiriesPerBlock>, ValueQuery>;
+		StorageDoubleMap<_, Twox64Concat, u32, Twox64Concat, OrderId, (), OptionQuery>;
 
 	/// First block whose expiries are not processed yet (the backlog starts here).
 	#[pallet::storage]
@@ -265,7 +294,7 @@ pub mod pallet {
 		/// [`Event::MakerCannotSettle`]); the incoming order went on matching.
 		CannotSettle,
 		/// The incoming order traded but its remainder found no room to rest (its price level
-		/// or its expiry block was full); its fills stand.
+		/// was full); its fills stand.
 		NoRoom,
 	}
 
@@ -307,6 +336,14 @@ pub mod pallet {
 		MakerCannotSettle { order_id: OrderId, owner: T::AccountId, error: DispatchError },
 		/// One order of a `place_orders` batch failed; the others stand.
 		BatchOrderFailed { index: u32, error: DispatchError },
+		/// Tokens moved from a wallet into the trading ledger.
+		Deposited { who: T::AccountId, asset: AssetKind, amount: Balance },
+		/// Tokens moved from the trading ledger to their owner's wallet.
+		Withdrawn { who: T::AccountId, asset: AssetKind, amount: Balance },
+		/// Collected fees paid out.
+		FeesWithdrawn { asset: AssetKind, amount: Balance, to: T::AccountId },
+		/// One action of a `batch` failed; the others stand.
+		BatchActionFailed { index: u32, error: DispatchError },
 	}
 
 	#[pallet::error]
@@ -344,8 +381,6 @@ pub mod pallet {
 		TooManyOrders,
 		/// The price level holds the most orders allowed.
 		PriceLevelFull,
-		/// Too many orders already expire in that block.
-		TooManyExpiries,
 		/// No resting order with this id.
 		OrderNotFound,
 		/// The order belongs to someone else.
@@ -360,6 +395,13 @@ pub mod pallet {
 		NoLiquidity,
 		/// The batch holds more than `MaxBatch` orders.
 		BatchTooLarge,
+		/// A deposit or withdrawal of nothing.
+		ZeroAmount,
+		/// The vault cannot pay this out (it keeps its existential deposit; a token transfer
+		/// refused it).
+		VaultCannotPay,
+		/// The ledger does not hold what an order locked (a broken invariant; nothing changes).
+		LedgerMismatch,
 	}
 
 	#[pallet::genesis_config]
@@ -370,6 +412,9 @@ pub mod pallet {
 		/// A whole order book to start from (`bourse-node export-trading-state`), instead of
 		/// `markets`: markets keep their ids, orders their ids and time priority.
 		pub state: Option<bourse_primitives::trading_state::OrderbookState<T::AccountId>>,
+		/// Deposits into the trading ledger (account, token, amount), made from the accounts'
+		/// genesis balances.
+		pub deposits: Vec<(T::AccountId, AssetKind, Balance)>,
 		#[serde(skip)]
 		pub _config: core::marker::PhantomData<T>,
 	}
@@ -392,6 +437,11 @@ pub mod pallet {
 				}
 				Pallet::<T>::insert_market(market.clone());
 			}
+			for (who, asset, amount) in &self.deposits {
+				if let Err(e) = Pallet::<T>::do_deposit(who, *asset, *amount) {
+					panic!("genesis deposit of {amount} {asset:?} failed: {e:?}");
+				}
+			}
 		}
 	}
 
@@ -401,6 +451,11 @@ pub mod pallet {
 			let now: u32 = n.try_into().unwrap_or(u32::MAX);
 			let used = Self::expire_orders(now, remaining);
 			used.saturating_add(Self::prune_fills(remaining.saturating_sub(used)))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -580,6 +635,50 @@ pub mod pallet {
 			let used = T::WeightInfo::place_orders(n).max(orders_weight);
 			Ok(Some(used.min(Self::batch_weight_bound(n))).into())
 		}
+
+		/// Moves `amount` of `asset` from the caller's wallet into its trading ledger entry
+		/// (free), from which its orders lock and its fills pay.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::deposit())]
+		pub fn deposit(origin: OriginFor<T>, asset: AssetKind, amount: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_deposit(&who, asset, amount)
+		}
+
+		/// Moves `amount` of the caller's free `asset` from the trading ledger to its wallet.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::withdraw())]
+		pub fn withdraw(origin: OriginFor<T>, asset: AssetKind, amount: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw(&who, asset, amount)
+		}
+
+		/// Pays `amount` of the fees collected in `asset` to `to` (`FeeOrigin` only).
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::withdraw())]
+		pub fn withdraw_fees(
+			origin: OriginFor<T>,
+			asset: AssetKind,
+			amount: Balance,
+			to: T::AccountId,
+		) -> DispatchResult {
+			T::FeeOrigin::ensure_origin(origin)?;
+			Self::do_withdraw_fees(asset, amount, &to)
+		}
+
+		/// Runs up to `MaxBatch` place / cancel / replace actions of the caller in order, each
+		/// standing or failing on its own (`BatchActionFailed`). Together they fill or remove at
+		/// most `MaxFillsPerOrder` resting orders; a batch of cancels and post-only quotes is
+		/// charged no fills. A market maker refreshes its quotes with one extrinsic.
+		#[pallet::call_index(11)]
+		#[pallet::weight(Pallet::<T>::batch_actions_weight_bound(actions))]
+		pub fn batch(
+			origin: OriginFor<T>,
+			actions: Vec<BatchAction>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			Self::do_batch(&who, &actions)
+		}
 	}
 
 	impl<T: Config> Pallet<T> {
@@ -673,7 +772,7 @@ pub mod pallet {
 		/// so the larger intercept (a perp order's with its most escrow extra) plus, per step,
 		/// the largest of a fill's slope (a perp fill's with its most settlement extra) and a
 		/// removal bounds any mix of steps.
-		fn affine_bound(weight: impl Fn(MarketKind, u32) -> Weight) -> (Weight, Weight) {
+		pub(crate) fn affine_bound(weight: impl Fn(MarketKind, u32) -> Weight) -> (Weight, Weight) {
 			let slope = |kind| weight(kind, 1).saturating_sub(weight(kind, 0));
 			let perp_base =
 				weight(MarketKind::Perp, 0).saturating_add(T::PerpSettlement::max_escrow_extra());

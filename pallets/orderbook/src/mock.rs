@@ -66,17 +66,20 @@ impl pallet_assets_holder::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 }
 
+/// Where `withdraw_fees` pays collected fees in tests.
 pub const FEE_ACCOUNT: AccountId = 999;
 parameter_types! {
-	pub const FeeAccount: AccountId = FEE_ACCOUNT;
+	pub const OrderbookPalletId: frame_support::PalletId = frame_support::PalletId(*b"bo/trade");
 }
 
 impl pallet_orderbook::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Currency = Balances;
-	type Assets = AssetsHolder;
+	type Assets = Assets;
+	type AssetHolds = AssetsHolder;
+	type PalletId = OrderbookPalletId;
 	type MarketOrigin = EnsureRoot<AccountId>;
-	type FeeAccount = FeeAccount;
+	type FeeOrigin = EnsureRoot<AccountId>;
 	type PerpSettlement = ();
 	type OnStateChange = ();
 	type MaxOrdersPerAccount = ConstU32<8>;
@@ -88,7 +91,6 @@ impl pallet_orderbook::Config for Test {
 	// sum of notionals an account can hold fits an i128.
 	type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
 	type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
-	type MaxExpiriesPerBlock = ConstU32<4>;
 	type MaxExpiryHorizon = ConstU32<1_000>;
 	type MaxFillHistory = ConstU32<4>;
 	type FillRetention = ConstU64<20>;
@@ -119,8 +121,18 @@ pub const ALICE: AccountId = 1;
 pub const BOB: AccountId = 2;
 pub const CHARLIE: AccountId = 3;
 pub const TRADERS: [AccountId; 3] = [ALICE, BOB, CHARLIE];
-/// Each trader's starting balance of base and of quote.
+/// Each trader's starting ledger balance of base and of quote (deposited at genesis).
 pub const FUNDS: u128 = 1_000_000_000;
+/// What each trader keeps in its wallet beside its deposits.
+pub const WALLET: u128 = 1_000_000;
+/// What the vault holds of each token of its own (its existential deposit, so withdrawals never
+/// reap it): not in the ledger.
+pub const VAULT_SEED: u128 = 1;
+
+/// The vault account.
+pub fn vault() -> AccountId {
+	Orderbook::vault()
+}
 
 /// Market 0: base asset 1 / quote native, tick 10, lot 100_000 (so tick*lot = 1e6 = scale),
 /// min size 100_000, maker fee 0.1%, taker fee 0.2%.
@@ -139,9 +151,14 @@ pub fn test_market() -> Market {
 }
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	let vault: AccountId = {
+		use sp_runtime::traits::AccountIdConversion;
+		OrderbookPalletId::get().into_account_truncating()
+	};
 	let mut endowed: alloc::vec::Vec<(AccountId, u128)> =
-		TRADERS.iter().map(|a| (*a, FUNDS)).collect();
+		TRADERS.iter().map(|a| (*a, FUNDS + WALLET)).collect();
 	endowed.push((FEE_ACCOUNT, 1));
+	endowed.push((vault, VAULT_SEED));
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
 		balances: pallet_balances::GenesisConfig { balances: endowed, ..Default::default() },
@@ -150,8 +167,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 			metadata: alloc::vec![],
 			accounts: TRADERS
 				.iter()
-				.map(|a| (BASE, *a, FUNDS))
-				.chain([(BASE, FEE_ACCOUNT, 1)])
+				.map(|a| (BASE, *a, FUNDS + WALLET))
+				.chain([(BASE, FEE_ACCOUNT, 1), (BASE, vault, VAULT_SEED)])
 				.collect(),
 			next_asset_id: None,
 			reserves: alloc::vec![],
@@ -159,6 +176,10 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		orderbook: pallet_orderbook::GenesisConfig {
 			markets: alloc::vec![test_market()],
 			state: None,
+			deposits: TRADERS
+				.iter()
+				.flat_map(|a| [(*a, AssetKind::Asset(BASE), FUNDS), (*a, AssetKind::Native, FUNDS)])
+				.collect(),
 			_config: Default::default(),
 		},
 	}

@@ -1,19 +1,13 @@
 //! Escrow and settlement of fills.
 //!
-//! Spot markets escrow with fungible holds (native: pallet-balances, tokens:
-//! pallet-assets-holder) under [`HoldReason::OrderEscrow`]: a resting sell holds its remaining
-//! base, a resting buy its remaining quote at its limit price. A fill moves held funds straight
-//! from one trader's hold to the other's free balance. Perp markets settle through
-//! [`Config::PerpSettlement`] instead.
-use crate::{Config, Error, HoldReason};
+//! Spot markets escrow in the trading ledger ([`crate::ledger`]): a resting sell locks its
+//! remaining base, a resting buy its remaining quote at its limit price. A fill moves locked
+//! amounts of one trader to the other's free balance, net of fees, which go to the fee entries.
+//! Perp markets settle through [`Config::PerpSettlement`] instead.
+use crate::{Config, Error, Pallet};
 use bourse_primitives::orderbook::{AssetKind, Fill, Market, MarketId, Price, Side};
-use frame_support::traits::{
-	fungible::{Inspect as FungibleInspect, MutateHold as FungibleHold},
-	fungibles::{Inspect as FungiblesInspect, MutateHold as FungiblesHold},
-	tokens::{DepositConsequence, Fortitude, Precision, Provenance, Restriction},
-};
 use frame_support::weights::Weight;
-use sp_runtime::{traits::Get, DispatchError};
+use sp_runtime::DispatchError;
 
 /// Why a fill could not settle, and whose side failed: a maker that cannot settle is cancelled
 /// and matching goes on; a taker that cannot fails its order.
@@ -112,92 +106,50 @@ impl<AccountId> Settlement<AccountId> for () {
 	}
 }
 
-fn reason<T: Config>() -> T::RuntimeHoldReason {
-	HoldReason::OrderEscrow.into()
+/// What a spot fill owes the taker, settled once per order by the caller (the maker's side
+/// is settled at the fill).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct TakerLegs {
+	/// Of the asset the taker pays: debited from its locked balance (to the maker and fee).
+	pub paid: u128,
+	/// Of that, the maker's fee (to the fee entry of the paid asset).
+	pub maker_fee: u128,
+	/// Of the asset the taker receives: credited free.
+	pub received: u128,
+	/// The taker's fee, taken from what it receives (to the fee entry of that asset).
+	pub taker_fee: u128,
 }
 
-/// Holds `amount` of `asset` from `who`.
-pub fn hold<T: Config>(
-	asset: AssetKind,
-	who: &T::AccountId,
-	amount: u128,
-) -> Result<(), DispatchError> {
-	if amount == 0 {
-		return Ok(());
+impl TakerLegs {
+	/// Adds another fill's legs.
+	pub fn add(self, other: TakerLegs) -> Option<TakerLegs> {
+		Some(TakerLegs {
+			paid: self.paid.checked_add(other.paid)?,
+			maker_fee: self.maker_fee.checked_add(other.maker_fee)?,
+			received: self.received.checked_add(other.received)?,
+			taker_fee: self.taker_fee.checked_add(other.taker_fee)?,
+		})
 	}
-	let result = match asset {
-		AssetKind::Native => <T::Currency as FungibleHold<_>>::hold(&reason::<T>(), who, amount),
-		AssetKind::Asset(id) => {
-			<T::Assets as FungiblesHold<_>>::hold(id, &reason::<T>(), who, amount)
-		},
-	};
-	result.map_err(|_| Error::<T>::InsufficientBalance.into())
 }
 
-/// Releases exactly `amount` of `asset` held for `who`.
-pub fn release<T: Config>(
-	asset: AssetKind,
-	who: &T::AccountId,
-	amount: u128,
-) -> Result<(), DispatchError> {
-	if amount == 0 {
-		return Ok(());
-	}
-	match asset {
-		AssetKind::Native => {
-			<T::Currency as FungibleHold<_>>::release(&reason::<T>(), who, amount, Precision::Exact)
-		},
-		AssetKind::Asset(id) => <T::Assets as FungiblesHold<_>>::release(
-			id,
-			&reason::<T>(),
-			who,
-			amount,
-			Precision::Exact,
-		),
-	}
-	.map(|_| ())
-}
-
-/// Moves `amount` of `asset` from `from`'s hold to `to`'s free balance.
-pub fn pay_from_hold<T: Config>(
-	asset: AssetKind,
-	from: &T::AccountId,
-	to: &T::AccountId,
-	amount: u128,
-) -> Result<(), DispatchError> {
-	if amount == 0 {
-		return Ok(());
-	}
-	let (exact, free, polite) = (Precision::Exact, Restriction::Free, Fortitude::Polite);
-	match asset {
-		AssetKind::Native => <T::Currency as FungibleHold<_>>::transfer_on_hold(
-			&reason::<T>(),
-			from,
-			to,
-			amount,
-			exact,
-			free,
-			polite,
-		),
-		AssetKind::Asset(id) => <T::Assets as FungiblesHold<_>>::transfer_on_hold(
-			id,
-			&reason::<T>(),
-			from,
-			to,
-			amount,
-			exact,
-			free,
-			polite,
-		),
-	}
-	.map(|_| ())
-}
-
-/// Spot settlement through holds; fees go to [`Config::FeeAccount`].
+/// Spot settlement in the trading ledger.
 pub struct SpotSettlement<T>(core::marker::PhantomData<T>);
 
 impl<T: Config> SpotSettlement<T> {
-	/// Escrow of an order: base for a sell, quote for a buy.
+	/// The asset an order of `side` pays with (and locks): quote for a buy, base for a sell.
+	pub fn paying_asset(market: &Market, side: Side) -> AssetKind {
+		match side {
+			Side::Buy => market.quote,
+			Side::Sell => market.base,
+		}
+	}
+
+	/// The asset an order of `side` receives.
+	pub fn receiving_asset(market: &Market, side: Side) -> AssetKind {
+		Self::paying_asset(market, side.opposite())
+	}
+
+	/// Escrow of an order: locks base for a sell, quote for a buy.
 	pub fn escrow(
 		market: &Market,
 		who: &T::AccountId,
@@ -206,8 +158,8 @@ impl<T: Config> SpotSettlement<T> {
 		quote: u128,
 	) -> Result<(), DispatchError> {
 		match side {
-			Side::Sell => hold::<T>(market.base, who, base),
-			Side::Buy => hold::<T>(market.quote, who, quote),
+			Side::Sell => Pallet::<T>::lock(who, market.base, base),
+			Side::Buy => Pallet::<T>::lock(who, market.quote, quote),
 		}
 	}
 
@@ -220,87 +172,65 @@ impl<T: Config> SpotSettlement<T> {
 		quote: u128,
 	) -> Result<(), DispatchError> {
 		match side {
-			Side::Sell => release::<T>(market.base, who, base),
-			Side::Buy => release::<T>(market.quote, who, quote),
+			Side::Sell => Pallet::<T>::unlock(who, market.base, base),
+			Side::Buy => Pallet::<T>::unlock(who, market.quote, quote),
 		}
 	}
 
-	/// Settles a fill: base from the seller's hold to the buyer, quote from the buyer's hold
-	/// to the seller, each net of the receiver's fee. The taker's fee goes to the fee account
-	/// at once; the maker's fee, owed from the taker's escrow (the asset the taker pays), is
-	/// returned so the caller pays an order's maker fees in one transfer
-	/// ([`Self::pay_maker_fees`]) instead of one per fill.
-	///
-	/// A transfer out of the maker's hold or to the maker that fails is the maker's (e.g. a
-	/// maker that cannot receive the quote amount); a transfer to the taker that fails is the
-	/// taker's only if the taker cannot receive it; the taker's fee to the fee account is the
-	/// taker's.
-	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<u128, SettleError> {
-		let fees = T::FeeAccount::get();
-		let (taker, maker) = (&fill.taker, &fill.maker);
-		let maker_err = SettleError::Maker;
-		let (to_taker_asset, to_taker, to_maker_asset, to_maker) = match fill.taker_side {
-			Side::Buy => (
-				market.base,
-				fill.quantity - fill.taker_fee,
-				market.quote,
-				fill.quote - fill.maker_fee,
-			),
-			Side::Sell => (
-				market.quote,
-				fill.quote - fill.taker_fee,
-				market.base,
-				fill.quantity - fill.maker_fee,
-			),
+	/// Settles the maker's side of a fill in the ledger: the maker's locked asset goes (the
+	/// taker's part and the taker's fee, which is taken from what the taker receives) and the
+	/// maker is credited what the taker pays net of the maker's fee. Returns the taker's legs,
+	/// which the caller settles once for the whole order ([`Self::settle_taker`]).
+	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<TakerLegs, SettleError> {
+		let maker = &fill.maker;
+		let (maker_gives, maker_gets) = match fill.taker_side {
+			Side::Buy => (fill.quantity, fill.quote),
+			Side::Sell => (fill.quote, fill.quantity),
 		};
-		pay_from_hold::<T>(to_taker_asset, maker, taker, to_taker).map_err(|e| {
-			if can_receive::<T>(to_taker_asset, taker, to_taker) {
-				SettleError::Maker(e)
-			} else {
-				SettleError::Taker(e)
-			}
-		})?;
-		// The fee account refusing the taker's fee is no fault of the maker's (else one
-		// misconfigured asset would cancel every maker a taker reaches).
-		pay_from_hold::<T>(to_taker_asset, maker, &fees, fill.taker_fee)
-			.map_err(SettleError::Taker)?;
-		pay_from_hold::<T>(to_maker_asset, taker, maker, to_maker).map_err(maker_err)?;
-		Ok(fill.maker_fee)
+		let taker_side = fill.taker_side;
+		let received = maker_gives.checked_sub(fill.taker_fee).ok_or(overflow::<T>())?;
+		let to_maker = maker_gets.checked_sub(fill.maker_fee).ok_or(overflow::<T>())?;
+		let maker_err = SettleError::Maker;
+		Pallet::<T>::settle_locked(
+			maker,
+			Self::receiving_asset(market, taker_side),
+			maker_gives,
+			0,
+		)
+		.map_err(maker_err)?;
+		Pallet::<T>::credit_free(maker, Self::paying_asset(market, taker_side), to_maker)
+			.map_err(maker_err)?;
+		Ok(TakerLegs {
+			paid: maker_gets,
+			maker_fee: fill.maker_fee,
+			received,
+			taker_fee: fill.taker_fee,
+		})
 	}
 
-	/// Pays the maker fees of a taker's fills (`settle`'s returns, summed) from its escrow.
-	pub fn pay_maker_fees(
+	/// Settles the taker's side of its order's fills: pays `legs.paid` out of its locked
+	/// balance, frees `unlocked` of it, credits what it received, and books both fees.
+	pub fn settle_taker(
 		market: &Market,
 		taker: &T::AccountId,
-		taker_side: Side,
-		amount: u128,
+		side: Side,
+		legs: TakerLegs,
+		unlocked: u128,
 	) -> Result<(), DispatchError> {
-		let asset = match taker_side {
-			Side::Buy => market.quote,
-			Side::Sell => market.base,
-		};
-		pay_from_hold::<T>(asset, taker, &T::FeeAccount::get(), amount)
+		let (paying, receiving) =
+			(Self::paying_asset(market, side), Self::receiving_asset(market, side));
+		Pallet::<T>::settle_locked(taker, paying, legs.paid, unlocked)?;
+		Pallet::<T>::credit_free(taker, receiving, legs.received)?;
+		Pallet::<T>::credit_fee(paying, legs.maker_fee)?;
+		Pallet::<T>::credit_fee(receiving, legs.taker_fee)
 	}
 }
 
-/// Whether `who` can be credited `amount` of `asset` (exists or would be created).
-fn can_receive<T: Config>(asset: AssetKind, who: &T::AccountId, amount: u128) -> bool {
-	let consequence = match asset {
-		AssetKind::Native => {
-			<T::Currency as FungibleInspect<_>>::can_deposit(who, amount, Provenance::Extant)
-		},
-		AssetKind::Asset(id) => {
-			<T::Assets as FungiblesInspect<_>>::can_deposit(id, who, amount, Provenance::Extant)
-		},
-	};
-	consequence == DepositConsequence::Success
+fn overflow<T: Config>() -> SettleError {
+	SettleError::Taker(Error::<T>::Overflow.into())
 }
 
-/// Everything `who` owns of `asset`: free and held.
+/// Everything `who`'s wallet holds of `asset` (see [`Pallet::wallet_balance`]).
 pub fn total_balance<T: Config>(asset: AssetKind, who: &T::AccountId) -> u128 {
-	use frame_support::traits::{fungible::Inspect as _, fungibles::Inspect as _};
-	match asset {
-		AssetKind::Native => T::Currency::total_balance(who),
-		AssetKind::Asset(id) => T::Assets::total_balance(id, who),
-	}
+	Pallet::<T>::wallet_balance(asset, who)
 }

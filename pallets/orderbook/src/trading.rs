@@ -1,7 +1,7 @@
 //! Placing, matching, settling and cancelling orders.
 use crate::{
 	engine::{self, EngineError, FillVerdict, Incoming, MatchLimits, RemovalReason},
-	settlement::{SettleError, Settlement, SpotSettlement},
+	settlement::{SettleError, Settlement, SpotSettlement, TakerLegs},
 	store::{self, StorageBook},
 	*,
 };
@@ -416,27 +416,24 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let mut book = StorageBook::<T>::default();
 		let limits = MatchLimits { max_fills: max_steps, now };
-		let mut spent = 0u128;
-		let mut maker_fees = 0u128;
+		// Spot: the taker's side of its fills, settled once at the end.
+		let mut legs = TakerLegs::default();
 		// Perp: of the taker's reservation, what its fills released.
 		let mut released = 0u128;
 		let mut failure: Option<DispatchError> = None;
 		let outcome =
 			engine::match_order_with(&mut book, &incoming, limits, |maker, quantity, price| {
 				match Self::settle_fill(&market, &incoming, maker, quantity, price, now) {
-					Ok((fill, owed, extra, freed)) => {
-						let totals = spent
-							.checked_add(fill.quote)
-							.zip(maker_fees.checked_add(owed))
-							.zip(released.checked_add(freed));
-						let Some(((new_spent, new_fees), new_released)) = totals else {
+					Ok((fill, taker_legs, extra, freed)) => {
+						let totals = legs.add(taker_legs).zip(released.checked_add(freed));
+						let Some((new_legs, new_released)) = totals else {
 							failure = Some(Error::<T>::Overflow.into());
 							return FillVerdict::Stop;
 						};
-						(spent, maker_fees, released) = (new_spent, new_fees, new_released);
+						(legs, released) = (new_legs, new_released);
 						settlement_extra = settlement_extra.saturating_add(extra);
 						if quantity == maker.remaining() {
-							Self::forget_resting(&maker.owner, market_id, maker.id);
+							Self::forget_resting(maker);
 						}
 						Self::record_fill(fill);
 						FillVerdict::Settled
@@ -481,9 +478,9 @@ impl<T: Config> Pallet<T> {
 			&& !outcome.taker_stopped
 			&& !outcome.hit_fill_limit
 			&& matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
-		// No room to rest (its price level or its expiry block is full): an order that traded
-		// keeps its fills and its remainder is cancelled; one that did not is refused.
-		let no_room = match wants_rest.then(|| Self::no_room_to_rest(&incoming, expires_at)) {
+		// No room to rest (its price level is full): an order that traded keeps its fills and
+		// its remainder is cancelled; one that did not is refused.
+		let no_room = match wants_rest.then(|| Self::no_room_to_rest(&incoming)) {
 			// (Unless it removed makers that could not settle: refusing would restore them.)
 			Some(Some(error)) if filled == 0 && outcome.rejected == 0 => return Err(error.into()),
 			found => found.flatten().is_some(),
@@ -512,22 +509,14 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		// Spot: fills were paid out of the escrow; what is neither paid nor kept goes back
-		// (price improvement, and an unrested remainder).
+		// Spot: the fills were paid out of the escrow; what is neither paid nor kept is freed
+		// (price improvement, and an unrested remainder), in one write per asset.
 		if market.kind == MarketKind::Spot {
-			SpotSettlement::<T>::pay_maker_fees(&market, &who, side, maker_fees)?;
-			let used = match side {
-				Side::Buy => spent,
-				Side::Sell => filled,
-			};
 			let surplus = escrowed
-				.checked_sub(used)
+				.checked_sub(legs.paid)
 				.and_then(|s| s.checked_sub(keep))
 				.ok_or(Error::<T>::Overflow)?;
-			match side {
-				Side::Buy => Self::release(market_id, &market, &who, side, 0, surplus, limit)?,
-				Side::Sell => Self::release(market_id, &market, &who, side, surplus, 0, limit)?,
-			}
+			SpotSettlement::<T>::settle_taker(&market, &who, side, legs, surplus)?;
 		}
 
 		if rest {
@@ -552,9 +541,7 @@ impl<T: Config> Pallet<T> {
 			AccountOrders::<T>::try_append(&who, market_id, incoming.id)
 				.map_err(|_| Error::<T>::TooManyOrders)?;
 			if let Some(last) = expires_at {
-				// Appending does not decode the block's list (up to MaxExpiriesPerBlock ids).
-				Expiries::<T>::try_append(last, incoming.id)
-					.map_err(|_| Error::<T>::TooManyExpiries)?;
+				Expiries::<T>::insert(last, incoming.id, ());
 			}
 			OpenOrders::<T>::mutate(|n| *n += 1);
 		} else if outcome.remaining > 0 {
@@ -601,11 +588,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Why the incoming order's remainder could not rest: its price level holds the most
-	/// orders allowed, or its expiry block the most expiries.
-	fn no_room_to_rest(
-		incoming: &Incoming<T::AccountId>,
-		expires_at: Option<u32>,
-	) -> Option<Error<T>> {
+	/// orders allowed.
+	fn no_room_to_rest(incoming: &Incoming<T::AccountId>) -> Option<Error<T>> {
 		let price = incoming.limit?;
 		let level = Levels::<T>::get(
 			(incoming.market, incoming.side),
@@ -614,16 +598,12 @@ impl<T: Config> Pallet<T> {
 		if level.is_some_and(|l| l.orders >= T::MaxOrdersPerLevel::get()) {
 			return Some(Error::<T>::PriceLevelFull);
 		}
-		let expiries = expires_at.and_then(Expiries::<T>::decode_len).unwrap_or(0);
-		if expiries as u32 >= T::MaxExpiriesPerBlock::get() {
-			return Some(Error::<T>::TooManyExpiries);
-		}
 		None
 	}
 
 	/// Settles one trade of the incoming order against `maker` in its own storage transaction:
-	/// on an error nothing of it stays. Returns the fill, the maker fee owed from the taker's
-	/// escrow (spot), the settlement's extra weight and (perp) the part of the taker's
+	/// on an error nothing of it stays. Returns the fill, the taker's side of it (spot: settled
+	/// once per order), the settlement's extra weight and (perp) the part of the taker's
 	/// reservation the fill released: it is a position now, margined as one (else it would
 	/// count twice in the fill's margin check).
 	fn settle_fill(
@@ -633,7 +613,7 @@ impl<T: Config> Pallet<T> {
 		quantity: Quantity,
 		price: Price,
 		now: u32,
-	) -> Result<(Fill<T::AccountId>, u128, Weight, u128), SettleError> {
+	) -> Result<(Fill<T::AccountId>, TakerLegs, Weight, u128), SettleError> {
 		let quote = Self::quote_of(price, quantity).map_err(|e| SettleError::Taker(e.into()))?;
 		// Spot fees are taken from what each side receives; perp fees from the notional.
 		let (taker_gets, maker_gets) = match (market.kind, incoming.side) {
@@ -667,7 +647,7 @@ impl<T: Config> Pallet<T> {
 		frame_support::storage::with_transaction(|| {
 			let settled = match market.kind {
 				MarketKind::Spot => {
-					SpotSettlement::<T>::settle(market, &fill).map(|owed| (owed, Weight::zero(), 0))
+					SpotSettlement::<T>::settle(market, &fill).map(|legs| (legs, Weight::zero(), 0))
 				},
 				MarketKind::Perp => T::PerpSettlement::release(
 					incoming.market,
@@ -679,14 +659,14 @@ impl<T: Config> Pallet<T> {
 				)
 				.map_err(SettleError::Taker)
 				.and_then(|()| T::PerpSettlement::settle(&fill))
-				.map(|extra| (0, extra, freed_base.max(freed_quote))),
+				.map(|extra| (TakerLegs::default(), extra, freed_base.max(freed_quote))),
 			};
 			match settled {
 				Ok(done) => TransactionOutcome::Commit(Ok(done)),
 				Err(e) => TransactionOutcome::Rollback(Err(e)),
 			}
 		})
-		.map(|(owed, extra, freed)| (fill, owed, extra, freed))
+		.map(|(legs, extra, freed)| (fill, legs, extra, freed))
 	}
 
 	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
@@ -702,7 +682,7 @@ impl<T: Config> Pallet<T> {
 			quote,
 			Some(order.price),
 		)?;
-		Self::forget_resting(&order.owner, order.market, order.id);
+		Self::forget_resting(order);
 		T::OnStateChange::note_change(&(b"cancel", order.id).encode());
 		Self::deposit_event(Event::OrderCancelled {
 			order_id: order.id,
@@ -713,9 +693,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Drops a no-longer-resting order from its owner's index and the open count.
-	fn forget_resting(owner: &T::AccountId, market: MarketId, id: OrderId) {
-		AccountOrders::<T>::mutate(owner, market, |ids| ids.retain(|x| *x != id));
+	/// Drops a no-longer-resting order from its owner's index, its expiry block and the open
+	/// count.
+	fn forget_resting(order: &Order<T::AccountId>) {
+		let id = order.id;
+		AccountOrders::<T>::mutate(&order.owner, order.market, |ids| ids.retain(|x| *x != id));
+		if let Some(last) = order.expires_at {
+			Expiries::<T>::remove(last, id);
+		}
 		OpenOrders::<T>::mutate(|n| *n = n.saturating_sub(1));
 	}
 
@@ -731,6 +716,26 @@ impl<T: Config> Pallet<T> {
 		order_id: OrderId,
 		new_price: Price,
 		new_quantity: Quantity,
+	) -> Result<PlaceOutcome, DispatchError> {
+		Self::do_replace_within(
+			who,
+			order_id,
+			new_price,
+			new_quantity,
+			T::MaxFillsPerOrder::get(),
+			&mut 0,
+		)
+	}
+
+	/// A replace whose new order may fill or remove at most `max_steps` resting orders (see
+	/// [`Self::do_place_limit_within`]).
+	pub(crate) fn do_replace_within(
+		who: &T::AccountId,
+		order_id: OrderId,
+		new_price: Price,
+		new_quantity: Quantity,
+		max_steps: u32,
+		steps: &mut u32,
 	) -> Result<PlaceOutcome, DispatchError> {
 		let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
 		ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
@@ -761,7 +766,7 @@ impl<T: Config> Pallet<T> {
 		}
 
 		Self::remove_resting(order_id, CancelReason::Replaced)?;
-		let placed = Self::do_place_limit(
+		let placed = Self::do_place_limit_within(
 			who,
 			OrderRequest {
 				market: order.market,
@@ -777,6 +782,8 @@ impl<T: Config> Pallet<T> {
 				client_id: order.client_id,
 				self_trade: order.self_trade,
 			},
+			max_steps,
+			steps,
 		)?;
 		Self::deposit_event(Event::OrderReplaced {
 			old_order_id: order_id,

@@ -139,9 +139,10 @@ impl<T: Config> Pallet<T> {
 			T::CollateralAsset::get(),
 			&Self::vault(),
 		);
-		if ledger != vault as i128 {
+		// The vault may hold more (its own existential deposit, tokens sent to it), never less.
+		if ledger > vault as i128 {
 			return Err(format!(
-				"the vault holds {vault} of the collateral token but the perp ledger owes {ledger}"
+				"the vault holds {vault} of the collateral token but the ledger owes {ledger}"
 			));
 		}
 		Ok(())
@@ -160,7 +161,11 @@ impl<T: Config> Pallet<T> {
 				p.quote_balance + funding
 			})
 			.sum();
-		collateral + isolated + open
+		// The same vault holds the order book's ledger and fees of the collateral token.
+		let book = pallet_orderbook::Pallet::<T>::ledger_total(T::CollateralAsset::get())
+			.and_then(|t| i128::try_from(t).ok())
+			.unwrap_or(i128::MAX);
+		collateral + isolated + open + book
 	}
 }
 

@@ -67,8 +67,9 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::DispatchError;
 
-	/// v2: margin modes (isolated by default) and isolated margin; see [`crate::migrations`].
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	/// v2: margin modes (isolated by default) and isolated margin; v3: collateral in the order
+	/// book's vault, fees in its fee entries; see [`crate::migrations`].
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -81,7 +82,7 @@ pub mod pallet {
 		/// The collateral token of every perp market.
 		#[pallet::constant]
 		type CollateralAsset: Get<AssetKind>;
-		/// Derives the vault (holds all deposited collateral) and the insurance fund account.
+		/// Derives the insurance fund's account (collateral sits in the order book's vault).
 		#[pallet::constant]
 		type PalletId: Get<PalletId>;
 		/// Who may set index prices.
@@ -714,16 +715,16 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Holds every deposited unit of collateral.
+		/// Holds every deposited unit of collateral: the order book's vault, which holds the
+		/// trading ledger's tokens too (one vault; see `pallet_orderbook::ledger`).
 		pub fn vault() -> T::AccountId {
-			use sp_runtime::traits::AccountIdConversion;
-			T::PalletId::get().into_account_truncating()
+			pallet_orderbook::Pallet::<T>::vault()
 		}
 
 		/// The insurance fund's account (its collateral is the fund).
 		pub fn insurance_fund() -> T::AccountId {
 			use sp_runtime::traits::AccountIdConversion;
-			T::PalletId::get().into_sub_account_truncating(b"insurance")
+			<T as Config>::PalletId::get().into_sub_account_truncating(b"insurance")
 		}
 
 		/// Number of open positions.
@@ -736,16 +737,21 @@ pub mod pallet {
 			Self::position_views(who)
 		}
 
-		/// Moves collateral tokens (via a transient hold, the only movement the order book's
-		/// token traits offer).
+		/// Moves collateral tokens between wallets (one is the vault). Neither is reaped: a
+		/// trader keeps its account, and the vault its existential deposit (reaping it would
+		/// drop dust that others own).
 		pub(crate) fn transfer(
 			from: &T::AccountId,
 			to: &T::AccountId,
 			amount: Balance,
 		) -> DispatchResult {
-			let asset = T::CollateralAsset::get();
-			pallet_orderbook::settlement::hold::<T>(asset, from, amount)?;
-			pallet_orderbook::settlement::pay_from_hold::<T>(asset, from, to, amount)
+			pallet_orderbook::Pallet::<T>::transfer_token(
+				T::CollateralAsset::get(),
+				from,
+				to,
+				amount,
+				frame_support::traits::tokens::Preservation::Preserve,
+			)
 		}
 
 		/// A perp market's state for the runtime API.

@@ -68,3 +68,88 @@ pub mod v2 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// v2 -> v3: one vault. Perp collateral moves from pallet-perp's own vault (derived from its
+/// `PalletId`) into the order book's vault, which holds the trading ledger too, and the perp
+/// fees that accrued as collateral of the order book's old fee account (`OldFeeAccount`) become
+/// the order book's collateral-token fee entry, withdrawable by its `FeeOrigin`. Constant work:
+/// one transfer and two entries.
+pub mod v3 {
+	use super::*;
+	use frame_support::{
+		migrations::VersionedMigration,
+		traits::{tokens::Preservation, Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+	use sp_runtime::traits::AccountIdConversion;
+	#[cfg(feature = "try-runtime")]
+	use {
+		alloc::vec::Vec,
+		codec::{Decode, Encode},
+		sp_runtime::TryRuntimeError,
+	};
+
+	/// The vault of storage versions 1 and 2.
+	pub fn old_vault<T: Config>() -> T::AccountId {
+		<T as Config>::PalletId::get().into_account_truncating()
+	}
+
+	/// Moves the old vault's collateral and the old fee account's perp fees.
+	pub struct InnerMigrateV2ToV3<T, OldFeeAccount>(core::marker::PhantomData<(T, OldFeeAccount)>);
+
+	impl<T: Config, OldFeeAccount: Get<T::AccountId>> UncheckedOnRuntimeUpgrade
+		for InnerMigrateV2ToV3<T, OldFeeAccount>
+	{
+		fn on_runtime_upgrade() -> Weight {
+			let asset = T::CollateralAsset::get();
+			let old = old_vault::<T>();
+			let held = pallet_orderbook::Pallet::<T>::wallet_balance(asset, &old);
+			let moved = pallet_orderbook::Pallet::<T>::transfer_token(
+				asset,
+				&old,
+				&Pallet::<T>::vault(),
+				held,
+				Preservation::Expendable,
+			);
+			if let Err(e) = moved {
+				log::error!(target: "runtime::perp", "v3: the old vault's {held} not moved: {e:?}");
+			}
+			let fees = Collateral::<T>::take(OldFeeAccount::get()).max(0).unsigned_abs();
+			if let Err(e) = pallet_orderbook::Pallet::<T>::credit_fee(asset, fees) {
+				log::error!(target: "runtime::perp", "v3: perp fees {fees} not booked: {e:?}");
+			}
+			log::info!(target: "runtime::perp", "v3: vault {held} and fees {fees} moved");
+			T::DbWeight::get().reads_writes(8, 8)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			let asset = T::CollateralAsset::get();
+			let vault = pallet_orderbook::Pallet::<T>::wallet_balance(asset, &Pallet::<T>::vault());
+			let old = pallet_orderbook::Pallet::<T>::wallet_balance(asset, &old_vault::<T>());
+			Ok((vault.saturating_add(old)).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
+			let total = u128::decode(&mut &state[..]).map_err(|_| "bad pre_upgrade state")?;
+			let asset = T::CollateralAsset::get();
+			let vault = pallet_orderbook::Pallet::<T>::wallet_balance(asset, &Pallet::<T>::vault());
+			frame_support::ensure!(vault == total, "the old vault's collateral is in the vault");
+			frame_support::ensure!(
+				Collateral::<T>::get(OldFeeAccount::get()) == 0,
+				"perp fees left the old fee account"
+			);
+			Ok(())
+		}
+	}
+
+	/// [`InnerMigrateV2ToV3`], run only when the on-chain storage version is 2; sets it to 3.
+	pub type MigrateV2ToV3<T, OldFeeAccount> = VersionedMigration<
+		2,
+		3,
+		InnerMigrateV2ToV3<T, OldFeeAccount>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

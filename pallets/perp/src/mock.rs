@@ -71,7 +71,7 @@ impl pallet_assets_holder::Config for Test {
 
 pub const FEE_ACCOUNT: AccountId = 999;
 parameter_types! {
-	pub const FeeAccount: AccountId = FEE_ACCOUNT;
+	pub const OrderbookPalletId: PalletId = PalletId(*b"bo/trade");
 	pub const CollateralToken: AssetKind = AssetKind::Native;
 	pub const PerpPalletId: PalletId = PalletId(*b"brs/perp");
 }
@@ -79,9 +79,11 @@ parameter_types! {
 impl pallet_orderbook::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Currency = Balances;
-	type Assets = AssetsHolder;
+	type Assets = Assets;
+	type AssetHolds = AssetsHolder;
+	type PalletId = OrderbookPalletId;
 	type MarketOrigin = EnsureRoot<AccountId>;
-	type FeeAccount = FeeAccount;
+	type FeeOrigin = EnsureRoot<AccountId>;
 	type PerpSettlement = Perp;
 	type OnStateChange = RecordChanges;
 	type MaxOrdersPerAccount = ConstU32<16>;
@@ -93,7 +95,6 @@ impl pallet_orderbook::Config for Test {
 	// sum of notionals an account can hold fits an i128.
 	type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
 	type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
-	type MaxExpiriesPerBlock = ConstU32<4>;
 	type MaxExpiryHorizon = ConstU32<1_000>;
 	type MaxFillHistory = ConstU32<4>;
 	type FillRetention = ConstU64<20>;
@@ -166,11 +167,18 @@ pub const CHARLIE: AccountId = 3;
 pub const LIQUIDATOR: AccountId = 4;
 pub const TRADERS: [AccountId; 4] = [ALICE, BOB, CHARLIE, LIQUIDATOR];
 pub const FUNDS: u128 = 1_000_000_000;
+/// What the vault (the order book's, which also holds perp collateral) keeps of its own: its
+/// existential deposit, so withdrawals never reap it.
+pub const VAULT_SEED: u128 = 1;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut endowed: alloc::vec::Vec<(AccountId, u128)> =
 		TRADERS.iter().map(|a| (*a, FUNDS)).collect();
 	endowed.push((FEE_ACCOUNT, 1));
+	endowed.push((
+		sp_runtime::traits::AccountIdConversion::into_account_truncating(&OrderbookPalletId::get()),
+		VAULT_SEED,
+	));
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
 		balances: pallet_balances::GenesisConfig { balances: endowed, ..Default::default() },

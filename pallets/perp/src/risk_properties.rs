@@ -97,7 +97,7 @@ fn keep_two_sided(index_moved: bool) {
 
 fn vault() -> i128 {
 	use frame_support::traits::fungible::Inspect;
-	Balances::balance(&Perp::vault()) as i128
+	(Balances::balance(&Perp::vault()) - VAULT_SEED) as i128
 }
 
 fn fills_so_far() -> u32 {
@@ -237,7 +237,9 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 			prop_assert!(Perp::health(&who).is_ok(), "every account can be valued");
 		}
 	}
-	stats.fees += Collateral::<Test>::get(FEE_ACCOUNT);
+	stats.fees +=
+		pallet_orderbook::FeeBalances::<Test>::get(bourse_primitives::orderbook::AssetKind::Native)
+			as i128;
 	Ok(())
 }
 

@@ -118,8 +118,9 @@ impl<T: Config> Pallet<T> {
 		let fee = i128::try_from(fee).map_err(|_| Error::<T>::Overflow)?;
 		Self::credit(who, market, realized.checked_sub(fee).ok_or(Error::<T>::Overflow)?)?;
 		if fee > 0 {
-			let fees = <T as pallet_orderbook::Config>::FeeAccount::get();
-			Self::add_collateral(&fees, fee)?;
+			// Fees of every market, spot and perp, accrue to the order book's fee entries.
+			let fee = u128::try_from(fee).map_err(|_| Error::<T>::Overflow)?;
+			pallet_orderbook::Pallet::<T>::credit_fee(T::CollateralAsset::get(), fee)?;
 		}
 		// Open interest counts long sizes.
 		let long_before = (position.size - delta).max(0).unsigned_abs();

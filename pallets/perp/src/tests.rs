@@ -85,12 +85,13 @@ fn ledger_total() -> i128 {
 				+ position.quote_balance
 				+ funding
 		})
-		.sum()
+		.sum::<i128>()
+		+ pallet_orderbook::Pallet::<Test>::ledger_total(AssetKind::Native).unwrap() as i128
 }
 
 fn vault_balance() -> i128 {
 	use frame_support::traits::fungible::Inspect;
-	Balances::balance(&Perp::vault()) as i128
+	(Balances::balance(&Perp::vault()) - VAULT_SEED) as i128
 }
 
 #[test]
@@ -610,8 +611,57 @@ fn migration_v1_to_v2_keeps_existing_traders_cross() {
 fn genesis_sets_the_current_storage_version() {
 	use frame_support::traits::{GetStorageVersion, StorageVersion};
 	new_test_ext().execute_with(|| {
-		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(2));
-		assert_eq!(Perp::in_code_storage_version(), StorageVersion::new(2));
+		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(3));
+		assert_eq!(Perp::in_code_storage_version(), StorageVersion::new(3));
+	});
+}
+
+#[test]
+fn migration_v2_to_v3_moves_collateral_into_the_one_vault_and_fees_into_the_fee_entry() {
+	use frame_support::traits::{
+		fungible::{Inspect as _, Mutate as _},
+		tokens::Preservation,
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	frame_support::parameter_types! {
+		pub const OldFees: AccountId = 777;
+	}
+	new_test_ext().execute_with(|| {
+		create_market(1_000);
+		deposit(ALICE, 500);
+		deposit(BOB, 500);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// The v2 layout: collateral in pallet-perp's own vault, fees as the fee account's
+		// collateral.
+		let old = migrations::v3::old_vault::<Test>();
+		let held = vault_balance() as u128;
+		Balances::transfer(&Perp::vault(), &old, held, Preservation::Preserve).expect("move");
+		let fees = pallet_orderbook::FeeBalances::<Test>::take(AssetKind::Native);
+		Collateral::<Test>::insert(OldFees::get(), fees as i128);
+		StorageVersion::new(2).put::<Perp>();
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v3::MigrateV2ToV3::<Test, OldFees>::try_on_runtime_upgrade(true)
+			.expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v3::MigrateV2ToV3::<Test, OldFees>::on_runtime_upgrade();
+
+		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(3));
+		assert_eq!(vault_balance() as u128, held, "all collateral is in the one vault");
+		assert_eq!(Balances::balance(&old), 0);
+		assert_eq!(pallet_orderbook::FeeBalances::<Test>::get(AssetKind::Native), fees);
+		assert!(fees > 0, "the trade paid fees");
+		assert_eq!(Collateral::<Test>::get(OldFees::get()), 0);
+		assert_eq!(ledger_total(), vault_balance());
+		// Fees are withdrawable by the fee origin.
+		assert_ok!(pallet_orderbook::Pallet::<Test>::withdraw_fees(
+			RuntimeOrigin::root(),
+			AssetKind::Native,
+			fees,
+			OldFees::get()
+		));
+		assert_eq!(ledger_total(), vault_balance());
 	});
 }
 

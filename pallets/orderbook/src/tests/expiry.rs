@@ -104,52 +104,32 @@ fn expiry_in_the_past_is_refused() {
 }
 
 #[test]
-fn a_full_expiry_block_refuses_one_more_order_and_changes_nothing() {
+fn no_block_limits_expiries_and_orders_leave_their_block_as_they_leave_the_book() {
 	new_test_ext().execute_with(|| {
-		// The mock allows 4 expiries per block.
-		let ids: alloc::vec::Vec<_> =
-			(0..4).map(|i| place_until(ALICE, Side::Sell, 1_000 + 10 * i, 9)).collect();
-		assert_eq!(Expiries::<Test>::get(9).into_inner(), ids);
-		frame_support::assert_noop!(
-			Orderbook::place_order(
-				RuntimeOrigin::signed(BOB),
-				0,
-				Side::Buy,
-				900,
-				LOT,
-				TimeInForce::GoodTilCancelled,
-				Some(9),
-				None,
-				SelfTradePrevention::CancelMaker
-			),
-			Error::<Test>::TooManyExpiries
-		);
-	});
-}
-
-#[test]
-fn an_order_that_traded_keeps_its_fills_when_its_remainder_finds_no_room() {
-	new_test_ext().execute_with(|| {
-		// Block 9's expiry list is full (the mock allows 4).
-		for i in 0..4 {
-			place_until(ALICE, Side::Sell, 1_000 + 10 * i, 9);
+		// Before, a block's expiry list held 4 (mock) / 1,024 (runtime) orders, and placing and
+		// cancelling filled it for everyone (`TooManyExpiries`).
+		let mut ids: alloc::vec::Vec<_> = (0..6)
+			.map(|i| place_until([ALICE, BOB][i % 2], Side::Sell, 1_000 + 10 * i as u128, 9))
+			.collect();
+		let in_block_9 = || Expiries::<Test>::iter_key_prefix(9).count();
+		assert_eq!(in_block_9(), 6);
+		// Cancelled, filled and replaced orders leave block 9's index at once.
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), ids.remove(0)));
+		gtc(CHARLIE, Side::Buy, 1_010, LOT); // fills Bob's ask at 1_010
+		ids.remove(0);
+		assert_eq!(in_block_9(), 4);
+		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), ids[0], 1_060, LOT));
+		assert_eq!(in_block_9(), 4, "the replacement keeps the expiry");
+		assert!(!Expiries::<Test>::contains_key(9, ids[0]), "the old id left");
+		// More in the same block, up to Charlie's order limit: one key each, no list to fill.
+		for i in 0..8u128 {
+			place_until(CHARLIE, Side::Buy, 500 - i * 10, 9);
 		}
-		let id = NextOrderId::<Test>::get();
-		// Before: the remainder's full expiry list reverted the whole order, its fill too.
-		assert_ok!(Orderbook::place_order(
-			RuntimeOrigin::signed(BOB),
-			0,
-			Side::Buy,
-			1_000,
-			2 * LOT,
-			TimeInForce::GoodTilCancelled,
-			Some(9),
-			None,
-			SelfTradePrevention::CancelMaker
-		));
-		assert_eq!(fills().len(), 1, "the fill stands");
-		assert!(cancels().contains(&(id, CancelReason::NoRoom)));
-		assert!(Orders::<Test>::get(id).is_none());
-		assert_eq!(funds(BOB).quote_held, 0, "an order that does not rest keeps no escrow");
+		assert_eq!(in_block_9(), 12);
+		Orderbook::on_idle(10, Weight::MAX);
+		assert_eq!(in_block_9(), 0);
+		assert_eq!(Orders::<Test>::iter().count(), 0, "every one of them expired");
+		assert_eq!(funds(CHARLIE).quote_held, 0);
+		totals();
 	});
 }

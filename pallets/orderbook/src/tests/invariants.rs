@@ -5,10 +5,33 @@ use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {
-	Limit { who: usize, buy: bool, ticks: u128, lots: u128, tif: u8 },
-	Market { who: usize, buy: bool, lots: u128 },
-	Cancel { pick: usize },
-	Replace { pick: usize, ticks: u128, lots: u128 },
+	Limit {
+		who: usize,
+		buy: bool,
+		ticks: u128,
+		lots: u128,
+		tif: u8,
+	},
+	Market {
+		who: usize,
+		buy: bool,
+		lots: u128,
+	},
+	Cancel {
+		pick: usize,
+	},
+	Replace {
+		pick: usize,
+		ticks: u128,
+		lots: u128,
+	},
+	/// Deposit (or withdraw) `amount` of base (or quote) between wallet and ledger.
+	Move {
+		who: usize,
+		deposit: bool,
+		base: bool,
+		amount: u128,
+	},
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -18,6 +41,9 @@ fn op() -> impl Strategy<Value = Op> {
 		2 => (0usize..3, any::<bool>(), 10u128..80).prop_map(|(who, buy, lots)| Op::Market { who, buy, lots }),
 		2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
 		1 => (any::<usize>(), 95u128..106, 10u128..60).prop_map(|(pick, ticks, lots)| Op::Replace { pick, ticks, lots }),
+		// Up to a bit more than a wallet or a ledger entry holds: some are refused.
+		1 => (0usize..3, any::<bool>(), any::<bool>(), 0u128..(WALLET + WALLET / 10))
+			.prop_map(|(who, deposit, base, amount)| Op::Move { who, deposit, base, amount }),
 	]
 }
 
@@ -36,8 +62,9 @@ fn resting() -> alloc::vec::Vec<Order<AccountId>> {
 
 fn check_invariants(
 	originals: &alloc::collections::BTreeMap<OrderId, Quantity>,
+	deposited: (u128, u128),
 ) -> Result<(), TestCaseError> {
-	prop_assert_eq!(totals(), (3 * FUNDS + 1, 3 * FUNDS + 1), "balances are conserved");
+	prop_assert_eq!(totals(), deposited, "ledger balances are conserved");
 	let depth = Orderbook::depth(0, u32::MAX);
 	if let (Some(bid), Some(ask)) = (depth.bids.first(), depth.asks.first()) {
 		prop_assert!(bid.price < ask.price, "book crossed: {} >= {}", bid.price, ask.price);
@@ -91,6 +118,8 @@ fn check_invariants(
 #[derive(Default, Debug)]
 struct Stats {
 	ops: u32,
+	/// Of `ops`, deposits and withdrawals (they trade nothing).
+	moves: u32,
 	succeeded: u32,
 	refused: u32,
 	fills: u32,
@@ -100,6 +129,8 @@ struct Stats {
 
 fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 	let mut originals = alloc::collections::BTreeMap::new();
+	// What the ledger holds in all (base, quote): changed only by deposits and withdrawals.
+	let mut deposited = (3 * FUNDS, 3 * FUNDS);
 	let fees_before = funds(FEE_ACCOUNT);
 	for op in ops {
 		let next = NextOrderId::<Test>::get();
@@ -157,6 +188,23 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 					None => Ok(()),
 				}
 			},
+			Op::Move { who, deposit, base, amount } => {
+				stats.moves += 1;
+				let (origin, asset) = (
+					RuntimeOrigin::signed(TRADERS[who]),
+					if base { AssetKind::Asset(BASE) } else { AssetKind::Native },
+				);
+				let r = if deposit {
+					Orderbook::deposit(origin, asset, amount)
+				} else {
+					Orderbook::withdraw(origin, asset, amount)
+				};
+				if r.is_ok() {
+					let total = if base { &mut deposited.0 } else { &mut deposited.1 };
+					*total = if deposit { *total + amount } else { *total - amount };
+				}
+				r
+			},
 		};
 		stats.ops += 1;
 		match result {
@@ -175,7 +223,7 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 			},
 		}
 		stats.fills += (fills().len() - fills_before) as u32;
-		check_invariants(&originals)?;
+		check_invariants(&originals, deposited)?;
 	}
 	let fees = funds(FEE_ACCOUNT);
 	stats.fees_base += fees.base_free - fees_before.base_free;
@@ -196,6 +244,10 @@ fn random_trading_keeps_funds_book_and_orders_consistent() {
 	let stats = stats.into_inner();
 	assert!(stats.succeeded * 10 > stats.ops * 7, "most operations must succeed: {stats:?}");
 	assert!(stats.refused > 0, "{stats:?}");
-	assert!(stats.fills * 10 > stats.ops, "at least one fill per ten operations: {stats:?}");
+	assert!(
+		stats.fills * 10 > stats.ops - stats.moves,
+		"at least one fill per ten trading operations: {stats:?}"
+	);
+	assert!(stats.moves * 20 > stats.ops, "deposits and withdrawals ran: {stats:?}");
 	assert!(stats.fees_base > 0 && stats.fees_quote > 0, "fees in both tokens: {stats:?}");
 }

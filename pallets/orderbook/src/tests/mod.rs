@@ -1,27 +1,25 @@
 //! Pallet tests, one file per area, on the mock runtime.
+mod batch_actions;
 mod best_price;
 mod cancel;
 mod errors;
 mod expiry;
 mod invariants;
+mod ledger;
 mod market;
 mod place_order;
 mod replace_and_batch;
 mod state;
 
 use crate::{mock::*, *};
+use bourse_primitives::orderbook::AssetKind;
 use bourse_primitives::orderbook::{
 	OrderId, Price, Quantity, SelfTradePrevention, Side, TimeInForce,
 };
-use frame_support::{
-	assert_ok,
-	traits::{
-		fungible::{Inspect as _, InspectHold as _},
-		fungibles::{Inspect as _, InspectHold as _},
-	},
-};
+use frame_support::{assert_ok, traits::fungible::Inspect as _};
 
-/// (free, held) of the base token and of the quote (native) token.
+/// (free, locked) ledger amounts of the base token and of the quote (native) token. For
+/// `FEE_ACCOUNT`: the fees collected (as free).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Funds {
 	pub base_free: u128,
@@ -31,22 +29,30 @@ pub struct Funds {
 }
 
 pub fn funds(who: AccountId) -> Funds {
-	let reason = RuntimeHoldReason::Orderbook(HoldReason::OrderEscrow);
-	Funds {
-		base_free: AssetsHolder::balance(BASE, &who),
-		base_held: AssetsHolder::balance_on_hold(BASE, &reason, &who),
-		quote_free: Balances::balance(&who),
-		quote_held: Balances::balance_on_hold(&reason, &who),
+	let (base, quote) = (AssetKind::Asset(BASE), AssetKind::Native);
+	if who == FEE_ACCOUNT {
+		return Funds {
+			base_free: FeeBalances::<Test>::get(base),
+			base_held: 0,
+			quote_free: FeeBalances::<Test>::get(quote),
+			quote_held: 0,
+		};
 	}
+	let (b, q) = (Orderbook::trading_balance(&who, base), Orderbook::trading_balance(&who, quote));
+	Funds { base_free: b.free, base_held: b.locked, quote_free: q.free, quote_held: q.locked }
 }
 
-/// Total of each token over traders and the fee account (free + held).
+/// Total of each token in the ledger over traders and fees (free + locked). Also checks the
+/// ledger invariant: the vault holds exactly that plus its own seed.
 pub fn totals() -> (u128, u128) {
-	TRADERS
-		.iter()
-		.chain([&FEE_ACCOUNT])
-		.map(|a| funds(*a))
-		.fold((0, 0), |(b, q), f| (b + f.base_free + f.base_held, q + f.quote_free + f.quote_held))
+	let sums =
+		TRADERS.iter().chain([&FEE_ACCOUNT]).map(|a| funds(*a)).fold((0, 0), |(b, q), f| {
+			(b + f.base_free + f.base_held, q + f.quote_free + f.quote_held)
+		});
+	let vault = (Assets::balance(BASE, &vault()), Balances::balance(&vault()));
+	assert_eq!(vault, (sums.0 + VAULT_SEED, sums.1 + VAULT_SEED), "the vault holds the ledger");
+	Orderbook::do_try_state().expect("the order book's invariants hold");
+	sums
 }
 
 pub fn place(

@@ -2,31 +2,38 @@
 use super::*;
 use crate::migrations::v2::OrderV1;
 use bourse_primitives::{orderbook::Order, trading_state::OrderbookState};
-use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+use frame_support::{
+	traits::{tokens::Preservation, GetStorageVersion, Hooks, OnRuntimeUpgrade, StorageVersion},
+	weights::Weight,
+};
 use sp_runtime::BuildStorage;
 
-/// A chain started from `state`, with each trader's and the fee account's total funds as
-/// free balance (the import holds escrow again).
+/// A chain started from `state`, whose vault holds the traders' and the fee entries' total
+/// ledger funds (as an exported chain's vault does) plus its seed.
 fn ext_from(
 	state: OrderbookState<AccountId>,
 	totals: &[(AccountId, Funds)],
 ) -> sp_io::TestExternalities {
+	let (base, quote) = totals.iter().fold((VAULT_SEED, VAULT_SEED), |(b, q), (_, f)| {
+		(b + f.base_free + f.base_held, q + f.quote_free + f.quote_held)
+	});
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
 		balances: pallet_balances::GenesisConfig {
-			balances: totals.iter().map(|(a, f)| (*a, f.quote_free + f.quote_held)).collect(),
+			balances: alloc::vec![(vault(), quote)],
 			..Default::default()
 		},
 		assets: pallet_assets::GenesisConfig {
 			assets: alloc::vec![(BASE, ALICE, true, 1)],
 			metadata: alloc::vec![],
-			accounts: totals.iter().map(|(a, f)| (BASE, *a, f.base_free + f.base_held)).collect(),
+			accounts: alloc::vec![(BASE, vault(), base)],
 			next_asset_id: None,
 			reserves: alloc::vec![],
 		},
 		orderbook: crate::GenesisConfig {
 			markets: alloc::vec![],
 			state: Some(state),
+			deposits: alloc::vec![],
 			_config: Default::default(),
 		},
 	}
@@ -77,9 +84,9 @@ fn export_then_import_gives_the_same_book_and_funds() {
 
 	ext_from(state.clone(), &funds_before).execute_with(|| {
 		assert_eq!(Orderbook::export_state(), state, "round trip");
-		assert_eq!(all_funds(), funds_before, "escrow held again, nothing lost");
+		assert_eq!(all_funds(), funds_before, "ledger and escrow restored, nothing lost");
 		assert_eq!(OpenOrders::<Test>::get(), 7);
-		assert_eq!(Expiries::<Test>::get(50).len(), 1);
+		assert_eq!(Expiries::<Test>::iter_key_prefix(50).count(), 1);
 		// The imported book trades with its priorities: a buy at 1_010 meets Alice first.
 		gtc(CHARLIE, Side::Buy, 1_010, LOT);
 		assert_eq!(fills()[0].maker, ALICE);
@@ -115,7 +122,9 @@ fn bad_states_are_refused_naming_the_entry() {
 	});
 	assert!(e.contains("market 0: crossed book"), "{e}");
 	let e = import_error(|s| s.orders[0].quantity = 20_000_000 * LOT);
-	assert!(e.contains("does not cover its escrow"), "{e}");
+	assert!(e.contains("differs from its resting orders' escrow"), "{e}");
+	let e = import_error(|s| s.ledger[0].free += 1_000 * FUNDS);
+	assert!(e.contains("the vault holds less than the ledger owes"), "{e}");
 	let e = import_error(|s| s.orders[0].price = 1_011);
 	assert!(e.contains("off the tick grid"), "{e}");
 	let e = import_error(|s| s.next_order_id = 3);
@@ -166,9 +175,79 @@ fn migration_v1_to_v2_rewrites_orders_without_losing_any() {
 }
 
 #[test]
+fn migration_v2_to_v3_moves_held_escrow_into_the_ledger() {
+	use frame_support::traits::{
+		fungible::{InspectHold as _, MutateHold as _},
+		fungibles::{InspectHold as _, MutateHold as _},
+	};
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		let funds_before = all_funds();
+		let orders_before: alloc::vec::Vec<_> = Orders::<Test>::iter().collect();
+		// Turn the chain back into v2: each trader's locked escrow goes back to its wallet and
+		// is held there; the ledger only keeps free amounts; expiries are per-block lists.
+		let reason = RuntimeHoldReason::Orderbook(HoldReason::OrderEscrow);
+		let vault = vault();
+		for who in TRADERS {
+			let f = funds(who);
+			let base = AssetKind::Asset(BASE);
+			for (asset, locked) in [(base, f.base_held), (AssetKind::Native, f.quote_held)] {
+				if locked == 0 {
+					continue;
+				}
+				Ledger::<Test>::mutate(who, asset, |e| e.as_mut().expect("entry").locked = 0);
+				Orderbook::transfer_token(asset, &vault, &who, locked, Preservation::Preserve)
+					.expect("vault pays");
+				match asset {
+					AssetKind::Native => Balances::hold(&reason, &who, locked),
+					AssetKind::Asset(id) => AssetsHolder::hold(id, &reason, &who, locked),
+				}
+				.expect("hold");
+			}
+		}
+		let mut lists: alloc::collections::BTreeMap<u32, alloc::vec::Vec<OrderId>> =
+			Default::default();
+		for (block, id, ()) in Expiries::<Test>::drain() {
+			lists.entry(block).or_default().push(id);
+		}
+		// A stale id (its order left the book) must not come back.
+		lists.entry(50).or_default().push(9_999);
+		for (block, ids) in lists {
+			migrations::v3::OldExpiries::<Test>::insert(block, ids);
+		}
+		StorageVersion::new(2).put::<Orderbook>();
+		let held_before = Balances::balance_on_hold(&reason, &CHARLIE);
+		assert!(held_before > 0, "Charlie's bids are held in its wallet");
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v3::MigrateV2ToV3::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(3));
+		assert_eq!(all_funds(), funds_before, "every escrow is locked in the ledger again");
+		assert_eq!(Balances::balance_on_hold(&reason, &CHARLIE), 0, "no hold is left");
+		assert_eq!(AssetsHolder::balance_on_hold(BASE, &reason, &ALICE), 0);
+		assert_eq!(Orders::<Test>::iter().collect::<alloc::vec::Vec<_>>(), orders_before);
+		assert_eq!(Expiries::<Test>::iter().count(), 1, "the resting order's expiry only");
+		assert!(Expiries::<Test>::contains_key(
+			50,
+			orders_before.iter().find(|(_, o)| o.expires_at == Some(50)).expect("expiring").0
+		));
+		totals();
+		// The book still trades and expires.
+		gtc(BOB, Side::Buy, 1_010, LOT);
+		assert_eq!(fills().last().expect("a fill").maker, ALICE);
+		Orderbook::on_idle(51, Weight::MAX);
+		assert!(Orders::<Test>::iter().all(|(_, o)| o.expires_at != Some(50)));
+		totals();
+	});
+}
+
+#[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(2));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(2));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(3));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(3));
 	});
 }

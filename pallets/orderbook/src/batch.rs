@@ -1,0 +1,138 @@
+//! `batch`: a market maker's place / cancel / replace actions in one extrinsic (as
+//! Hyperliquid's batch-modify and dYdX's batch-cancel). Each action stands or fails on its own
+//! (a failed one changes nothing and is reported by `BatchActionFailed`); together the actions
+//! fill or remove at most `MaxFillsPerOrder` resting orders, so a batch is bounded like one
+//! order. A batch holds at most `MaxBatch` actions, a replace counting as two.
+use crate::*;
+use bourse_primitives::orderbook::{MarketKind, OrderId, Price, Quantity, TimeInForce};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::DispatchResultWithPostInfo, traits::Get, weights::Weight};
+use scale_info::TypeInfo;
+
+/// One action of a `batch`.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub enum BatchAction {
+	/// Places a limit order.
+	Place(OrderRequest),
+	/// Cancels a resting order of the caller.
+	Cancel(OrderId),
+	/// Replaces a resting order of the caller (as `replace_order`).
+	Replace {
+		/// The order replaced.
+		order_id: OrderId,
+		/// Its new price.
+		new_price: Price,
+		/// Its new open quantity.
+		new_quantity: Quantity,
+	},
+}
+
+impl<T: Config> Pallet<T> {
+	/// Runs `actions` of `who` in order under one fill budget; returns the weight used.
+	pub(crate) fn do_batch(
+		who: &T::AccountId,
+		actions: &[BatchAction],
+	) -> DispatchResultWithPostInfo {
+		frame_support::ensure!(
+			Self::batch_size(actions) <= T::MaxBatch::get(),
+			Error::<T>::BatchTooLarge
+		);
+		let mut budget = T::MaxFillsPerOrder::get();
+		let mut used = Weight::zero();
+		for (index, action) in actions.iter().enumerate() {
+			let mut steps = 0;
+			let result = frame_support::storage::with_storage_layer(|| match action {
+				BatchAction::Place(request) => {
+					Self::do_place_limit_within(who, request.clone(), budget, &mut steps)
+						.map(|placed| Self::placed_weight(&placed))
+				},
+				BatchAction::Cancel(order_id) => {
+					let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
+					frame_support::ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
+					Self::remove_resting(*order_id, CancelReason::User)
+						.map(|()| T::WeightInfo::cancel_order())
+				},
+				BatchAction::Replace { order_id, new_price, new_quantity } => {
+					Self::do_replace_within(
+						who,
+						*order_id,
+						*new_price,
+						*new_quantity,
+						budget,
+						&mut steps,
+					)
+					.map(|placed| {
+						let fills = placed.fills.saturating_add(placed.rejected);
+						Self::replace_weight(placed.kind, fills, placed.removed)
+							.saturating_add(placed.settlement_extra)
+					})
+				},
+			});
+			// A failed action may have matched before it failed: its work counts.
+			budget = budget.saturating_sub(steps);
+			let weight = match result {
+				Ok(weight) => weight,
+				Err(error) => {
+					Self::deposit_event(Event::BatchActionFailed { index: index as u32, error });
+					Self::action_weight_bound(action, steps)
+				},
+			};
+			used = used.saturating_add(weight);
+		}
+		Ok(Some(used.min(Self::batch_actions_weight_bound(actions))).into())
+	}
+
+	/// How much of `MaxBatch` `actions` use: a replace counts twice (it is a cancel and a
+	/// place), so that the largest batch of any mix fits a block like the largest
+	/// `place_orders`.
+	pub fn batch_size(actions: &[BatchAction]) -> u32 {
+		actions
+			.iter()
+			.map(|a| match a {
+				BatchAction::Replace { .. } => 2u32,
+				_ => 1,
+			})
+			.fold(0u32, |n, a| n.saturating_add(a))
+	}
+
+	/// Most one action touching `steps` resting orders may weigh.
+	fn action_weight_bound(action: &BatchAction, steps: u32) -> Weight {
+		match action {
+			BatchAction::Cancel(_) => T::WeightInfo::cancel_order(),
+			BatchAction::Place(r) if r.time_in_force == TimeInForce::PostOnly => {
+				Self::order_weight_bound(0)
+			},
+			BatchAction::Place(_) => Self::order_weight_bound(steps),
+			BatchAction::Replace { .. } => Self::replace_weight_bound(steps),
+		}
+	}
+
+	/// Most `actions` may weigh as one batch: each action's base (a cancel as a cancel, a
+	/// post-only place as a resting order) plus, if any action may match, the shared budget of
+	/// `MaxFillsPerOrder` steps at the dearest step.
+	pub fn batch_actions_weight_bound(actions: &[BatchAction]) -> Weight {
+		let (order_base, order_step) = Self::affine_bound(|k, f| Self::order_weight(k, f, 0));
+		let (replace_base, replace_step) = Self::affine_bound(|k, f| Self::replace_weight(k, f, 0));
+		let mut total = Weight::zero();
+		let mut may_match = false;
+		for action in actions {
+			let (base, matches) = match action {
+				BatchAction::Cancel(_) => (T::WeightInfo::cancel_order(), false),
+				BatchAction::Place(r) => (order_base, r.time_in_force != TimeInForce::PostOnly),
+				// A post-only replacement is refused if it would cross; bounded as if it may.
+				BatchAction::Replace { .. } => (replace_base, true),
+			};
+			total = total.saturating_add(base);
+			may_match |= matches;
+		}
+		if may_match {
+			// The dearest step of either kind over the shared budget, plus one: a maker that
+			// cannot settle at the last step counts twice.
+			let steps = T::MaxFillsPerOrder::get().saturating_add(1);
+			total = total.saturating_add(order_step.max(replace_step).saturating_mul(steps.into()));
+		}
+		total.max(Self::order_weight(MarketKind::Spot, 0, 0))
+	}
+}

@@ -1,0 +1,226 @@
+//! The trading ledger: deposits, withdrawals, fee withdrawals, and orders trading from it.
+use super::*;
+use frame_support::{
+	assert_noop,
+	traits::{fungibles::Mutate, tokens::Preservation},
+};
+use sp_runtime::{DispatchError, TokenError};
+
+const NATIVE: AssetKind = AssetKind::Native;
+const BASE_TOKEN: AssetKind = AssetKind::Asset(BASE);
+
+fn wallet(who: AccountId) -> (u128, u128) {
+	(
+		Assets::balance(BASE, who),
+		<Balances as frame_support::traits::fungible::Inspect<_>>::balance(&who),
+	)
+}
+
+#[test]
+fn deposit_and_withdraw_move_tokens_between_wallet_and_ledger() {
+	new_test_ext().execute_with(|| {
+		let (base, native) = wallet(ALICE);
+		assert_ok!(Orderbook::deposit(RuntimeOrigin::signed(ALICE), BASE_TOKEN, 500));
+		assert_eq!(wallet(ALICE), (base - 500, native));
+		assert_eq!(funds(ALICE).base_free, FUNDS + 500);
+		System::assert_last_event(
+			Event::Deposited { who: ALICE, asset: BASE_TOKEN, amount: 500 }.into(),
+		);
+
+		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(ALICE), NATIVE, 700));
+		assert_eq!(wallet(ALICE), (base - 500, native + 700));
+		assert_eq!(funds(ALICE).quote_free, FUNDS - 700);
+		System::assert_last_event(
+			Event::Withdrawn { who: ALICE, asset: NATIVE, amount: 700 }.into(),
+		);
+		totals();
+	});
+}
+
+#[test]
+fn bad_deposits_and_withdrawals_change_nothing() {
+	new_test_ext().execute_with(|| {
+		let before = (funds(ALICE), wallet(ALICE));
+		let alice = || RuntimeOrigin::signed(ALICE);
+		assert_noop!(Orderbook::deposit(alice(), NATIVE, 0), Error::<Test>::ZeroAmount);
+		assert_noop!(Orderbook::withdraw(alice(), NATIVE, 0), Error::<Test>::ZeroAmount);
+		// More than the wallet has (it keeps its existential deposit).
+		assert_noop!(
+			Orderbook::deposit(alice(), NATIVE, WALLET),
+			DispatchError::Token(TokenError::NotExpendable)
+		);
+		assert_noop!(
+			Orderbook::deposit(alice(), BASE_TOKEN, 10 * WALLET),
+			DispatchError::Token(TokenError::FundsUnavailable)
+		);
+		// More than the ledger's free balance.
+		assert_noop!(
+			Orderbook::withdraw(alice(), BASE_TOKEN, FUNDS + 1),
+			Error::<Test>::InsufficientBalance
+		);
+		// A token nobody deposited.
+		assert_noop!(
+			Orderbook::withdraw(alice(), AssetKind::Asset(77), 1),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!((funds(ALICE), wallet(ALICE)), before);
+	});
+}
+
+#[test]
+fn locked_funds_cannot_be_withdrawn_until_the_order_leaves() {
+	new_test_ext().execute_with(|| {
+		let id = gtc(ALICE, Side::Sell, 1_000, 3 * LOT);
+		let free = funds(ALICE).base_free;
+		assert_eq!(funds(ALICE).base_held, 3 * LOT);
+		assert_noop!(
+			Orderbook::withdraw(RuntimeOrigin::signed(ALICE), BASE_TOKEN, free + 1),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), id));
+		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(ALICE), BASE_TOKEN, free + 3 * LOT));
+		assert_eq!(funds(ALICE), Funds { base_free: 0, base_held: 0, ..funds(ALICE) });
+		assert!(!Ledger::<Test>::contains_key(ALICE, BASE_TOKEN), "empty entries are removed");
+		totals();
+	});
+}
+
+#[test]
+fn an_order_needs_ledger_funds_whatever_the_wallet_holds() {
+	new_test_ext().execute_with(|| {
+		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(BOB), NATIVE, FUNDS));
+		assert!(wallet(BOB).1 > FUNDS, "Bob's wallet is rich");
+		assert_noop!(
+			Orderbook::place_order(
+				RuntimeOrigin::signed(BOB),
+				0,
+				Side::Buy,
+				1_000,
+				LOT,
+				TimeInForce::GoodTilCancelled,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker
+			),
+			Error::<Test>::InsufficientBalance
+		);
+	});
+}
+
+#[test]
+fn everyone_can_withdraw_everything_and_the_vault_keeps_only_its_seed() {
+	new_test_ext().execute_with(|| {
+		// Orders large enough that both fees round to more than zero.
+		gtc(ALICE, Side::Sell, 1_000, 40 * LOT);
+		gtc(BOB, Side::Buy, 1_000, 20 * LOT);
+		gtc(CHARLIE, Side::Buy, 1_010, 20 * LOT);
+		for who in TRADERS {
+			assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(who), 0));
+			let f = funds(who);
+			for (asset, amount) in [(BASE_TOKEN, f.base_free), (NATIVE, f.quote_free)] {
+				assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(who), asset, amount));
+			}
+		}
+		let fees = funds(FEE_ACCOUNT);
+		assert!(fees.base_free > 0 && fees.quote_free > 0, "the trades paid fees");
+		assert_noop!(
+			Orderbook::withdraw_fees(RuntimeOrigin::signed(ALICE), NATIVE, 1, ALICE),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Orderbook::withdraw_fees(RuntimeOrigin::root(), NATIVE, fees.quote_free + 1, ALICE),
+			Error::<Test>::InsufficientBalance
+		);
+		let before = wallet(FEE_ACCOUNT);
+		assert_ok!(Orderbook::withdraw_fees(
+			RuntimeOrigin::root(),
+			BASE_TOKEN,
+			fees.base_free,
+			FEE_ACCOUNT
+		));
+		assert_ok!(Orderbook::withdraw_fees(
+			RuntimeOrigin::root(),
+			NATIVE,
+			fees.quote_free,
+			FEE_ACCOUNT
+		));
+		assert_eq!(wallet(FEE_ACCOUNT), (before.0 + fees.base_free, before.1 + fees.quote_free));
+		assert_eq!(Ledger::<Test>::iter().count(), 0, "the ledger is empty");
+		assert_eq!(totals(), (0, 0));
+		assert_eq!(wallet(vault()), (VAULT_SEED, VAULT_SEED), "only the vault's own seed is left");
+	});
+}
+
+#[test]
+fn tokens_sent_to_the_vault_credit_nobody() {
+	new_test_ext().execute_with(|| {
+		let before = totals();
+		assert_ok!(<Assets as Mutate<_>>::transfer(
+			BASE,
+			&CHARLIE,
+			&vault(),
+			1_000,
+			Preservation::Preserve
+		));
+		assert_eq!(funds(CHARLIE).base_free, FUNDS, "a plain transfer is not a deposit");
+		assert!(Orderbook::do_try_state().is_ok(), "the vault holding more is fine");
+		// Nobody can withdraw the donation: withdrawals are bounded by ledger entries.
+		assert_noop!(
+			Orderbook::withdraw(RuntimeOrigin::signed(CHARLIE), BASE_TOKEN, FUNDS + 1),
+			Error::<Test>::InsufficientBalance
+		);
+		let f = TRADERS.iter().map(|a| funds(*a)).fold(0, |s, f| s + f.base_free + f.base_held);
+		assert_eq!((f, before.1), (before.0, totals_quote()));
+	});
+}
+
+fn totals_quote() -> u128 {
+	TRADERS
+		.iter()
+		.chain([&FEE_ACCOUNT])
+		.map(|a| funds(*a))
+		.fold(0, |s, f| s + f.quote_free + f.quote_held)
+}
+
+#[test]
+fn a_fill_moves_ledger_amounts_and_fees_only() {
+	new_test_ext().execute_with(|| {
+		let wallets_before: alloc::vec::Vec<_> = TRADERS.iter().map(|a| wallet(*a)).collect();
+		gtc(ALICE, Side::Sell, 1_000, 20 * LOT);
+		gtc(BOB, Side::Buy, 1_000, 20 * LOT);
+		let fill = fills()[0].clone();
+		assert_eq!(fill.quantity, 20 * LOT);
+		let wallets_after: alloc::vec::Vec<_> = TRADERS.iter().map(|a| wallet(*a)).collect();
+		assert_eq!(wallets_before, wallets_after, "no wallet moved");
+		assert_eq!(FeeBalances::<Test>::get(BASE_TOKEN), fill.taker_fee);
+		assert_eq!(FeeBalances::<Test>::get(NATIVE), fill.maker_fee);
+		assert!(fill.taker_fee > 0 && fill.maker_fee > 0, "fees move money");
+		totals();
+	});
+}
+
+#[test]
+fn a_token_without_a_vault_seed_can_still_be_withdrawn_to_the_last_unit() {
+	new_test_ext().execute_with(|| {
+		// A token listed after genesis: the vault holds none of it of its own.
+		let token = 2;
+		assert_ok!(Assets::force_create(RuntimeOrigin::root(), token, ALICE, true, 10));
+		assert_ok!(Assets::mint_into(token, &ALICE, 1_000));
+		assert_ok!(Assets::mint_into(token, &BOB, 1_000));
+		let asset = AssetKind::Asset(token);
+		assert_ok!(Orderbook::deposit(RuntimeOrigin::signed(ALICE), asset, 500));
+		assert_ok!(Orderbook::deposit(RuntimeOrigin::signed(BOB), asset, 5));
+		// Alice's withdrawal would leave the vault 5, under the minimum balance of 10, and
+		// drop Bob's 5 as dust: refused, nothing changes.
+		assert_noop!(
+			Orderbook::withdraw(RuntimeOrigin::signed(ALICE), asset, 500),
+			Error::<Test>::VaultCannotPay
+		);
+		// Bob first, then Alice empties the vault to zero: nobody is owed anything.
+		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(BOB), asset, 5));
+		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(ALICE), asset, 500));
+		assert_eq!((Assets::balance(token, ALICE), Assets::balance(token, BOB)), (1_000, 1_000));
+		assert_eq!(Assets::balance(token, vault()), 0);
+		assert!(Orderbook::do_try_state().is_ok());
+	});
+}
