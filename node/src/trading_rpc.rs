@@ -1,10 +1,10 @@
 //! JSON-RPC over the trading runtime APIs: `orderbook_depth`, `orderbook_openOrders`,
-//! `orderbook_order`, `orderbook_recentFills`, `orderbook_tradingBalances`, `perp_positions`, `perp_market`. Each reads
+//! `orderbook_order`, `orderbook_recentFills`, `orderbook_markets`, `orderbook_tradingBalances`, `perp_positions`, `perp_market`. Each reads
 //! the best block unless `at` is given.
 use std::sync::Arc;
 
 use bourse_primitives::{
-	orderbook::{AccountBalance, Depth, Fill, MarketId, Order, OrderId},
+	orderbook::{AccountBalance, Depth, Fill, MarketId, MarketInfo, Order, OrderId},
 	perp::{PerpMarketInfo, PositionInfo},
 	runtime_api::{OrderbookApi, PerpApi},
 };
@@ -41,6 +41,11 @@ pub trait OrderbookRpcApi {
 		account: AccountId,
 		at: Option<H256>,
 	) -> RpcResult<Vec<(u64, Fill<AccountId>)>>;
+
+	/// Every market with its tokens' ids, symbols and decimals, tick, lot, minimum size, fees,
+	/// kind and status.
+	#[method(name = "orderbook_markets")]
+	fn markets(&self, at: Option<H256>) -> RpcResult<Vec<MarketInfo>>;
 
 	/// `account`'s trading ledger: per token, free and locked amounts.
 	#[method(name = "orderbook_tradingBalances")]
@@ -103,6 +108,11 @@ where
 	fn order_fills(&self, id: OrderId, at: Option<H256>) -> RpcResult<Vec<(u64, Fill<AccountId>)>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().order_fills(at, id).map_err(api_error)
+	}
+
+	fn markets(&self, at: Option<H256>) -> RpcResult<Vec<MarketInfo>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().markets(at).map_err(api_error)
 	}
 
 	fn trading_balances(

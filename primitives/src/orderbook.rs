@@ -122,10 +122,13 @@ pub enum MarketStatus {
 
 /// One aggregated price level of a depth snapshot.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DepthLevel {
 	/// Level price.
+	#[serde(with = "crate::trading_state::amount")]
 	pub price: Price,
 	/// Sum of remaining quantities resting at this price.
+	#[serde(with = "crate::trading_state::amount")]
 	pub quantity: Quantity,
 	/// Number of orders at this price.
 	pub orders: u32,
@@ -159,6 +162,7 @@ pub struct Depth {
 	Serialize,
 	Deserialize,
 )]
+#[serde(rename_all = "camelCase")]
 pub struct Order<AccountId> {
 	/// Order id (also the arrival sequence).
 	pub id: OrderId,
@@ -169,10 +173,13 @@ pub struct Order<AccountId> {
 	/// Bid or ask.
 	pub side: Side,
 	/// Limit price.
+	#[serde(with = "crate::trading_state::amount")]
 	pub price: Price,
 	/// Quantity when placed (after any amendment).
+	#[serde(with = "crate::trading_state::amount")]
 	pub quantity: Quantity,
 	/// Quantity filled so far; `quantity - filled` rests.
+	#[serde(with = "crate::trading_state::amount")]
 	pub filled: Quantity,
 	/// Block in which it was placed.
 	pub placed_at: u32,
@@ -211,6 +218,7 @@ impl<AccountId> Order<AccountId> {
 	Serialize,
 	Deserialize,
 )]
+#[serde(rename_all = "camelCase")]
 pub struct Fill<AccountId> {
 	/// Market traded.
 	pub market: MarketId,
@@ -225,14 +233,19 @@ pub struct Fill<AccountId> {
 	/// Side of the taker.
 	pub taker_side: Side,
 	/// Trade price (the maker's price).
+	#[serde(with = "crate::trading_state::amount")]
 	pub price: Price,
 	/// Base quantity traded.
+	#[serde(with = "crate::trading_state::amount")]
 	pub quantity: Quantity,
 	/// Quote amount traded (`price * quantity / PRICE_SCALE`).
+	#[serde(with = "crate::trading_state::amount")]
 	pub quote: u128,
 	/// Fee the maker paid (in the asset it received).
+	#[serde(with = "crate::trading_state::amount")]
 	pub maker_fee: u128,
 	/// Fee the taker paid (in the asset it received).
+	#[serde(with = "crate::trading_state::amount")]
 	pub taker_fee: u128,
 	/// Block of the trade.
 	pub block: u32,
@@ -374,7 +387,55 @@ pub struct AccountBalance {
 	/// The token.
 	pub asset: AssetKind,
 	/// Usable by new orders and withdrawable.
+	#[serde(with = "crate::trading_state::amount")]
 	pub free: u128,
 	/// Locked by resting orders.
+	#[serde(with = "crate::trading_state::amount")]
 	pub locked: u128,
+}
+
+/// A token as clients need it to convert amounts: its id, symbol and decimals.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+	/// The token.
+	pub asset: AssetKind,
+	/// Its symbol (pallet-assets metadata; `BRS` for the native token).
+	pub symbol: alloc::string::String,
+	/// Decimals of one whole token.
+	pub decimals: u8,
+}
+
+/// A market described for clients (`orderbook_markets`): everything needed to turn a human
+/// price and size into the chain's integers. A price is quote units per `PRICE_SCALE` (10^6)
+/// base units.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MarketInfo {
+	/// Market id.
+	pub id: MarketId,
+	/// Spot or perp.
+	pub kind: MarketKind,
+	/// Trading status.
+	pub status: MarketStatus,
+	/// Traded token (perps: the underlying; no token moves).
+	pub base: TokenInfo,
+	/// Pricing token (perps: the collateral).
+	pub quote: TokenInfo,
+	/// Prices are multiples of it.
+	#[serde(with = "crate::trading_state::amount")]
+	pub tick_size: Price,
+	/// Quantities (base units) are multiples of it.
+	#[serde(with = "crate::trading_state::amount")]
+	pub lot_size: Quantity,
+	/// Smallest order quantity.
+	#[serde(with = "crate::trading_state::amount")]
+	pub min_size: Quantity,
+	/// Maker fee, parts per million.
+	pub maker_fee_ppm: u32,
+	/// Taker fee, parts per million.
+	pub taker_fee_ppm: u32,
+	/// Quote units per this many base units make a price (10^6).
+	#[serde(with = "crate::trading_state::amount")]
+	pub price_scale: u128,
 }

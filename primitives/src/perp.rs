@@ -32,45 +32,60 @@ pub enum MarginMode {
 
 /// A position as the runtime API reports it.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PositionInfo {
 	/// Market.
 	pub market: crate::orderbook::MarketId,
 	/// Signed size (long > 0).
+	#[serde(with = "crate::trading_state::amount")]
 	pub size: PositionSize,
 	/// Average entry price.
+	#[serde(with = "crate::trading_state::amount")]
 	pub entry_price: crate::orderbook::Price,
 	/// Mark price now.
+	#[serde(with = "crate::trading_state::amount")]
 	pub mark_price: crate::orderbook::Price,
 	/// Unrealised PnL at mark.
+	#[serde(with = "crate::trading_state::amount")]
 	pub unrealized_pnl: i128,
 	/// Funding accrued and not yet settled (negative: owed).
+	#[serde(with = "crate::trading_state::amount")]
 	pub accrued_funding: i128,
 	/// Realised PnL.
+	#[serde(with = "crate::trading_state::amount")]
 	pub realized_pnl: i128,
 	/// Equity / maintenance requirement of the backing margin (the account's when cross, the
 	/// position's when isolated), in parts per million (u64::MAX: none).
 	pub margin_ratio_ppm: u64,
 	/// Mark price at which the backing margin would fall below maintenance, other prices
 	/// unchanged.
+	#[serde(with = "crate::trading_state::option_amount")]
 	pub liquidation_price: Option<crate::orderbook::Price>,
 	/// The position's own margin when the account uses isolated margin.
+	#[serde(with = "crate::trading_state::option_amount")]
 	pub isolated_margin: Option<i128>,
 }
 
 /// A perp market as the runtime API reports it.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PerpMarketInfo {
 	/// Oracle index price.
+	#[serde(with = "crate::trading_state::amount")]
 	pub index_price: crate::orderbook::Price,
 	/// Mark price (median of index, best bid, best ask).
+	#[serde(with = "crate::trading_state::amount")]
 	pub mark_price: crate::orderbook::Price,
 	/// Sum of long sizes.
+	#[serde(with = "crate::trading_state::amount")]
 	pub open_interest: u128,
 	/// Last funding rate, parts per million per interval.
 	pub funding_rate_ppm: i64,
 	/// Cumulative funding index.
+	#[serde(with = "crate::trading_state::amount")]
 	pub cumulative_funding: i128,
 	/// Collateral of the insurance fund.
+	#[serde(with = "crate::trading_state::amount")]
 	pub insurance_fund: i128,
 }
 

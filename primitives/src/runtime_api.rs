@@ -6,7 +6,8 @@ use codec::Codec;
 
 sp_api::decl_runtime_apis! {
 	/// Read access to the spot/perp order book. Version 2: orders carry `post_only`, and
-	/// `order_fills`. Version 3: the trading ledger (`trading_balances`, `fee_balances`).
+	/// `order_fills`. Version 3: the trading ledger (`trading_balances`, `fee_balances`) and
+	/// `markets`.
 	#[api_version(3)]
 	pub trait OrderbookApi<AccountId: Codec> {
 		/// Aggregated depth of `market`, up to `levels` per side, best first.
@@ -23,6 +24,8 @@ sp_api::decl_runtime_apis! {
 		fn trading_balances(who: AccountId) -> Vec<AccountBalance>;
 		/// Fees collected per token and not yet withdrawn.
 		fn fee_balances() -> Vec<(AssetKind, crate::Balance)>;
+		/// Every market, with its tokens' symbols and decimals.
+		fn markets() -> Vec<crate::orderbook::MarketInfo>;
 	}
 
 	/// Read access to perp positions and markets.

@@ -15,6 +15,42 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "std")]
 use sp_core::H256;
 
+/// Serde for optional integers as decimal strings or `null`.
+pub mod option_amount {
+	use alloc::string::ToString;
+	use core::{fmt::Display, str::FromStr};
+	use serde::{Deserialize, Deserializer, Serializer};
+
+	/// Writes `Some(value)` as a decimal string, `None` as `null`.
+	pub fn serialize<S: Serializer, T: Display>(
+		value: &Option<T>,
+		s: S,
+	) -> Result<S::Ok, S::Error> {
+		match value {
+			Some(v) => s.serialize_str(&v.to_string()),
+			None => s.serialize_none(),
+		}
+	}
+
+	#[derive(Deserialize)]
+	struct Wrapped(#[serde(deserialize_with = "super::amount::deserialize")] alloc::string::String);
+
+	/// Reads a decimal string (or an exact JSON integer), or `null`.
+	pub fn deserialize<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<Option<T>, D::Error>
+	where
+		T::Err: Display,
+	{
+		use serde::de::Error;
+		match Option::<Wrapped>::deserialize(d)? {
+			None => Ok(None),
+			Some(Wrapped(text)) => text
+				.parse::<T>()
+				.map(Some)
+				.map_err(|e| D::Error::custom(alloc::format!("amount {text:?}: {e}"))),
+		}
+	}
+}
+
 /// Serde for integers as decimal strings (numbers are accepted on input too).
 pub mod amount {
 	use alloc::string::{String, ToString};

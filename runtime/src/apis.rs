@@ -203,6 +203,10 @@ impl_runtime_apis! {
 		fn fee_balances() -> Vec<(bourse_primitives::orderbook::AssetKind, Balance)> {
 			pallet_orderbook::FeeBalances::<Runtime>::iter().collect()
 		}
+
+		fn markets() -> Vec<bourse_primitives::orderbook::MarketInfo> {
+			crate::market_info::markets()
+		}
 	}
 
 	impl bourse_primitives::runtime_api::PerpApi<Block, AccountId> for Runtime {

@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod market_info;
 pub mod proxy;
 
 use sp_runtime::{

@@ -131,7 +131,7 @@ fn a_trading_key_trades_for_its_account_and_cannot_take_anything_out() {
 			}
 			.into(),
 		];
-		for call in out.iter().cloned() {
+		for call in out.iter() {
 			assert_eq!(as_alice(call.clone()), Err(filtered), "{call:?} must be filtered");
 		}
 		// Hidden in a batch: each call inside is filtered too.

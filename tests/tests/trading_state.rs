@@ -139,8 +139,20 @@ fn exported_state_starts_a_new_chain_and_round_trips() {
 	]);
 	fresh.wait_for_block(1, 2 * MINUTE);
 	let depth = fresh.rpc("orderbook_depth", json!([SPOT, 5])).expect("depth");
-	assert_eq!(depth["bids"][0]["price"], json!(590_000_000), "{depth}");
-	assert_eq!(depth["asks"][0]["quantity"], json!(2_000_000), "{depth}");
+	// Amounts are decimal strings (exact in every JSON reader).
+	assert_eq!(depth["bids"][0]["price"], json!("590000000"), "{depth}");
+	assert_eq!(depth["asks"][0]["quantity"], json!("2000000"), "{depth}");
+	let markets = fresh.rpc("orderbook_markets", json!([])).expect("markets");
+	assert_eq!(markets[0]["base"]["symbol"], json!("WBTC"), "{markets}");
+	assert_eq!(markets[0]["quote"]["decimals"], json!(6), "{markets}");
+	assert_eq!(markets[0]["tickSize"], json!("10000"), "{markets}");
+	assert_eq!(markets[1]["kind"], json!("Perp"), "{markets}");
+	let balances = fresh.rpc("orderbook_tradingBalances", json!([BOB])).expect("balances");
+	let usdb = balances
+		.as_array()
+		.and_then(|b| b.iter().find(|e| e["asset"] == json!({ "Asset": 1 })))
+		.unwrap_or_else(|| panic!("Bob's USDB entry: {balances}"));
+	assert_eq!(usdb["locked"], json!("590000000"), "the bid's escrow is locked: {balances}");
 	let order = fresh.rpc("orderbook_order", json!([first])).expect("order");
 	assert_eq!(order["owner"], json!(ALICE), "ids are kept: {order}");
 	assert!(fresh.stop(MINUTE).is_some_and(|s| s.success()), "{}", fresh.log_tail());

@@ -4,7 +4,7 @@
 //!    HashMap index) as the baseline;
 //! 2. the same engine over the pallet's storage layout (`StorageBook`: orders, levels, best
 //!    prices) in a storage overlay (`TestExternalities`);
-//! 3. the whole pallet path (validation, escrow with holds, settlement, fees, fill history,
+//! 3. the whole pallet path (validation, escrow in the trading ledger, settlement, fees, fill history,
 //!    events) over a storage overlay.
 //!
 //! Criterion measures each; a table with orders/s and the ratio to the baseline follows.

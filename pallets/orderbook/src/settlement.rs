@@ -122,7 +122,7 @@ pub struct TakerLegs {
 
 impl TakerLegs {
 	/// Adds another fill's legs.
-	pub fn add(self, other: TakerLegs) -> Option<TakerLegs> {
+	pub fn checked_add(self, other: TakerLegs) -> Option<TakerLegs> {
 		Some(TakerLegs {
 			paid: self.paid.checked_add(other.paid)?,
 			maker_fee: self.maker_fee.checked_add(other.maker_fee)?,

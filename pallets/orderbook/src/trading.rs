@@ -425,7 +425,7 @@ impl<T: Config> Pallet<T> {
 			engine::match_order_with(&mut book, &incoming, limits, |maker, quantity, price| {
 				match Self::settle_fill(&market, &incoming, maker, quantity, price, now) {
 					Ok((fill, taker_legs, extra, freed)) => {
-						let totals = legs.add(taker_legs).zip(released.checked_add(freed));
+						let totals = legs.checked_add(taker_legs).zip(released.checked_add(freed));
 						let Some((new_legs, new_released)) = totals else {
 							failure = Some(Error::<T>::Overflow.into());
 							return FillVerdict::Stop;

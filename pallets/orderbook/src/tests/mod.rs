@@ -49,7 +49,7 @@ pub fn totals() -> (u128, u128) {
 		TRADERS.iter().chain([&FEE_ACCOUNT]).map(|a| funds(*a)).fold((0, 0), |(b, q), f| {
 			(b + f.base_free + f.base_held, q + f.quote_free + f.quote_held)
 		});
-	let vault = (Assets::balance(BASE, &vault()), Balances::balance(&vault()));
+	let vault = (Assets::balance(BASE, vault()), Balances::balance(&vault()));
 	assert_eq!(vault, (sums.0 + VAULT_SEED, sums.1 + VAULT_SEED), "the vault holds the ledger");
 	Orderbook::do_try_state().expect("the order book's invariants hold");
 	sums
