@@ -60,14 +60,13 @@ impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
 	}
 	fn add_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
 		Levels::<T>::insert((market, side), level_key(side, price), level);
-		// Unknown stays unknown (no lookup on this path); a known best is bettered or set.
-		BestPrices::<T>::mutate_exists((market, side), |best| {
-			if let Some(known) = best {
-				if known.is_none_or(|b| level_key(side, price) < level_key(side, b)) {
-					*known = Some(price);
-				}
+		// Unknown stays unknown (no lookup on this path); a known best is bettered or set, and
+		// written only then (a new level behind the best costs no write).
+		if let Some(known) = BestPrices::<T>::get((market, side)) {
+			if known.is_none_or(|b| level_key(side, price) < level_key(side, b)) {
+				BestPrices::<T>::insert((market, side), Some(price));
 			}
-		});
+		}
 	}
 	fn remove_level(&mut self, market: MarketId, side: Side, price: Price) {
 		let key = level_key(side, price);
