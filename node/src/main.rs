@@ -9,6 +9,7 @@ mod command;
 mod exit;
 mod rpc;
 mod service;
+mod trading_feed;
 mod trading_rpc;
 mod trading_state;
 

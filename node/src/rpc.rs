@@ -20,6 +20,8 @@ pub struct FullDeps<C, P> {
 	pub checkpoint_status: bourse_finality_gadget::SharedStatus,
 	/// The checkpoint gadget's database.
 	pub checkpoint_db: Arc<bourse_checkpoint_db::CheckpointDb>,
+	/// Runs subscription tasks.
+	pub executor: sc_rpc::SubscriptionTaskExecutor,
 }
 
 /// Builds the node's extra RPC methods.
@@ -30,6 +32,8 @@ where
 	C: ProvideRuntimeApi<Block>
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
+		+ sc_client_api::BlockchainEvents<Block>
+		+ sc_client_api::StorageProvider<Block, crate::service::FullBackend>
 		+ Send
 		+ Sync
 		+ 'static,
@@ -46,12 +50,16 @@ where
 	let mut module = RpcModule::new(());
 	use bourse_finality_gadget::rpc::{CheckpointRpc, CheckpointRpcApiServer};
 
-	let FullDeps { client, pool, checkpoint_status, checkpoint_db } = deps;
+	let FullDeps { client, pool, checkpoint_status, checkpoint_db, executor } = deps;
 	use crate::trading_rpc::{OrderbookRpc, OrderbookRpcApiServer, PerpRpcApiServer};
 
 	module.merge(CheckpointRpc::new(checkpoint_status, checkpoint_db).into_rpc())?;
 	module.merge(OrderbookRpcApiServer::into_rpc(OrderbookRpc::new(client.clone())))?;
 	module.merge(PerpRpcApiServer::into_rpc(OrderbookRpc::new(client.clone())))?;
+	{
+		use crate::trading_feed::{TradingFeed, TradingFeedApiServer};
+		module.merge(TradingFeed::new(client.clone(), executor).into_rpc())?;
+	}
 	module.merge(SystemApiServer::<<Block as BlockT>::Hash, AccountId, Nonce>::into_rpc(
 		System::new(client.clone(), pool),
 	))?;

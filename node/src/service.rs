@@ -233,12 +233,13 @@ pub fn new_full<
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		let (status, db) = (checkpoint_status.clone(), checkpoint_db.clone());
-		Box::new(move |_| {
+		Box::new(move |executor| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
 				checkpoint_status: status.clone(),
 				checkpoint_db: db.clone(),
+				executor,
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

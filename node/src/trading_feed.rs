@@ -1,0 +1,237 @@
+//! Streaming trading data over JSON-RPC subscriptions (WebSocket), so a bot follows the book
+//! instead of polling every block:
+//!
+//! - `orderbook_subscribeDepth(market, levels)`: the market's depth;
+//! - `orderbook_subscribeOrders(account)`: the account's resting orders;
+//! - `orderbook_subscribeFills(account | null)`: the block's fills (of the account, or all);
+//! - `perp_subscribePositions(account)`: the account's perp positions.
+//!
+//! Each sends an update at subscription time (the best block), on every new best block, and
+//! again when a block is finalized (`finalized: true`), so a client acts on best and settles on
+//! final. Every update names its block (hash, number). A consumer that falls behind by more
+//! than [`BUFFER`] updates is dropped (the subscription ends) instead of buffering without
+//! limit; subscriptions per connection are capped by the server
+//! (`--rpc-max-subscriptions-per-connection`), depth levels by [`MAX_LEVELS`].
+use std::sync::Arc;
+
+use bourse_primitives::{
+	orderbook::{Fill, MarketId},
+	runtime_api::{OrderbookApi, PerpApi},
+};
+use bourse_runtime::{opaque::Block, AccountId, RuntimeEvent};
+use codec::Decode;
+use futures::{future, stream, StreamExt};
+use jsonrpsee::{proc_macros::rpc, PendingSubscriptionSink};
+use sc_client_api::{BlockchainEvents, StorageProvider};
+use sc_rpc::{
+	utils::{spawn_subscription_task, BoundedVecDeque, PendingSubscription},
+	SubscriptionTaskExecutor,
+};
+use serde::Serialize;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::{storage::StorageKey, H256};
+use sp_runtime::traits::Header as _;
+
+/// Most depth levels per side a subscription may ask for.
+pub const MAX_LEVELS: u32 = 100;
+/// Updates kept for a slow consumer before its subscription is dropped.
+pub const BUFFER: usize = 64;
+
+/// One update of a subscription: its data at a block.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockUpdate<T> {
+	/// The block the data is read at.
+	pub block_hash: H256,
+	/// Its number.
+	pub block_number: u32,
+	/// Whether the block is finalized (a best-block update is sent first, then this one).
+	pub finalized: bool,
+	/// The data.
+	pub data: T,
+}
+
+/// A fill with its id, as `orderbook_recentFills` reports it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FillUpdate {
+	/// The fill's id.
+	pub fill_id: u64,
+	/// The fill.
+	pub fill: Fill<AccountId>,
+}
+
+/// Trading subscriptions.
+#[rpc(server)]
+pub trait TradingFeedApi {
+	/// Depth of `market`, `levels` per side (at most 100), at every best and finalized block.
+	#[subscription(
+		name = "orderbook_subscribeDepth" => "orderbook_depthUpdate",
+		unsubscribe = "orderbook_unsubscribeDepth",
+		item = BlockUpdate<bourse_primitives::orderbook::Depth>
+	)]
+	fn subscribe_depth(&self, market: MarketId, levels: u32);
+
+	/// Resting orders of `account`, at every best and finalized block.
+	#[subscription(
+		name = "orderbook_subscribeOrders" => "orderbook_ordersUpdate",
+		unsubscribe = "orderbook_unsubscribeOrders",
+		item = BlockUpdate<Vec<bourse_primitives::orderbook::Order<AccountId>>>
+	)]
+	fn subscribe_orders(&self, account: AccountId);
+
+	/// The fills of each best and finalized block: of `account` as maker or taker, or all.
+	#[subscription(
+		name = "orderbook_subscribeFills" => "orderbook_fillsUpdate",
+		unsubscribe = "orderbook_unsubscribeFills",
+		item = BlockUpdate<Vec<FillUpdate>>
+	)]
+	fn subscribe_fills(&self, account: Option<AccountId>);
+
+	/// Perp positions of `account`, at every best and finalized block.
+	#[subscription(
+		name = "perp_subscribePositions" => "perp_positionsUpdate",
+		unsubscribe = "perp_unsubscribePositions",
+		item = BlockUpdate<Vec<bourse_primitives::perp::PositionInfo>>
+	)]
+	fn subscribe_positions(&self, account: AccountId);
+}
+
+/// Serves the trading subscriptions from the client.
+pub struct TradingFeed<C> {
+	client: Arc<C>,
+	executor: SubscriptionTaskExecutor,
+}
+
+impl<C> TradingFeed<C> {
+	/// The handler; subscription tasks run on `executor`.
+	pub fn new(client: Arc<C>, executor: SubscriptionTaskExecutor) -> Self {
+		Self { client, executor }
+	}
+}
+
+/// A block to read at, and whether it is finalized.
+type At = (H256, u32, bool);
+
+impl<C> TradingFeed<C>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockchainEvents<Block>
+		+ StorageProvider<Block, crate::service::FullBackend>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>,
+{
+	/// The current best block, then every new best block and every finalized block.
+	fn blocks(&self) -> impl futures::Stream<Item = At> + Send + Unpin + 'static {
+		let info = self.client.info();
+		let start = stream::iter([(info.best_hash, info.best_number, false)]);
+		let best = self
+			.client
+			.import_notification_stream()
+			.filter(|n| future::ready(n.is_new_best))
+			.map(|n| (n.hash, *n.header.number(), false));
+		let finalized =
+			self.client.finality_notification_stream().map(|n| (n.hash, *n.header.number(), true));
+		start.chain(stream::select(best, finalized)).boxed()
+	}
+
+	/// Feeds `pending` with `read` at every block of [`Self::blocks`]; a block whose data
+	/// cannot be read (pruned state, say) is skipped.
+	fn feed<T, F>(&self, pending: PendingSubscriptionSink, read: F)
+	where
+		T: Serialize + Send + Sync + 'static,
+		F: Fn(&C, H256) -> Option<T> + Send + Sync + 'static,
+	{
+		let client = self.client.clone();
+		let updates = self.blocks().filter_map(move |(hash, number, finalized)| {
+			let data = read(&client, hash);
+			future::ready(data.map(|data| BlockUpdate {
+				block_hash: hash,
+				block_number: number,
+				finalized,
+				data,
+			}))
+		});
+		spawn_subscription_task(
+			&self.executor,
+			PendingSubscription::from(pending)
+				.pipe_from_stream(updates.boxed(), BoundedVecDeque::new(BUFFER)),
+		);
+	}
+}
+
+/// The fills among the events of block `hash` (of `account`, or all).
+fn block_fills<C>(client: &C, hash: H256, account: Option<&AccountId>) -> Option<Vec<FillUpdate>>
+where
+	C: StorageProvider<Block, crate::service::FullBackend>,
+{
+	// frame_system's `Events`: twox128("System") ++ twox128("Events").
+	let key = StorageKey(
+		[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat(),
+	);
+	let events = match client.storage(hash, &key) {
+		Ok(Some(raw)) => raw.0,
+		Ok(None) => return Some(Vec::new()),
+		Err(e) => {
+			log::debug!(target: "rpc", "fills of block {hash}: {e}");
+			return None;
+		},
+	};
+	type Records = Vec<frame_system::EventRecord<RuntimeEvent, H256>>;
+	let records = match Records::decode(&mut &events[..]) {
+		Ok(records) => records,
+		Err(e) => {
+			log::warn!(target: "rpc", "events of block {hash} do not decode: {e}");
+			return None;
+		},
+	};
+	Some(
+		records
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Orderbook(pallet_orderbook::Event::Filled { fill_id, fill }) => {
+					Some(FillUpdate { fill_id, fill })
+				},
+				_ => None,
+			})
+			.filter(|f| account.is_none_or(|a| f.fill.maker == *a || f.fill.taker == *a))
+			.collect(),
+	)
+}
+
+impl<C> TradingFeedApiServer for TradingFeed<C>
+where
+	C: ProvideRuntimeApi<Block>
+		+ HeaderBackend<Block>
+		+ BlockchainEvents<Block>
+		+ StorageProvider<Block, crate::service::FullBackend>
+		+ Send
+		+ Sync
+		+ 'static,
+	C::Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>,
+{
+	fn subscribe_depth(&self, pending: PendingSubscriptionSink, market: MarketId, levels: u32) {
+		let levels = levels.min(MAX_LEVELS);
+		self.feed(pending, move |client, at| client.runtime_api().depth(at, market, levels).ok());
+	}
+
+	fn subscribe_orders(&self, pending: PendingSubscriptionSink, account: AccountId) {
+		self.feed(pending, move |client, at| {
+			client.runtime_api().open_orders(at, account.clone()).ok()
+		});
+	}
+
+	fn subscribe_fills(&self, pending: PendingSubscriptionSink, account: Option<AccountId>) {
+		self.feed(pending, move |client, at| block_fills(client, at, account.as_ref()));
+	}
+
+	fn subscribe_positions(&self, pending: PendingSubscriptionSink, account: AccountId) {
+		self.feed(pending, move |client, at| {
+			client.runtime_api().positions(at, account.clone()).ok()
+		});
+	}
+}
