@@ -10,9 +10,9 @@
 //! again when a block is finalized (`finalized: true`), so a client acts on best and settles on
 //! final. Every update names its block (hash, number). A consumer that falls behind by more
 //! than [`BUFFER`] updates is dropped (the subscription ends) instead of buffering without
-//! limit; subscriptions per connection are capped by the server
-//! (`--rpc-max-subscriptions-per-connection`), depth levels by [`MAX_LEVELS`].
-use std::sync::Arc;
+//! limit; a connection holds at most [`MAX_PER_CONNECTION`] trading subscriptions (more are
+//! refused with an error), depth levels are capped by [`MAX_LEVELS`].
+use std::{collections::HashMap, sync::Arc};
 
 use bourse_primitives::{
 	orderbook::{Fill, MarketId},
@@ -22,6 +22,7 @@ use bourse_runtime::{opaque::Block, AccountId, RuntimeEvent};
 use codec::Decode;
 use futures::{future, stream, StreamExt};
 use jsonrpsee::{proc_macros::rpc, PendingSubscriptionSink};
+use parking_lot::Mutex;
 use sc_client_api::{BlockchainEvents, StorageProvider};
 use sc_rpc::{
 	utils::{spawn_subscription_task, BoundedVecDeque, PendingSubscription},
@@ -35,6 +36,10 @@ use sp_runtime::traits::Header as _;
 
 /// Most depth levels per side a subscription may ask for.
 pub const MAX_LEVELS: u32 = 100;
+/// Trading subscriptions one connection may hold at once: each reads the chain at every block,
+/// so a connection cannot make the node do unbounded work per block (the server's own
+/// `--rpc-max-subscriptions-per-connection` allows 1,024 of every kind).
+pub const MAX_PER_CONNECTION: usize = 16;
 /// Updates kept for a slow consumer before its subscription is dropped.
 pub const BUFFER: usize = 64;
 
@@ -98,16 +103,52 @@ pub trait TradingFeedApi {
 	fn subscribe_positions(&self, account: AccountId);
 }
 
+/// Trading subscriptions open per connection.
+#[derive(Clone, Default)]
+struct Slots(Arc<Mutex<HashMap<usize, usize>>>);
+
+/// One open subscription of a connection; frees its slot when dropped (the task ended).
+struct Slot {
+	slots: Slots,
+	connection: usize,
+}
+
+impl Slots {
+	/// A slot for `connection`, unless it holds [`MAX_PER_CONNECTION`] already.
+	fn take(&self, connection: usize) -> Option<Slot> {
+		let mut open = self.0.lock();
+		let count = open.entry(connection).or_default();
+		if *count >= MAX_PER_CONNECTION {
+			return None;
+		}
+		*count += 1;
+		Some(Slot { slots: self.clone(), connection })
+	}
+}
+
+impl Drop for Slot {
+	fn drop(&mut self) {
+		let mut open = self.slots.0.lock();
+		if let Some(count) = open.get_mut(&self.connection) {
+			*count = count.saturating_sub(1);
+			if *count == 0 {
+				open.remove(&self.connection);
+			}
+		}
+	}
+}
+
 /// Serves the trading subscriptions from the client.
 pub struct TradingFeed<C> {
 	client: Arc<C>,
 	executor: SubscriptionTaskExecutor,
+	slots: Slots,
 }
 
 impl<C> TradingFeed<C> {
 	/// The handler; subscription tasks run on `executor`.
 	pub fn new(client: Arc<C>, executor: SubscriptionTaskExecutor) -> Self {
-		Self { client, executor }
+		Self { client, executor, slots: Slots::default() }
 	}
 }
 
@@ -146,6 +187,15 @@ where
 		T: Serialize + Send + Sync + 'static,
 		F: Fn(&C, H256) -> Option<T> + Send + Sync + 'static,
 	{
+		let Some(slot) = self.slots.take(pending.connection_id().0) else {
+			let error = jsonrpsee::types::ErrorObject::owned(
+				9110,
+				format!("at most {MAX_PER_CONNECTION} trading subscriptions per connection"),
+				None::<()>,
+			);
+			spawn_subscription_task(&self.executor, pending.reject(error));
+			return;
+		};
 		let client = self.client.clone();
 		let updates = self.blocks().filter_map(move |(hash, number, finalized)| {
 			let data = read(&client, hash);
@@ -156,11 +206,12 @@ where
 				data,
 			}))
 		});
-		spawn_subscription_task(
-			&self.executor,
+		spawn_subscription_task(&self.executor, async move {
+			let _slot = slot;
 			PendingSubscription::from(pending)
-				.pipe_from_stream(updates.boxed(), BoundedVecDeque::new(BUFFER)),
-		);
+				.pipe_from_stream(updates.boxed(), BoundedVecDeque::new(BUFFER))
+				.await
+		});
 	}
 }
 

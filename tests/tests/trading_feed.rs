@@ -122,6 +122,26 @@ fn subscriptions_stream_every_best_and_finalized_block() {
 		assert!(first["data"].is_array() && first["blockHash"].is_string(), "{first}");
 	}
 
+	// A connection holds at most 16 trading subscriptions: 12 more fit, the 13th is refused.
+	let more: Vec<u64> =
+		(0..13).map(|_| client.call("orderbook_subscribeDepth", json!([0, 1]))).collect();
+	let (mut accepted, mut refused) = (0, 0);
+	let deadline = Instant::now() + Duration::from_secs(30);
+	while accepted + refused < more.len() {
+		let Some(message) = client.next(deadline) else { break };
+		if !message["id"].as_u64().is_some_and(|id| more.contains(&id)) {
+			continue;
+		}
+		if message["error"].is_object() {
+			let error = message["error"]["message"].as_str().unwrap_or_default().to_string();
+			assert!(error.contains("at most 16"), "{message}");
+			refused += 1;
+		} else {
+			accepted += 1;
+		}
+	}
+	assert_eq!((accepted, refused), (12, 1), "per-connection cap");
+
 	// Unsubscribing ends a stream.
 	let depth_sub: Value = serde_json::from_str(
 		subscriptions.iter().find(|(_, m)| **m == "orderbook_depthUpdate").expect("depth").0,
