@@ -89,7 +89,13 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		Some(Subcommand::PurgeChain(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
-			runner.sync_run(|config| cmd.run(config.database))
+			runner.sync_run(|config| {
+				// The gadget's database belongs to the chain too: a new genesis under the same
+				// chain id must not find the old chain's votes.
+				let checkpoints = service::checkpoint_db_path(&config);
+				cmd.run(config.database)?;
+				purge_checkpoints(&checkpoints, cmd.yes)
+			})
 		},
 		Some(Subcommand::Revert(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
@@ -111,10 +117,16 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(args)?;
 			runner.sync_run(|config| {
 				let path = service::checkpoint_db_path(&config);
-				let db = bourse_checkpoint_db::CheckpointDb::open(&path)
-					.map_err(|e| sc_cli::Error::Application(Box::new(e)))?;
-				let json = if export { export_certificates(&db) } else { inspect(&db, &path) }
-					.map_err(|e| sc_cli::Error::Application(Box::new(e)))?;
+				// Read-only (a RocksDB secondary instance): works while the node runs, and a
+				// wrong path creates nothing.
+				let scratch = std::env::temp_dir()
+					.join(format!("bourse-checkpoint-db-{}", std::process::id()));
+				let result = bourse_checkpoint_db::CheckpointDb::open_read_only(&path, &scratch)
+					.and_then(
+						|db| if export { export_certificates(&db) } else { inspect(&db, &path) },
+					);
+				let _ = std::fs::remove_dir_all(&scratch);
+				let json = result.map_err(|e| sc_cli::Error::Application(Box::new(e)))?;
 				println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
 				Ok(())
 			})
@@ -148,6 +160,31 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		},
 	}
+}
+
+/// Removes the checkpoint gadget's database of the purged chain, asking first unless `yes`.
+fn purge_checkpoints(path: &std::path::Path, yes: bool) -> sc_cli::Result<()> {
+	use std::io::Write;
+	if !path.exists() {
+		return Ok(());
+	}
+	if !yes {
+		print!(
+			"Also remove the checkpoint database {} (this validator's signing record for the \
+			 purged chain)? [y/N]: ",
+			path.display()
+		);
+		std::io::stdout().flush()?;
+		let mut answer = String::new();
+		std::io::stdin().read_line(&mut answer)?;
+		if !matches!(answer.trim(), "y" | "Y") {
+			println!("Aborted");
+			return Ok(());
+		}
+	}
+	std::fs::remove_dir_all(path)?;
+	println!("{:?} removed.", path);
+	Ok(())
 }
 
 fn inspect(

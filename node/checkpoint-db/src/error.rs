@@ -23,8 +23,9 @@ pub enum Error {
 	/// The database was written by a newer bourse-node.
 	#[error(
 		"the checkpoint database at {path} has schema version {found}, newer than the {supported} \
-		 this bourse-node supports: run a newer bourse-node, or move the directory away to start \
-		 over (certificates are fetched again from peers and block justifications)"
+		 this bourse-node supports: run the bourse-node version that wrote it (or a newer one). Do \
+		 not delete the directory: it holds this validator's signing record (its own votes), which \
+		 keeps it from ever signing two checkpoints with one number"
 	)]
 	NewerVersion {
 		/// Database directory.
@@ -36,8 +37,9 @@ pub enum Error {
 	},
 	/// The version file is unreadable.
 	#[error(
-		"the checkpoint database at {path} has an unreadable version file ({detail}): restore it \
-		 from a backup or move the directory away to start over"
+		"the checkpoint database at {path} has an unreadable version file ({detail}): write the \
+		 schema number (2 for this bourse-node) into {path}/VERSION, or restore the directory \
+		 from a backup. Do not delete the directory: it holds this validator's signing record"
 	)]
 	BadVersionFile {
 		/// Database directory.
@@ -46,12 +48,36 @@ pub enum Error {
 		detail: String,
 	},
 	/// A stored value does not decode.
-	#[error("the checkpoint database at {path} holds a corrupt entry ({what}): move it away to start over")]
+	#[error(
+		"the checkpoint database at {path} holds a corrupt entry ({what}): restore the directory \
+		 from a backup (`bourse-node checkpoint-db export` reads what is still readable). Do not \
+		 delete it: it holds this validator's signing record"
+	)]
 	Corrupt {
 		/// Database directory.
 		path: PathBuf,
 		/// Which entry.
 		what: String,
+	},
+	/// No database where one was expected (operator tools do not create one).
+	#[error(
+		"no checkpoint database at {path}: check --chain and --base-path (the node creates it \
+		 at <base-path>/chains/<chain-id>/checkpoints when it first starts)"
+	)]
+	Missing {
+		/// Database directory.
+		path: PathBuf,
+	},
+	/// An older schema that only the node upgrades (when it starts).
+	#[error(
+		"the checkpoint database at {path} has schema version {found}: start this bourse-node once \
+		 (it upgrades the database in place, keeping every signature), then run the tool again"
+	)]
+	OlderVersion {
+		/// Database directory.
+		path: PathBuf,
+		/// Version on disk.
+		found: u32,
 	},
 	/// A second, different own vote for one checkpoint was refused.
 	#[error("refusing to store a second, different own vote for checkpoint {number}")]

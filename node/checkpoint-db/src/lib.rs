@@ -78,6 +78,14 @@ impl CheckpointDb {
 		Ok(Self { db: rocks.clone(), rocks: Some(rocks), path: Some(path.to_path_buf()) })
 	}
 
+	/// Opens the RocksDB database at `path` read-only (operator tools): works while the node
+	/// runs, never creates, writes or upgrades anything. `scratch` is a directory for the
+	/// read-only instance's own files (the caller removes it).
+	pub fn open_read_only(path: &Path, scratch: &Path) -> Result<Self, Error> {
+		let rocks = Arc::new(schema::open_rocksdb_read_only(path, scratch)?);
+		Ok(Self { db: rocks.clone(), rocks: None, path: Some(path.to_path_buf()) })
+	}
+
 	/// An in-memory database at the current schema (tests, `--tmp` style use).
 	pub fn in_memory() -> Self {
 		Self { db: Arc::new(kvdb_memorydb::create(schema::COLUMNS)), rocks: None, path: None }

@@ -94,6 +94,35 @@ pub fn open_rocksdb(path: &Path) -> Result<Database, Error> {
 	open_with(path, COLUMNS)
 }
 
+/// Opens the database at `path` read-only, as a RocksDB secondary instance (`scratch` holds the
+/// instance's own small files): it works while a node has the database open, creates nothing,
+/// and never upgrades. A missing database or another schema version is an error naming the
+/// path and the fix.
+pub fn open_rocksdb_read_only(path: &Path, scratch: &Path) -> Result<Database, Error> {
+	match read_version(path)? {
+		None => return Err(Error::Missing { path: path.to_path_buf() }),
+		Some(v) if v > CURRENT_VERSION => {
+			return Err(Error::NewerVersion {
+				path: path.to_path_buf(),
+				found: v,
+				supported: CURRENT_VERSION,
+			})
+		},
+		Some(v) if v < CURRENT_VERSION => {
+			return Err(Error::OlderVersion { path: path.to_path_buf(), found: v })
+		},
+		Some(_) => {},
+	}
+	let mut config = DatabaseConfig::with_columns(COLUMNS);
+	config.secondary = Some(scratch.to_path_buf());
+	config.create_if_missing = false;
+	let db = Database::open(&config, path)
+		.map_err(|source| Error::Open { path: path.to_path_buf(), source })?;
+	db.try_catch_up_with_primary()
+		.map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+	Ok(db)
+}
+
 /// Version 1 -> 2: add the own-votes column and move tagged own votes into it.
 fn upgrade_1_to_2(db: &mut Database, path: &Path) -> Result<(), Error> {
 	let io = |source| Error::Io { path: path.to_path_buf(), source };

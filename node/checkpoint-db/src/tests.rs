@@ -135,3 +135,31 @@ fn newer_or_unreadable_versions_are_clear_errors() {
 	let err = CheckpointDb::open(&path).err().expect("refused").to_string();
 	assert!(err.contains("VERSION is missing"), "{err}");
 }
+
+#[test]
+fn read_only_open_creates_nothing_and_works_beside_the_open_database() {
+	let dir = tempfile::tempdir().expect("tmp");
+	let path = dir.path().join("checkpoints");
+	let scratch = dir.path().join("scratch");
+	// A wrong path is an error naming it; nothing is created there.
+	let err = CheckpointDb::open_read_only(&path, &scratch).err().expect("missing").to_string();
+	assert!(err.contains("no checkpoint database") && err.contains(&path.display().to_string()));
+	assert!(!path.exists(), "a read-only open creates nothing");
+
+	// Beside the node's open (read-write, locked) database, it reads what was written.
+	let node = CheckpointDb::open(&path).expect("create");
+	node.store_own_vote(&signed(1, 0, 1)).expect("vote");
+	let tool = CheckpointDb::open_read_only(&path, &scratch).expect("opens beside the node");
+	assert_eq!(tool.own_vote(1).expect("read"), Some(signed(1, 0, 1)));
+	assert!(tool.store_own_vote(&signed(2, 0, 1)).is_err(), "it cannot write");
+	drop((node, tool));
+
+	// An older schema is left for the node to upgrade; a newer one is refused.
+	schema::write_version(&path, 1).expect("write");
+	let err = CheckpointDb::open_read_only(&path, &scratch).err().expect("older").to_string();
+	assert!(err.contains("start this bourse-node once"), "{err}");
+	schema::write_version(&path, 99).expect("write");
+	let err = CheckpointDb::open_read_only(&path, &scratch).err().expect("newer").to_string();
+	assert!(err.contains("Do not delete"), "{err}");
+	assert_eq!(schema::read_version(&path).expect("version"), Some(99), "nothing rewritten");
+}
