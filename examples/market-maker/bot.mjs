@@ -165,6 +165,7 @@ const summary = {
   mode,
   refreshes,
   fills: fills.size,
+  fillIds: [...fills.keys()],
   base: { expected: (before.base + dBase).toString(), actual: after.base.toString() },
   quote: { expected: (before.quote + dQuote).toString(), actual: after.quote.toString() },
 };

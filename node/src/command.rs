@@ -93,7 +93,14 @@ pub fn run() -> sc_cli::Result<()> {
 				// The gadget's database belongs to the chain too: a new genesis under the same
 				// chain id must not find the old chain's votes.
 				let checkpoints = service::checkpoint_db_path(&config);
+				let fills = crate::fill_indexer::fill_index_path(&config);
+				let chain_db = config.database.path().map(|p| p.to_path_buf());
 				cmd.run(config.database)?;
+				// The fill index is derived from the chain: it goes when the chain went.
+				if chain_db.is_some_and(|p| !p.exists()) && fills.exists() {
+					std::fs::remove_dir_all(&fills)?;
+					println!("{:?} removed.", fills);
+				}
 				purge_checkpoints(&checkpoints, cmd.yes)
 			})
 		},

@@ -7,6 +7,8 @@ mod chain_spec;
 mod cli;
 mod command;
 mod exit;
+mod fill_indexer;
+mod fill_rpc;
 mod rpc;
 mod service;
 mod trading_feed;

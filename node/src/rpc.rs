@@ -22,6 +22,8 @@ pub struct FullDeps<C, P> {
 	pub checkpoint_db: Arc<bourse_checkpoint_db::CheckpointDb>,
 	/// Runs subscription tasks.
 	pub executor: sc_rpc::SubscriptionTaskExecutor,
+	/// The node's fill index.
+	pub fill_index: Arc<bourse_fill_index::FillIndex>,
 }
 
 /// Builds the node's extra RPC methods.
@@ -50,7 +52,7 @@ where
 	let mut module = RpcModule::new(());
 	use bourse_finality_gadget::rpc::{CheckpointRpc, CheckpointRpcApiServer};
 
-	let FullDeps { client, pool, checkpoint_status, checkpoint_db, executor } = deps;
+	let FullDeps { client, pool, checkpoint_status, checkpoint_db, executor, fill_index } = deps;
 	use crate::trading_rpc::{OrderbookRpc, OrderbookRpcApiServer, PerpRpcApiServer};
 
 	module.merge(CheckpointRpc::new(checkpoint_status, checkpoint_db).into_rpc())?;
@@ -59,6 +61,8 @@ where
 	{
 		use crate::trading_feed::{TradingFeed, TradingFeedApiServer};
 		module.merge(TradingFeed::new(client.clone(), executor).into_rpc())?;
+		use crate::fill_rpc::{FillHistory, FillHistoryApiServer};
+		module.merge(FillHistory::new(client.clone(), fill_index).into_rpc())?;
 	}
 	module.merge(SystemApiServer::<<Block as BlockT>::Hash, AccountId, Nonce>::into_rpc(
 		System::new(client.clone(), pool),

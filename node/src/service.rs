@@ -187,6 +187,19 @@ pub fn new_full<
 			.map_err(|e| ServiceError::Other(e.to_string()))?,
 	);
 	let checkpoint_status = bourse_finality_gadget::SharedStatus::default();
+	// The fill index (fill history served over RPC), built from finalized blocks' events.
+	let fill_index = Arc::new(
+		bourse_fill_index::FillIndex::open(
+			&crate::fill_indexer::fill_index_path(&config),
+			genesis_hash.into(),
+		)
+		.map_err(|e| ServiceError::Other(e.to_string()))?,
+	);
+	task_manager.spawn_handle().spawn_blocking(
+		"fill-indexer",
+		Some("fills"),
+		crate::fill_indexer::run(client.clone(), fill_index.clone()),
+	);
 
 	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
@@ -233,6 +246,7 @@ pub fn new_full<
 		let client = client.clone();
 		let pool = transaction_pool.clone();
 		let (status, db) = (checkpoint_status.clone(), checkpoint_db.clone());
+		let fill_index = fill_index.clone();
 		Box::new(move |executor| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
@@ -240,6 +254,7 @@ pub fn new_full<
 				checkpoint_status: status.clone(),
 				checkpoint_db: db.clone(),
 				executor,
+				fill_index: fill_index.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

@@ -216,7 +216,11 @@ where
 }
 
 /// The fills among the events of block `hash` (of `account`, or all).
-fn block_fills<C>(client: &C, hash: H256, account: Option<&AccountId>) -> Option<Vec<FillUpdate>>
+pub(crate) fn block_fills<C>(
+	client: &C,
+	hash: H256,
+	account: Option<&AccountId>,
+) -> Option<Vec<FillUpdate>>
 where
 	C: StorageProvider<Block, crate::service::FullBackend>,
 {

@@ -1,10 +1,10 @@
 //! JSON-RPC over the trading runtime APIs: `orderbook_depth`, `orderbook_openOrders`,
-//! `orderbook_order`, `orderbook_recentFills`, `orderbook_markets`, `orderbook_tradingBalances`, `perp_positions`, `perp_market`. Each reads
+//! `orderbook_order`, `orderbook_markets`, `orderbook_tradingBalances`, `perp_positions`, `perp_market`. Each reads
 //! the best block unless `at` is given.
 use std::sync::Arc;
 
 use bourse_primitives::{
-	orderbook::{AccountBalance, Depth, Fill, MarketId, MarketInfo, Order, OrderId},
+	orderbook::{AccountBalance, Depth, MarketId, MarketInfo, Order, OrderId},
 	perp::{PerpMarketInfo, PositionInfo},
 	runtime_api::{OrderbookApi, PerpApi},
 };
@@ -29,18 +29,6 @@ pub trait OrderbookRpcApi {
 	/// A resting order by id.
 	#[method(name = "orderbook_order")]
 	fn order(&self, id: OrderId, at: Option<H256>) -> RpcResult<Option<Order<AccountId>>>;
-
-	/// Fills of order `id` (as maker or taker) still retained, with their fill ids.
-	#[method(name = "orderbook_orderFills")]
-	fn order_fills(&self, id: OrderId, at: Option<H256>) -> RpcResult<Vec<(u64, Fill<AccountId>)>>;
-
-	/// Recent fills of `account` with their fill ids, oldest first.
-	#[method(name = "orderbook_recentFills")]
-	fn recent_fills(
-		&self,
-		account: AccountId,
-		at: Option<H256>,
-	) -> RpcResult<Vec<(u64, Fill<AccountId>)>>;
 
 	/// Every market with its tokens' ids, symbols and decimals, tick, lot, minimum size, fees,
 	/// kind and status.
@@ -94,20 +82,6 @@ where
 	fn order(&self, id: OrderId, at: Option<H256>) -> RpcResult<Option<Order<AccountId>>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().order(at, id).map_err(api_error)
-	}
-
-	fn recent_fills(
-		&self,
-		account: AccountId,
-		at: Option<H256>,
-	) -> RpcResult<Vec<(u64, Fill<AccountId>)>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().recent_fills(at, account).map_err(api_error)
-	}
-
-	fn order_fills(&self, id: OrderId, at: Option<H256>) -> RpcResult<Vec<(u64, Fill<AccountId>)>> {
-		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().order_fills(at, id).map_err(api_error)
 	}
 
 	fn markets(&self, at: Option<H256>) -> RpcResult<Vec<MarketInfo>> {

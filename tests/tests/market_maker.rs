@@ -52,5 +52,37 @@ fn the_example_bot_quotes_follows_its_fills_and_reconciles() {
 	assert!(summary["fills"].as_u64() > Some(0), "Bob traded against the quotes: {summary}");
 	assert_eq!(summary["reconciled"], Value::Bool(true), "ledger == fills: {summary}\n{stderr}");
 	assert!(maker.status.success(), "{summary}\n{stderr}");
+
+	// The node's fill history (its fill index of finalized blocks, plus newer best blocks)
+	// holds every fill the bot saw over the subscription, newest first, paged.
+	const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+	let history = node
+		.rpc("orderbook_recentFills", serde_json::json!([ALICE, null, 1000]))
+		.expect("recentFills");
+	let history = history.as_array().expect("a list");
+	let ids: Vec<u64> = history.iter().filter_map(|r| r["fillId"].as_u64()).collect();
+	assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+	for seen in summary["fillIds"].as_array().expect("fill ids") {
+		assert!(ids.contains(&seen.as_u64().expect("id")), "fill {seen} in the history: {ids:?}");
+	}
+	assert!(history.iter().any(|r| r["finalized"] == Value::Bool(true)), "indexed fills");
+	let first =
+		node.rpc("orderbook_recentFills", serde_json::json!([ALICE, null, 3])).expect("page 1");
+	let last = first.as_array().and_then(|p| p.last()).expect("three fills")["fillId"].clone();
+	let second =
+		node.rpc("orderbook_recentFills", serde_json::json!([ALICE, last, 3])).expect("page 2");
+	let page: Vec<u64> =
+		second.as_array().expect("list").iter().filter_map(|r| r["fillId"].as_u64()).collect();
+	assert_eq!(page, ids[3..6.min(ids.len())], "the next page continues below `from`");
+	let order = history[0]["fill"]["makerOrder"].as_u64().expect("maker order");
+	let of_order = node
+		.rpc("orderbook_orderFills", serde_json::json!([order, null, null]))
+		.expect("orderFills");
+	let of_order = of_order.as_array().expect("list");
+	assert!(!of_order.is_empty(), "the order's fills");
+	for record in of_order {
+		let (maker, taker) = (&record["fill"]["makerOrder"], &record["fill"]["takerOrder"]);
+		assert!(maker.as_u64() == Some(order) || taker.as_u64() == Some(order), "{record}");
+	}
 	assert!(node.stop(Duration::from_secs(60)).is_some_and(|s| s.success()), "{}", node.log_tail());
 }
