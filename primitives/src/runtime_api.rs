@@ -1,14 +1,15 @@
 //! Runtime APIs the node calls: order book, perps, checkpoints.
 use crate::checkpoint::{CheckpointNumber, CheckpointRecord, ValidatorSet};
-use crate::orderbook::{AccountBalance, AssetKind, Depth, Fill, MarketId, Order, OrderId};
+use crate::orderbook::{AccountBalance, AssetKind, Depth, MarketId, Order, OrderId};
 use alloc::vec::Vec;
 use codec::Codec;
 
 sp_api::decl_runtime_apis! {
 	/// Read access to the spot/perp order book. Version 2: orders carry `post_only`, and
 	/// `order_fills`. Version 3: the trading ledger (`trading_balances`, `fee_balances`) and
-	/// `markets`.
-	#[api_version(3)]
+	/// `markets`. Version 4: fill histories left chain state (`recent_fills`, `order_fills`
+	/// removed: the node's fill index serves `orderbook_recentFills` / `orderbook_orderFills`).
+	#[api_version(4)]
 	pub trait OrderbookApi<AccountId: Codec> {
 		/// Aggregated depth of `market`, up to `levels` per side, best first.
 		fn depth(market: MarketId, levels: u32) -> Depth;
@@ -16,10 +17,6 @@ sp_api::decl_runtime_apis! {
 		fn open_orders(who: AccountId) -> Vec<Order<AccountId>>;
 		/// A resting order.
 		fn order(id: OrderId) -> Option<Order<AccountId>>;
-		/// Recent fills of `who` still retained on chain, oldest first, with their fill ids.
-		fn recent_fills(who: AccountId) -> Vec<(u64, Fill<AccountId>)>;
-		/// Fills of order `id` (as maker or taker) still retained on chain, oldest first.
-		fn order_fills(id: OrderId) -> Vec<(u64, Fill<AccountId>)>;
 		/// `who`'s trading ledger: per token, free and locked amounts.
 		fn trading_balances(who: AccountId) -> Vec<AccountBalance>;
 		/// Fees collected per token and not yet withdrawn.

@@ -3,7 +3,7 @@ use crate::*;
 use alloc::vec::Vec;
 use bourse_primitives::{
 	checkpoint::{CheckpointNumber, CheckpointRecord, ValidatorSet},
-	orderbook::{Depth, Fill, MarketId, Order, OrderId},
+	orderbook::{Depth, MarketId, Order, OrderId},
 };
 use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
@@ -179,14 +179,6 @@ impl_runtime_apis! {
 
 		fn order(id: OrderId) -> Option<Order<AccountId>> {
 			pallet_orderbook::Orders::<Runtime>::get(id)
-		}
-
-		fn recent_fills(who: AccountId) -> Vec<(u64, Fill<AccountId>)> {
-			Orderbook::recent_fills(&who)
-		}
-
-		fn order_fills(id: OrderId) -> Vec<(u64, Fill<AccountId>)> {
-			Orderbook::order_fills(id)
 		}
 
 		fn trading_balances(who: AccountId) -> Vec<bourse_primitives::orderbook::AccountBalance> {

@@ -166,8 +166,6 @@ impl pallet_orderbook::Config for Runtime {
 	type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
 	// 30 days of 2-second blocks.
 	type MaxExpiryHorizon = ConstU32<1_296_000>;
-	type MaxFillHistory = ConstU32<100>;
-	type FillRetention = ConstU64<100_000>;
 	type WeightInfo = pallet_orderbook::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = OrderbookBenchmarks;

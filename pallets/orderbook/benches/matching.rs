@@ -254,7 +254,7 @@ impl NaiveBook {
 mod runtime {
 	use frame_support::{
 		derive_impl, parameter_types,
-		traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64, VariantCountOf},
+		traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, VariantCountOf},
 	};
 	use frame_system::{EnsureRoot, EnsureSigned};
 
@@ -330,8 +330,6 @@ mod runtime {
 		type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
 		type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
 		type MaxExpiryHorizon = ConstU32<1_000_000>;
-		type MaxFillHistory = ConstU32<100>;
-		type FillRetention = ConstU64<100_000>;
 		type WeightInfo = ();
 		#[cfg(feature = "runtime-benchmarks")]
 		type BenchmarkHelper = BenchHelper;

@@ -1,7 +1,7 @@
-//! Housekeeping in `on_idle`: expiring good-til-block orders and pruning old fills.
+//! Housekeeping in `on_idle`: expiring good-til-block orders.
 //!
-//! Both work from a cursor under the weight `on_idle` offers, so a full block only delays
-//! them: the backlog is picked up where it stopped. Matching never trades an expired order
+//! It works from a cursor under the weight `on_idle` offers, so a full block only delays it:
+//! the backlog is picked up where it stopped. Matching never trades an expired order
 //! even while it waits here (the engine removes it when it meets it).
 use crate::*;
 use alloc::vec::Vec;
@@ -51,35 +51,6 @@ impl<T: Config> Pallet<T> {
 			block += 1;
 		}
 		ExpiryCursor::<T>::put(block);
-		used
-	}
-
-	/// Deletes fills older than the retention, within `budget`. Returns weight used.
-	pub(crate) fn prune_fills(budget: Weight) -> Weight {
-		// The fill, and its id at the front of its two orders' histories.
-		let per_fill = T::DbWeight::get().reads_writes(3, 3);
-		let mut used = T::DbWeight::get().reads_writes(2, 1);
-		if used.any_gt(budget) {
-			return Weight::zero();
-		}
-		let keep_from = NextFillId::<T>::get().saturating_sub(T::FillRetention::get());
-		let mut oldest = OldestFill::<T>::get();
-		while oldest < keep_from && !used.saturating_add(per_fill).any_gt(budget) {
-			if let Some(fill) = Fills::<T>::take(oldest) {
-				for order in [fill.maker_order, fill.taker_order] {
-					let emptied = OrderFills::<T>::mutate(order, |ids| {
-						ids.retain(|id| *id != oldest);
-						ids.is_empty()
-					});
-					if emptied {
-						OrderFills::<T>::remove(order);
-					}
-				}
-			}
-			oldest += 1;
-			used = used.saturating_add(per_fill);
-		}
-		OldestFill::<T>::put(oldest);
 		used
 	}
 }

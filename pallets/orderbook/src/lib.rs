@@ -5,7 +5,8 @@
 //! fill-or-kill / post-only orders with optional good-til-block expiry, market orders bounded by
 //! a worst price or a quote budget, self-trade prevention, atomic replace, batches, a trading
 //! ledger (traders deposit once and trade from it, see [`ledger`]), maker/taker fees collected
-//! per token, fill events and a bounded fill history per account.
+//! per token, and fill events (fill history is served by the node's fill index, built from
+//! them).
 //!
 //! Matching is plain Rust over a storage-access trait ([`engine`]); this pallet validates,
 //! escrows, runs the engine over [`store::StorageBook`] and settles each fill through
@@ -48,17 +49,6 @@ pub trait BenchmarkHelper<AccountId> {
 pub use batch::BatchAction;
 pub use trading::{MarketOrderBound, OrderRequest, PlaceOutcome};
 
-/// Room of a stored fill history: twice the `MaxFillHistory` a reader sees. A fill is appended
-/// without decoding the history; only when it is full are the oldest dropped, in one rewrite
-/// every `MaxFillHistory` fills instead of a decode and re-encode per fill.
-pub struct FillHistoryCapacity<T>(core::marker::PhantomData<T>);
-
-impl<T: Config> frame_support::traits::Get<u32> for FillHistoryCapacity<T> {
-	fn get() -> u32 {
-		T::MaxFillHistory::get().saturating_mul(2)
-	}
-}
-
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -79,9 +69,10 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 
-	/// v2: `Order::post_only`; v3: the trading ledger replaces per-order holds; see
+	/// v2: `Order::post_only`; v3: the trading ledger replaces per-order holds; v4: fill
+	/// histories leave chain state (the node's fill index serves them); see
 	/// [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -151,12 +142,6 @@ pub mod pallet {
 		/// is shared by everyone, so far-future lists must not be filled for free.
 		#[pallet::constant]
 		type MaxExpiryHorizon: Get<u32>;
-		/// Fills remembered per account and per order (oldest dropped first).
-		#[pallet::constant]
-		type MaxFillHistory: Get<u32>;
-		/// Fills kept on chain in total (older ones are pruned in `on_idle`).
-		#[pallet::constant]
-		type FillRetention: Get<u64>;
 		/// Weights of this pallet.
 		type WeightInfo: WeightInfo;
 		/// Sets up markets and funds for benchmarks.
@@ -235,34 +220,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ExpiryCursor<T> = StorageValue<_, u32, ValueQuery>;
 
-	/// Recent fills by fill id.
-	#[pallet::storage]
-	pub type Fills<T: Config> = StorageMap<_, Twox64Concat, u64, Fill<T::AccountId>>;
-
-	/// Id the next fill gets.
+	/// Id the next fill gets (fills themselves live in `Filled` events; the node indexes them).
 	#[pallet::storage]
 	pub type NextFillId<T> = StorageValue<_, u64, ValueQuery>;
-
-	/// Lowest fill id not yet pruned.
-	#[pallet::storage]
-	pub type OldestFill<T> = StorageValue<_, u64, ValueQuery>;
-
-	/// Recent fill ids of an account, oldest first; the last `MaxFillHistory` are its history
-	/// (see [`FillHistoryCapacity`]).
-	#[pallet::storage]
-	pub type AccountFills<T: Config> = StorageMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		BoundedVec<u64, FillHistoryCapacity<T>>,
-		ValueQuery,
-	>;
-
-	/// Fill ids of an order (as maker or taker), oldest first: the last `MaxFillHistory` are its
-	/// history, and only fills still retained (pruning a fill removes it here too).
-	#[pallet::storage]
-	pub type OrderFills<T: Config> =
-		StorageMap<_, Twox64Concat, OrderId, BoundedVec<u64, FillHistoryCapacity<T>>, ValueQuery>;
 
 	/// Why a resting or incoming order stopped without filling completely.
 	#[derive(
@@ -449,8 +409,7 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			let now: u32 = n.try_into().unwrap_or(u32::MAX);
-			let used = Self::expire_orders(now, remaining);
-			used.saturating_add(Self::prune_fills(remaining.saturating_sub(used)))
+			Self::expire_orders(now, remaining)
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -271,3 +271,67 @@ pub mod v3 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// v3 -> v4: fill histories leave chain state. `Fills`, `AccountFills`, `OrderFills` and
+/// `OldestFill` are deleted (the `Filled` events remain, and the node's fill index serves the
+/// history); `NextFillId` stays, so fill ids keep counting. Bounded by the retained fills
+/// (`FillRetention`, 100,000 in the runtime) and the accounts and orders that had fills.
+pub mod v4 {
+	use super::*;
+	use frame_support::{
+		migrations::VersionedMigration,
+		storage::{storage_prefix, unhashed},
+		traits::{Get, PalletInfoAccess, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+	#[cfg(feature = "try-runtime")]
+	use {alloc::vec::Vec, sp_runtime::TryRuntimeError};
+
+	/// The storage items of v3 that v4 removes.
+	pub const REMOVED: [&[u8]; 4] = [b"Fills", b"AccountFills", b"OrderFills", b"OldestFill"];
+
+	/// Whether any key of a removed item is left.
+	pub fn any_left<T: Config>() -> bool {
+		let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
+		REMOVED.iter().any(|item| {
+			let prefix = storage_prefix(pallet, item);
+			sp_io::storage::next_key(&prefix).is_some_and(|k| k.starts_with(&prefix))
+		})
+	}
+
+	/// Deletes the v3 fill histories.
+	pub struct InnerMigrateV3ToV4<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
+			let mut removed = 0u64;
+			for item in REMOVED {
+				let result = unhashed::clear_prefix(&storage_prefix(pallet, item), None, None);
+				removed = removed.saturating_add(result.unique.into());
+			}
+			log::info!(target: "runtime::orderbook", "v4: {removed} fill history key(s) removed");
+			T::DbWeight::get().reads_writes(removed, removed)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			Ok(Vec::new())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(_: Vec<u8>) -> Result<(), TryRuntimeError> {
+			frame_support::ensure!(!any_left::<T>(), "no fill history key is left");
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// [`InnerMigrateV3ToV4`], run only when the on-chain storage version is 3; sets it to 4.
+	pub type MigrateV3ToV4<T> = VersionedMigration<
+		3,
+		4,
+		InnerMigrateV3ToV4<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

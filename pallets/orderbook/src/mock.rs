@@ -3,7 +3,7 @@ use crate as pallet_orderbook;
 use bourse_primitives::orderbook::{AssetKind, Market, MarketKind, MarketStatus};
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64, VariantCountOf},
+	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, VariantCountOf},
 };
 use frame_system::{EnsureRoot, EnsureSigned};
 use sp_runtime::BuildStorage;
@@ -92,8 +92,6 @@ impl pallet_orderbook::Config for Test {
 	type MaxPrice = ConstU128<100_000_000_000_000_000_000>;
 	type MaxOrderQuantity = ConstU128<1_000_000_000_000_000_000>;
 	type MaxExpiryHorizon = ConstU32<1_000>;
-	type MaxFillHistory = ConstU32<4>;
-	type FillRetention = ConstU64<20>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = BenchHelper;

@@ -1,9 +1,7 @@
 //! Read-only views of the book for the runtime API and RPC.
 use crate::*;
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::{
-	Depth, DepthLevel, Fill, MarketId, Order, OrderId, Price, Side,
-};
+use bourse_primitives::orderbook::{Depth, DepthLevel, MarketId, Order, Price, Side};
 
 impl<T: Config> Pallet<T> {
 	/// Aggregated depth of `market`: up to `levels` per side, best first.
@@ -26,24 +24,6 @@ impl<T: Config> Pallet<T> {
 		AccountOrders::<T>::iter_prefix_values(who)
 			.flat_map(|ids| ids.into_inner())
 			.filter_map(Orders::<T>::get)
-			.collect()
-	}
-
-	/// Recent fills of `who` still retained, oldest first.
-	pub fn recent_fills(who: &T::AccountId) -> Vec<(u64, Fill<T::AccountId>)> {
-		Self::retained_fills(&AccountFills::<T>::get(who))
-	}
-
-	/// Fills of order `id` (maker or taker side) still retained, oldest first.
-	pub fn order_fills(id: OrderId) -> Vec<(u64, Fill<T::AccountId>)> {
-		Self::retained_fills(&OrderFills::<T>::get(id))
-	}
-
-	/// The fills a stored history shows (its last `MaxFillHistory` ids) that are still kept.
-	fn retained_fills(history: &[u64]) -> Vec<(u64, Fill<T::AccountId>)> {
-		trading::visible_history::<T>(history)
-			.iter()
-			.filter_map(|id| Fills::<T>::get(id).map(|fill| (*id, fill)))
 			.collect()
 	}
 

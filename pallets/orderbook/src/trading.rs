@@ -15,7 +15,7 @@ use bourse_primitives::{
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	ensure, pallet_prelude::DispatchResult, storage::TransactionOutcome, traits::Get,
-	weights::Weight, BoundedVec,
+	weights::Weight,
 };
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
@@ -697,7 +697,15 @@ impl<T: Config> Pallet<T> {
 	/// count.
 	fn forget_resting(order: &Order<T::AccountId>) {
 		let id = order.id;
-		AccountOrders::<T>::mutate(&order.owner, order.market, |ids| ids.retain(|x| *x != id));
+		// An account's last order in a market takes its (then empty) index entry with it.
+		AccountOrders::<T>::mutate_exists(&order.owner, order.market, |ids| {
+			if let Some(list) = ids {
+				list.retain(|x| *x != id);
+				if list.is_empty() {
+					*ids = None;
+				}
+			}
+		});
 		if let Some(last) = order.expires_at {
 			Expiries::<T>::remove(last, id);
 		}
@@ -792,43 +800,18 @@ impl<T: Config> Pallet<T> {
 		Ok(placed)
 	}
 
-	/// Stores a fill in the bounded histories and emits its event.
+	/// Gives a fill its id and emits its event (the node's fill index keeps the history).
 	fn record_fill(fill: Fill<T::AccountId>) {
 		let fill_id = NextFillId::<T>::mutate(|next| {
 			let id = *next;
 			*next += 1;
 			id
 		});
-		for account in [&fill.maker, &fill.taker] {
-			if AccountFills::<T>::try_append(account, fill_id).is_err() {
-				AccountFills::<T>::mutate(account, |ids| compact_history::<T>(ids, fill_id));
-			}
-		}
-		for order in [fill.maker_order, fill.taker_order] {
-			if OrderFills::<T>::try_append(order, fill_id).is_err() {
-				OrderFills::<T>::mutate(order, |ids| compact_history::<T>(ids, fill_id));
-			}
-		}
 		T::OnStateChange::note_change(
 			&(b"fill", fill_id, fill.maker_order, fill.taker_order, fill.quantity).encode(),
 		);
-		Fills::<T>::insert(fill_id, &fill);
 		Self::deposit_event(Event::Filled { fill_id, fill });
 	}
-}
-
-/// Adds `id` to a full fill history, keeping only the newest `MaxFillHistory - 1` before it.
-fn compact_history<T: Config>(ids: &mut BoundedVec<u64, FillHistoryCapacity<T>>, id: u64) {
-	let keep = T::MaxFillHistory::get().saturating_sub(1) as usize;
-	let mut recent = core::mem::take(ids).into_inner();
-	recent.drain(..recent.len().saturating_sub(keep));
-	recent.push(id);
-	*ids = BoundedVec::truncate_from(recent);
-}
-
-/// The last `MaxFillHistory` ids of a stored fill history.
-pub(crate) fn visible_history<T: Config>(ids: &[u64]) -> &[u64] {
-	&ids[ids.len().saturating_sub(T::MaxFillHistory::get() as usize)..]
 }
 
 /// Fee of `ppm` parts per million on `amount`, rounded down.

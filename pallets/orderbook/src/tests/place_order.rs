@@ -1,6 +1,5 @@
 use super::*;
 use bourse_primitives::orderbook::PRICE_SCALE;
-use frame_support::{traits::Hooks, weights::Weight};
 
 #[test]
 fn resting_buy_holds_quote_and_shows_in_depth() {
@@ -200,49 +199,41 @@ fn market_orders_by_worst_price_and_by_quote_budget() {
 }
 
 #[test]
-fn fill_history_is_bounded_per_account() {
+fn fills_are_events_with_consecutive_ids_and_leave_no_chain_state() {
 	new_test_ext().execute_with(|| {
-		// MaxFillHistory is 4 in the mock.
-		for _ in 0..6 {
-			gtc(ALICE, Side::Sell, 1_000, LOT);
-			gtc(BOB, Side::Buy, 1_000, LOT);
-		}
-		let recent = Orderbook::recent_fills(&BOB);
-		assert_eq!(recent.iter().map(|(id, _)| *id).collect::<alloc::vec::Vec<_>>(), [2, 3, 4, 5]);
-		assert!(recent.iter().all(|(_, f)| f.taker == BOB && f.maker == ALICE));
+		let keys_before = storage_keys();
+		let ask = gtc(ALICE, Side::Sell, 1_000, 2 * LOT);
+		gtc(BOB, Side::Buy, 1_000, LOT);
+		gtc(CHARLIE, Side::Buy, 1_000, LOT);
+		let filled: alloc::vec::Vec<_> = System::events()
+			.into_iter()
+			.filter_map(|r| match r.event {
+				RuntimeEvent::Orderbook(Event::Filled { fill_id, fill }) => Some((fill_id, fill)),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(filled.iter().map(|(id, _)| *id).collect::<alloc::vec::Vec<_>>(), [0, 1]);
+		assert!(filled.iter().all(|(_, f)| f.maker_order == ask && f.maker == ALICE));
+		assert_eq!(NextFillId::<Test>::get(), 2);
+		// The book emptied: no storage key per fill, per order or per account remains (the
+		// node's fill index keeps the history); only the three counters (next order id, next
+		// fill id, open orders) and the base token's fee entry are new.
+		let added: alloc::vec::Vec<_> =
+			storage_keys().into_iter().filter(|k| !keys_before.contains(k)).collect();
+		assert_eq!(added.len(), 4, "only counters and the fee entry: {added:?}");
 	});
 }
 
-#[test]
-fn each_order_keeps_its_own_fill_history_until_pruned() {
-	new_test_ext().execute_with(|| {
-		let ask = gtc(ALICE, Side::Sell, 1_000, 2 * LOT);
-		let first_bid = gtc(BOB, Side::Buy, 1_000, LOT);
-		let second_bid = gtc(CHARLIE, Side::Buy, 1_000, LOT);
-		let ids = |order| {
-			Orderbook::order_fills(order)
-				.into_iter()
-				.map(|(id, _)| id)
-				.collect::<alloc::vec::Vec<_>>()
-		};
-		assert_eq!(ids(ask), [0, 1], "the maker sees both of its fills");
-		assert_eq!(ids(first_bid), [0]);
-		assert_eq!(ids(second_bid), [1]);
-		assert!(Orderbook::order_fills(second_bid).iter().all(|(_, f)| f.maker_order == ask));
-
-		// Retention (20 fills in the mock) prunes the oldest fills from every history.
-		for _ in 0..20 {
-			gtc(ALICE, Side::Sell, 1_000, LOT);
-			gtc(BOB, Side::Buy, 1_000, LOT);
-		}
-		Orderbook::on_idle(2, Weight::MAX);
-		assert!(Fills::<Test>::get(0).is_none() && Fills::<Test>::get(1).is_none());
-		assert!(ids(ask).is_empty() && ids(first_bid).is_empty());
-		assert!(!OrderFills::<Test>::contains_key(first_bid), "emptied histories are removed");
-		let latest = NextFillId::<Test>::get() - 1;
-		assert_eq!(Orderbook::order_fills(NextOrderId::<Test>::get() - 1).len(), 1);
-		assert!(Fills::<Test>::get(latest).is_some());
-	});
+/// Every storage key of the order book's pallet prefix (tests: a fill adds none).
+fn storage_keys() -> alloc::vec::Vec<alloc::vec::Vec<u8>> {
+	let prefix = sp_io::hashing::twox_128(b"Orderbook");
+	let mut keys = alloc::vec::Vec::new();
+	let mut next = sp_io::storage::next_key(&prefix);
+	while let Some(key) = next.filter(|k| k.starts_with(&prefix)) {
+		next = sp_io::storage::next_key(&key);
+		keys.push(key);
+	}
+	keys
 }
 
 #[test]

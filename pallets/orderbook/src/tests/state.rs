@@ -245,9 +245,45 @@ fn migration_v2_to_v3_moves_held_escrow_into_the_ledger() {
 }
 
 #[test]
+fn migration_v3_to_v4_removes_the_fill_histories() {
+	use frame_support::storage::{storage_prefix, unhashed};
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		let funds_before = all_funds();
+		// v3's histories: a fill, an account's and an order's ids, the pruning cursor.
+		for (item, key) in [
+			(&b"Fills"[..], &[1u8; 8][..]),
+			(b"AccountFills", &[2; 24]),
+			(b"OrderFills", &[3; 16]),
+			(b"OldestFill", &[]),
+		] {
+			let mut full = storage_prefix(b"Orderbook", item).to_vec();
+			full.extend_from_slice(key);
+			unhashed::put(&full, &7u64);
+		}
+		assert!(migrations::v4::any_left::<Test>());
+		StorageVersion::new(3).put::<Orderbook>();
+		let next_fill = NextFillId::<Test>::get();
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v4::MigrateV3ToV4::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(4));
+		assert!(!migrations::v4::any_left::<Test>(), "every history key is gone");
+		assert_eq!(NextFillId::<Test>::get(), next_fill, "fill ids keep counting");
+		assert_eq!(all_funds(), funds_before);
+		gtc(CHARLIE, Side::Buy, 1_010, LOT);
+		assert_eq!(fills().last().expect("trades on").maker, ALICE);
+		totals();
+	});
+}
+
+#[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(3));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(3));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(4));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(4));
 	});
 }
