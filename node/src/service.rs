@@ -186,6 +186,9 @@ pub fn new_full<
 		bourse_checkpoint_db::CheckpointDb::open(&checkpoint_db_path(&config))
 			.map_err(|e| ServiceError::Other(e.to_string()))?,
 	);
+	checkpoint_db
+		.check_genesis(genesis_hash.into())
+		.map_err(|e| ServiceError::Other(e.to_string()))?;
 	let checkpoint_status = bourse_finality_gadget::SharedStatus::default();
 	// The fill index (fill history served over RPC), built from finalized blocks' events.
 	let fill_index = Arc::new(

@@ -79,6 +79,17 @@ pub enum Error {
 		/// Version on disk.
 		found: u32,
 	},
+	/// The database belongs to another chain with the same chain id.
+	#[error(
+		"the checkpoint database at {path} belongs to another chain (another genesis under the \
+		 same chain id): if this node's chain was restarted from a new genesis, run `bourse-node \
+		 purge-chain` with this chain's --chain and --base-path (it removes the old chain's \
+		 data and this database together); otherwise check --chain and --base-path"
+	)]
+	OtherChain {
+		/// Database directory.
+		path: PathBuf,
+	},
 	/// A second, different own vote for one checkpoint was refused.
 	#[error("refusing to store a second, different own vote for checkpoint {number}")]
 	ConflictingOwnVote {

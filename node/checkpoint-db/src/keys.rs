@@ -18,6 +18,8 @@ pub const OWN_VOTE: u8 = b'V';
 
 /// Meta key: highest finalized checkpoint number.
 pub const LAST_FINALIZED: &[u8] = b"last_finalized";
+/// Meta key: genesis hash of the chain the database belongs to.
+pub const GENESIS: &[u8] = b"genesis";
 /// Meta key: certificates below this number are pruned.
 pub const PRUNED_BELOW: &[u8] = b"pruned_below";
 

@@ -91,6 +91,22 @@ impl CheckpointDb {
 		Self { db: Arc::new(kvdb_memorydb::create(schema::COLUMNS)), rocks: None, path: None }
 	}
 
+	/// Ties the database to the chain with `genesis`: recorded on first use, compared after.
+	/// A database of another chain (a new genesis under the same chain id, whose checkpoint
+	/// numbers start again) is an error naming the path and the fix, so the node neither mixes
+	/// the two chains' votes nor stays silent.
+	pub fn check_genesis(&self, genesis: [u8; 32]) -> Result<(), Error> {
+		match self.db.get(keys::COL_META, keys::GENESIS).map_err(|e| self.io(e))? {
+			Some(stored) if stored[..] == genesis[..] => Ok(()),
+			Some(_) => Err(Error::OtherChain { path: self.path.clone().unwrap_or_default() }),
+			None => {
+				let mut tx = DBTransaction::new();
+				tx.put(keys::COL_META, keys::GENESIS, &genesis);
+				self.write(tx)
+			},
+		}
+	}
+
 	/// Where the database lives, if on disk.
 	pub fn path(&self) -> Option<&Path> {
 		self.path.as_deref()

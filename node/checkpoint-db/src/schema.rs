@@ -7,7 +7,7 @@
 //!
 //! The version lives in a `VERSION` text file next to the RocksDB files.
 use crate::{keys, Error, SignedCheckpoint};
-use codec::{Decode, Encode};
+use codec::{DecodeAll, Encode};
 use kvdb::DBTransaction;
 use kvdb_rocksdb::{Database, DatabaseConfig};
 use std::{fs, path::Path};
@@ -86,7 +86,10 @@ pub fn open_rocksdb(path: &Path) -> Result<Database, Error> {
 	};
 	if version == 1 {
 		log::info!(target: "checkpoint", "upgrading checkpoint database at {} from schema 1 to 2", path.display());
-		let mut db = open_with(path, COLUMNS_V1)?;
+		// A crash may have stopped an earlier upgrade after it added the own-votes column (or
+		// even after it rewrote the signatures) but before VERSION said 2: open with the
+		// column count on disk and run the (idempotent) upgrade again.
+		let mut db = open_with(path, COLUMNS_V1).or_else(|_| open_with(path, COLUMNS))?;
 		upgrade_1_to_2(&mut db, path)?;
 		write_version(path, 2)?;
 		drop(db);
@@ -132,10 +135,16 @@ fn upgrade_1_to_2(db: &mut Database, path: &Path) -> Result<(), Error> {
 	let mut tx = DBTransaction::new();
 	for entry in db.iter(keys::COL_SIGNATURES) {
 		let (key, value) = entry.map_err(io)?;
+		// Already in the schema-2 layout: an interrupted upgrade rewrote it.
+		if SignedCheckpoint::decode_all(&mut &value[..]).is_ok() {
+			continue;
+		}
 		let (signed, own) =
-			<(SignedCheckpoint, bool)>::decode(&mut &value[..]).map_err(|e| Error::Corrupt {
-				path: path.to_path_buf(),
-				what: format!("schema-1 signature {key:?}: {e}"),
+			<(SignedCheckpoint, bool)>::decode_all(&mut &value[..]).map_err(|e| {
+				Error::Corrupt {
+					path: path.to_path_buf(),
+					what: format!("schema-1 signature {key:?}: {e}"),
+				}
 			})?;
 		if own {
 			tx.delete(keys::COL_SIGNATURES, &key);
@@ -149,6 +158,20 @@ fn upgrade_1_to_2(db: &mut Database, path: &Path) -> Result<(), Error> {
 		}
 	}
 	db.write(tx).map_err(io)
+}
+
+/// Runs the 1 -> 2 upgrade of the schema-1 database at `path` only as far as `step` (1: the
+/// column added; 2: the signatures rewritten too) and stops there, VERSION still 1: what a
+/// crash in the middle leaves (for upgrade tests).
+#[cfg(test)]
+pub fn interrupted_upgrade(path: &Path, step: u32) -> Result<(), Error> {
+	let io = |source| Error::Io { path: path.to_path_buf(), source };
+	let mut db = open_with(path, COLUMNS_V1)?;
+	db.add_column().map_err(io)?;
+	if step >= 2 {
+		upgrade_1_to_2(&mut db, path)?;
+	}
+	Ok(())
 }
 
 /// Creates a schema-1 database (for upgrade tests).

@@ -163,3 +163,39 @@ fn read_only_open_creates_nothing_and_works_beside_the_open_database() {
 	assert!(err.contains("Do not delete"), "{err}");
 	assert_eq!(schema::read_version(&path).expect("version"), Some(99), "nothing rewritten");
 }
+
+#[test]
+fn a_database_of_another_genesis_is_refused_naming_the_fix() {
+	let dir = tempfile::tempdir().expect("tmp");
+	let path = dir.path().join("checkpoints");
+	let db = CheckpointDb::open(&path).expect("create");
+	db.check_genesis([1; 32]).expect("recorded on first use");
+	db.check_genesis([1; 32]).expect("the same chain");
+	drop(db);
+	let db = CheckpointDb::open(&path).expect("reopen");
+	db.check_genesis([1; 32]).expect("survives reopen");
+	let err = db.check_genesis([2; 32]).expect_err("another chain").to_string();
+	assert!(err.contains(&path.display().to_string()) && err.contains("purge-chain"), "{err}");
+}
+
+#[test]
+fn an_upgrade_interrupted_at_any_step_completes_at_the_next_open() {
+	for step in [1, 2] {
+		let dir = tempfile::tempdir().expect("tmp");
+		let path = dir.path().join("checkpoints");
+		schema::create_v1(
+			&path,
+			&[(signed(3, 0, 1), true), (signed(3, 1, 1), false), (signed(4, 2, 1), false)],
+		)
+		.expect("v1 database");
+		// The crash: the column added (step 1), or the signatures rewritten too (step 2), and
+		// VERSION still says 1.
+		schema::interrupted_upgrade(&path, step).expect("half an upgrade");
+		assert_eq!(schema::read_version(&path).expect("version"), Some(1));
+		let db = CheckpointDb::open(&path).unwrap_or_else(|e| panic!("step {step}: {e}"));
+		assert_eq!(schema::read_version(&path).expect("version"), Some(2));
+		let state = db.load_resume_state().expect("read");
+		assert_eq!(state.own_votes, vec![signed(3, 0, 1)], "step {step}: own vote kept");
+		assert_eq!(state.pending, vec![signed(3, 1, 1), signed(4, 2, 1)], "step {step}");
+	}
+}
