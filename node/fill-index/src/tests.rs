@@ -25,7 +25,7 @@ fn ids(fills: &[IndexedFill<u64>]) -> Vec<u64> {
 
 #[test]
 fn fills_by_account_and_order_newest_first_with_paging() {
-	let index = FillIndex::in_memory([1; 32]);
+	let index = FillIndex::in_memory([1; 32]).expect("memory index");
 	assert_eq!(index.last_indexed().expect("read"), None);
 	index
 		.index_block(1, [11; 32], &[(0, fill(7, 8, 100, 200)), (1, fill(7, 9, 100, 201))])
