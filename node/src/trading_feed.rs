@@ -152,20 +152,33 @@ impl<C> TradingFeed<C> {
 	}
 }
 
-/// A block to read at, and whether it is finalized.
-type At = (H256, u32, bool);
+/// What the feed needs from the client: block notifications, state and the trading APIs.
+pub trait FeedClient:
+	ProvideRuntimeApi<Block, Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>>
+	+ HeaderBackend<Block>
+	+ BlockchainEvents<Block>
+	+ StorageProvider<Block, crate::service::FullBackend>
+	+ Send
+	+ Sync
+	+ 'static
+{
+}
 
-impl<C> TradingFeed<C>
-where
-	C: ProvideRuntimeApi<Block>
+impl<C> FeedClient for C where
+	C: ProvideRuntimeApi<Block, Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>>
 		+ HeaderBackend<Block>
 		+ BlockchainEvents<Block>
 		+ StorageProvider<Block, crate::service::FullBackend>
 		+ Send
 		+ Sync
-		+ 'static,
-	C::Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>,
+		+ 'static
 {
+}
+
+/// A block to read at, and whether it is finalized.
+type At = (H256, u32, bool);
+
+impl<C: FeedClient> TradingFeed<C> {
 	/// The current best block, then every new best block and every finalized block.
 	fn blocks(&self) -> impl futures::Stream<Item = At> + Send + Unpin + 'static {
 		let info = self.client.info();
@@ -258,17 +271,7 @@ where
 	)
 }
 
-impl<C> TradingFeedApiServer for TradingFeed<C>
-where
-	C: ProvideRuntimeApi<Block>
-		+ HeaderBackend<Block>
-		+ BlockchainEvents<Block>
-		+ StorageProvider<Block, crate::service::FullBackend>
-		+ Send
-		+ Sync
-		+ 'static,
-	C::Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>,
-{
+impl<C: FeedClient> TradingFeedApiServer for TradingFeed<C> {
 	fn subscribe_depth(&self, pending: PendingSubscriptionSink, market: MarketId, levels: u32) {
 		let levels = levels.min(MAX_LEVELS);
 		self.feed(pending, move |client, at| client.runtime_api().depth(at, market, levels).ok());

@@ -92,15 +92,20 @@ fn pruning_removes_old_certificates_only() {
 	assert!(db.certificate(6).expect("read").is_some());
 }
 
+/// A schema-1 database: own vote on checkpoint 3, peers' signatures on 3 and 4.
+fn create_v1_with_one_own_vote(path: &std::path::Path) {
+	schema::create_v1(
+		path,
+		&[(signed(3, 0, 1), true), (signed(3, 1, 1), false), (signed(4, 2, 1), false)],
+	)
+	.expect("v1 database");
+}
+
 #[test]
 fn upgrade_from_schema_1_moves_own_votes() {
 	let dir = tempfile::tempdir().expect("tmp");
 	let path = dir.path().join("checkpoints");
-	schema::create_v1(
-		&path,
-		&[(signed(3, 0, 1), true), (signed(3, 1, 1), false), (signed(4, 2, 1), false)],
-	)
-	.expect("v1 database");
+	create_v1_with_one_own_vote(&path);
 	let db = CheckpointDb::open(&path).expect("upgrade");
 	assert_eq!(schema::read_version(&path).expect("version"), Some(2));
 	let state = db.load_resume_state().expect("read");
@@ -183,11 +188,7 @@ fn an_upgrade_interrupted_at_any_step_completes_at_the_next_open() {
 	for step in [1, 2] {
 		let dir = tempfile::tempdir().expect("tmp");
 		let path = dir.path().join("checkpoints");
-		schema::create_v1(
-			&path,
-			&[(signed(3, 0, 1), true), (signed(3, 1, 1), false), (signed(4, 2, 1), false)],
-		)
-		.expect("v1 database");
+		create_v1_with_one_own_vote(&path);
 		// The crash: the column added (step 1), or the signatures rewritten too (step 2), and
 		// VERSION still says 1.
 		schema::interrupted_upgrade(&path, step).expect("half an upgrade");
