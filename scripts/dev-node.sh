@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets the machine up (idempotent), builds bourse-node and runs a single-validator dev chain.
 # Extra arguments go to the node, e.g. `scripts/dev-node.sh --tmp` for a throw-away chain.
+# Alice feeds the perp oracle from examples/oracle/dev-prices.json (edit it to move the index)
+# unless the arguments name another `--oracle-feed`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
@@ -8,4 +10,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/env.sh"
 cd "$root"
 cargo build -p bourse-node
-exec "$CARGO_TARGET_DIR/debug/bourse-node" --dev --rpc-cors all "$@"
+feed=(--oracle-feed "$root/examples/oracle/dev-prices.json")
+for arg in "$@"; do
+	case $arg in --oracle-feed*) feed=() ;; esac
+done
+exec "$CARGO_TARGET_DIR/debug/bourse-node" --dev --rpc-cors all "${feed[@]}" "$@"

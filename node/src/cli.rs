@@ -14,6 +14,25 @@ pub struct Cli {
 	/// Checkpoint finality options.
 	#[clap(flatten)]
 	pub checkpoint: CheckpointParams,
+
+	/// Oracle feeder options (validators).
+	#[clap(flatten)]
+	pub oracle: OracleParams,
+}
+
+/// Options of a validator's oracle feeder.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OracleParams {
+	/// Feed perp index prices from this source: an `http://host:port/path` URL or a file
+	/// (`file:` prefix optional), holding a JSON object from perp market id to price in the
+	/// chain's units, e.g. `{"1": "600000000"}`. Needs an Aura key of a current authority in
+	/// the keystore (e.g. `--alice`); observations are signed with it.
+	#[arg(long = "oracle-feed", value_name = "SOURCE")]
+	pub feed: Option<crate::oracle_source::PriceSource>,
+
+	/// New best blocks between two observations.
+	#[arg(long = "oracle-feed-every", value_name = "BLOCKS", default_value_t = 1)]
+	pub every_blocks: u32,
 }
 
 /// Options of the checkpoint finality gadget.

@@ -150,18 +150,23 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let checkpoint = cli.checkpoint.clone();
+			let oracle = cli.oracle.clone();
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<
-							bourse_runtime::opaque::Block,
-							<bourse_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
-						>,
-					>(config, checkpoint)
-					.map_err(sc_cli::Error::Service),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<
+							sc_network::NetworkWorker<
+								bourse_runtime::opaque::Block,
+								<bourse_runtime::opaque::Block as sp_runtime::traits::Block>::Hash,
+							>,
+						>(config, checkpoint, oracle)
+						.map_err(sc_cli::Error::Service)
+					},
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, checkpoint)
-							.map_err(sc_cli::Error::Service)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config, checkpoint, oracle,
+						)
+						.map_err(sc_cli::Error::Service)
 					},
 				}
 			})

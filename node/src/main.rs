@@ -9,6 +9,8 @@ mod command;
 mod exit;
 mod fill_indexer;
 mod fill_rpc;
+mod oracle_feeder;
+mod oracle_source;
 mod rpc;
 mod service;
 mod trading_feed;

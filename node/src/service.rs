@@ -149,6 +149,7 @@ pub fn new_full<
 >(
 	config: Configuration,
 	checkpoint: crate::cli::CheckpointParams,
+	oracle: crate::cli::OracleParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -320,6 +321,37 @@ pub fn new_full<
 
 		// Block authoring is essential: if it fails the node stops.
 		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
+	}
+
+	if let Some(source) = oracle.feed {
+		if role.is_authority() {
+			let metrics =
+				match prometheus_registry.as_ref().map(crate::oracle_feeder::Metrics::register) {
+					Some(Ok(metrics)) => Some(metrics),
+					Some(Err(e)) => {
+						log::warn!(target: "oracle", "oracle feeder metrics not registered: {e}");
+						None
+					},
+					None => None,
+				};
+			// Its own thread: reading the source may block for its timeout.
+			task_manager.spawn_handle().spawn_blocking(
+				"oracle-feeder",
+				Some("oracle"),
+				crate::oracle_feeder::run(
+					client.clone(),
+					transaction_pool.clone(),
+					keystore_container.keystore(),
+					crate::oracle_feeder::FeederParams {
+						source,
+						every_blocks: oracle.every_blocks,
+					},
+					metrics,
+				),
+			);
+		} else {
+			log::warn!(target: "oracle", "--oracle-feed ignored: only validators feed the oracle");
+		}
 	}
 
 	// Checkpoint finality: the only finality on Bourse (no GRANDPA).

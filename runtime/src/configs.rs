@@ -203,12 +203,96 @@ impl pallet_perp::Config for Runtime {
 	type CollateralAsset = PerpCollateral;
 	type PalletId = PerpPalletId;
 	type OracleOrigin = EnsureRoot<AccountId>;
+	type Oracle = OracleIndex;
+	/// 30 blocks: past it perps stop taking new exposure until the operators report again.
+	type MaxOracleAge = ConstU64<60_000>;
+	/// 2% a block: a 10% jump is followed in 5 blocks (10 s).
+	type MaxIndexMovePpm = ConstU32<20_000>;
+	/// 1,000 USDB.
+	type ImpactNotional = ConstU128<1_000_000_000>;
+	type MaxImpactLevels = ConstU32<16>;
+	/// About a minute.
+	type BasisEmaBlocks = ConstU32<30>;
 	type MaxPositionsPerAccount = ConstU32<32>;
 	type MaxPerpMarkets = ConstU32<16>;
 	type MaxDeleverage = ConstU32<16>;
 	type MaxPositionSize = ConstU128<1_000_000_000_000_000_000>;
 	type MaxLiquidationsPerBlock = ConstU32<32>;
 	type WeightInfo = pallet_perp::weights::SubstrateWeight<Runtime>;
+}
+
+/// Perp index prices from pallet-oracle: the operators' median and when it was observed.
+pub struct OracleIndex;
+impl pallet_perp::IndexOracle for OracleIndex {
+	fn price(
+		market: bourse_primitives::orderbook::MarketId,
+	) -> Option<(bourse_primitives::orderbook::Price, u64)> {
+		pallet_oracle::Values::<Runtime>::get(market).map(|v| (v.value, v.timestamp))
+	}
+	fn now() -> u64 {
+		pallet_timestamp::Now::<Runtime>::get()
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_price(
+		market: bourse_primitives::orderbook::MarketId,
+		price: bourse_primitives::orderbook::Price,
+	) {
+		pallet_oracle::Values::<Runtime>::insert(
+			market,
+			pallet_oracle::TimestampedValue { value: price, timestamp: Self::now() },
+		);
+	}
+}
+
+/// The oracle operators: the block authors (Aura authorities), by the accounts of their keys.
+pub struct OracleOperators;
+impl frame_support::traits::SortedMembers<AccountId> for OracleOperators {
+	fn sorted_members() -> alloc::vec::Vec<AccountId> {
+		let mut members: alloc::vec::Vec<AccountId> = pallet_aura::Authorities::<Runtime>::get()
+			.into_iter()
+			.map(|key| {
+				let public: sp_core::sr25519::Public = key.into();
+				AccountId::from(public)
+			})
+			.collect();
+		members.sort();
+		members
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add(_: &AccountId) {}
+}
+
+/// A median needs more than half of the operators' fresh observations.
+pub struct OracleQuorum;
+impl frame_support::traits::Get<u32> for OracleQuorum {
+	fn get() -> u32 {
+		pallet_aura::Authorities::<Runtime>::decode_len().unwrap_or(0) as u32 / 2 + 1
+	}
+}
+
+parameter_types! {
+	pub const OraclePalletId: frame_support::PalletId = frame_support::PalletId(*b"brs/orcl");
+	/// An operator's observation older than this no longer counts toward the median.
+	pub const OracleObservationLifetime: u64 = 60_000;
+}
+
+/// Price observations of the validators (operators feed them for free, once per block each;
+/// see the node's `--oracle-feed`). Keys are perp market ids, values prices on the market's
+/// grid.
+impl pallet_oracle::Config for Runtime {
+	type OnNewData = ();
+	type CombineData =
+		pallet_oracle::DefaultCombineData<Runtime, OracleQuorum, OracleObservationLifetime>;
+	type Time = Timestamp;
+	type OracleKey = bourse_primitives::orderbook::MarketId;
+	type OracleValue = bourse_primitives::orderbook::Price;
+	type PalletId = OraclePalletId;
+	type Members = OracleOperators;
+	type WeightInfo = pallet_oracle::weights::SubstrateWeight<Runtime>;
+	type MaxHasDispatchedSize = ConstU32<32>;
+	type MaxFeedValues = ConstU32<16>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
 }
 
 parameter_types! {

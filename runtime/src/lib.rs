@@ -53,7 +53,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("bourse"),
 	impl_name: alloc::borrow::Cow::Borrowed("bourse"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -192,4 +192,6 @@ mod runtime {
 	pub type Perp = pallet_perp;
 	#[runtime::pallet_index(22)]
 	pub type Checkpoint = pallet_checkpoint;
+	#[runtime::pallet_index(23)]
+	pub type Oracle = pallet_oracle;
 }

@@ -1,7 +1,10 @@
 //! Read-only views of the book for the runtime API and RPC.
 use crate::*;
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::{Depth, DepthLevel, MarketId, Order, Price, Side};
+use bourse_primitives::{
+	orderbook::{Depth, DepthLevel, MarketId, Order, Price, Side},
+	Balance,
+};
 
 impl<T: Config> Pallet<T> {
 	/// Aggregated depth of `market`: up to `levels` per side, best first.
@@ -17,6 +20,32 @@ impl<T: Config> Pallet<T> {
 				.collect()
 		};
 		Depth { bids: side(Side::Buy), asks: side(Side::Sell) }
+	}
+
+	/// The price at which a market order on the other side of `side` would complete
+	/// `notional` quote units: walking `side` best first, the price of the level where the
+	/// cumulated notional reaches it. `None` when the first `max_levels` levels hold less
+	/// (a thin book has no impact price). Used for perp mark and funding prices, so one small
+	/// order at the top of the book does not set them.
+	pub fn impact_price(
+		market: MarketId,
+		side: Side,
+		notional: Balance,
+		max_levels: u32,
+	) -> Option<Price> {
+		let mut cumulated: Balance = 0;
+		for (key, level) in Levels::<T>::iter_prefix((market, side)).take(max_levels as usize) {
+			let price = store::level_price(side, key);
+			// Levels sit on the tick and lot grid, so this is exact; only compared, never paid,
+			// so an overflow may count as "enough".
+			let value = bourse_primitives::orderbook::quote_amount(price, level.quantity)
+				.unwrap_or(Balance::MAX);
+			cumulated = cumulated.saturating_add(value);
+			if cumulated >= notional {
+				return Some(price);
+			}
+		}
+		None
 	}
 
 	/// Resting orders of `who` in every market.

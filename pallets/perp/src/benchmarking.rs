@@ -44,6 +44,20 @@ fn perp_market<T: Config>() -> MarketId {
 	id
 }
 
+/// `MaxImpactLevels` one-lot levels on each side of `market` (written as levels directly:
+/// only the impact walk reads them).
+fn thin_book<T: Config>(market: MarketId) {
+	use pallet_orderbook::{engine::Level, store::level_key, Levels};
+	let book = pallet_orderbook::Markets::<T>::get(market).expect("benchmark market");
+	let index = PerpMarkets::<T>::get(market).map_or(0, |p| p.index_price);
+	let level = Level { head: 0, tail: 0, quantity: book.lot_size, orders: 1 };
+	for i in 1..=T::MaxImpactLevels::get() as u128 {
+		let step = i * book.tick_size;
+		Levels::<T>::insert((market, Side::Buy), level_key(Side::Buy, index - step), level);
+		Levels::<T>::insert((market, Side::Sell), level_key(Side::Sell, index + step), level);
+	}
+}
+
 /// How many more perp markets may be created (genesis may have made some).
 fn market_room<T: Config>() -> u32 {
 	T::MaxPerpMarkets::get().saturating_sub(MarketIds::<T>::get().len() as u32)
@@ -253,7 +267,9 @@ mod benchmarks {
 		assert_eq!(size, f as i128 * lot as i128);
 	}
 
-	/// `on_initialize` when all `m` markets are due for funding.
+	/// `on_initialize` when all `m` markets are due for funding, each with a fresh oracle
+	/// observation that moves its index and books too thin to reach the impact notional
+	/// within `MaxImpactLevels`, so both impact walks read every level they may.
 	#[benchmark]
 	fn funding(m: Linear<1, { T::MaxPerpMarkets::get() }>) {
 		// Markets of the genesis state count too: make them due as well.
@@ -269,6 +285,9 @@ mod benchmarks {
 					p.last_funding_block = 0;
 				}
 			});
+			thin_book::<T>(*market);
+			let index = PerpMarkets::<T>::get(market).map_or(0, |p| p.index_price);
+			T::Oracle::set_price(*market, index + index / 100);
 		}
 		let now: frame_system::pallet_prelude::BlockNumberFor<T> = 10u32.into();
 		frame_system::Pallet::<T>::set_block_number(now);

@@ -12,16 +12,20 @@
 //!   position closes; a loss cannot spread beyond it. An account may choose **cross** margin
 //!   (`set_margin_mode`, while it has no positions or perp orders): all its positions then
 //!   share its collateral.
-//! * Prices: an oracle sets each market's index price. The **mark price** is the median of
-//!   (index, best bid, best ask) when the book has both sides, else the index.
+//! * Prices (see [`pricing`]): the index comes from the oracle (pallet-oracle's median of
+//!   the validators' observations) with a staleness and a per-block move bound; the **mark
+//!   price**, fixed once per block, is `median(index, index + premium, index + basis)` where
+//!   the premium compares the impact bid/ask (the prices to fill a configured notional) with
+//!   the index and the basis is its moving average.
 //! * Margin: equity = margin balance (cross: collateral; isolated: the position's margin) +
 //!   unrealised PnL (at mark) + unsettled funding. Resting orders reserve initial margin of
 //!   their notional from free collateral. A fill that grows a position needs equity >= initial
 //!   margin; below maintenance margin anyone may `liquidate` (cross: the account's positions
 //!   together; isolated: that position alone).
-//! * Funding: every `funding_interval` blocks, rate = clamp((mark - index) / index,
-//!   ±max_funding_rate); the per-market cumulative index grows by rate * index; longs pay
-//!   shorts `size * Δindex / PRICE_SCALE`, settled lazily when a position is touched.
+//! * Funding: every `funding_interval` blocks the cumulative index grows by the interval's
+//!   time-weighted average premium (sampled every block), clamped to ±max_funding_rate of
+//!   the index, with the part below a tick carried over; longs pay shorts
+//!   `size * Δindex / PRICE_SCALE`, settled lazily when a position is touched.
 //! * Liquidation: the position is closed against the book (IOC within a band of the
 //!   maintenance margin around mark; the account's own resting orders met on the way are
 //!   cancelled); the insurance fund is never liquidated; what the book cannot absorb is taken over by the insurance fund at mark. A penalty
@@ -43,6 +47,9 @@ mod margin;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+pub mod pricing;
+#[cfg(test)]
+mod pricing_tests;
 #[cfg(test)]
 mod risk_properties;
 mod settlement;
@@ -51,6 +58,7 @@ mod state_tests;
 #[cfg(test)]
 mod tests;
 pub mod weights;
+pub use pricing::{IndexOracle, MarketPrices};
 pub use settlement::LiquidationWork;
 pub use weights::WeightInfo;
 
@@ -85,8 +93,26 @@ pub mod pallet {
 		/// Derives the insurance fund's account (collateral sits in the order book's vault).
 		#[pallet::constant]
 		type PalletId: Get<PalletId>;
-		/// Who may set index prices.
+		/// Who may set index prices directly (`set_oracle_price`: development and tests; a
+		/// live chain takes its prices from [`Config::Oracle`]).
 		type OracleOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+		/// The price oracle behind index prices.
+		type Oracle: IndexOracle;
+		/// Oldest oracle observation used, in milliseconds; past it the index is stale.
+		#[pallet::constant]
+		type MaxOracleAge: Get<u64>;
+		/// Largest move of an index per block, parts per million of the previous index.
+		#[pallet::constant]
+		type MaxIndexMovePpm: Get<u32>;
+		/// Quote notional whose fill price is a side's impact price (mark and funding).
+		#[pallet::constant]
+		type ImpactNotional: Get<Balance>;
+		/// Most book levels walked per side to find an impact price.
+		#[pallet::constant]
+		type MaxImpactLevels: Get<u32>;
+		/// Blocks over which the basis (moving average of the premium) averages.
+		#[pallet::constant]
+		type BasisEmaBlocks: Get<u32>;
 		/// Most perp markets one account may hold positions in.
 		#[pallet::constant]
 		type MaxPositionsPerAccount: Get<u32>;
@@ -184,6 +210,11 @@ pub mod pallet {
 	/// Perp markets (the order-book market of the same id has kind `Perp`).
 	#[pallet::storage]
 	pub type PerpMarkets<T> = StorageMap<_, Twox64Concat, MarketId, PerpMarket>;
+
+	/// Running price state of each perp market: mark, basis, funding samples (see
+	/// [`crate::pricing`]).
+	#[pallet::storage]
+	pub type Prices<T> = StorageMap<_, Twox64Concat, MarketId, MarketPrices, ValueQuery>;
 
 	/// Ids of perp markets, for funding.
 	#[pallet::storage]
@@ -289,7 +320,7 @@ pub mod pallet {
 				if m.index_price > 0 {
 					PerpMarkets::<T>::mutate(id, |p| {
 						if let Some(p) = p {
-							p.index_price = m.index_price;
+							Pallet::<T>::set_index(id, p, m.index_price);
 						}
 					});
 				}
@@ -306,8 +337,16 @@ pub mod pallet {
 		CollateralDeposited { who: T::AccountId, amount: Balance },
 		/// Collateral withdrawn.
 		CollateralWithdrawn { who: T::AccountId, amount: Balance },
-		/// The oracle set an index price.
+		/// The index price changed (oracle or `set_oracle_price`).
 		IndexPriceSet { market: MarketId, price: Price },
+		/// The oracle's price moved more than `MaxIndexMovePpm` from the index: the index
+		/// moved that far toward it.
+		IndexPriceClamped { market: MarketId, observed: Price, applied: Price },
+		/// The oracle's price was off the market's price range: ignored.
+		OraclePriceRejected { market: MarketId, price: Price },
+		/// A liquidation or funding used an index whose observation is older than
+		/// `MaxOracleAge` (the last good one).
+		StalePriceUsed { market: MarketId, index_price: Price, observed_at: u64 },
 		/// Funding was applied to a market.
 		FundingApplied { market: MarketId, rate_ppm: i64, cumulative: i128 },
 		/// A position changed.
@@ -380,6 +419,9 @@ pub mod pallet {
 		InsuranceFundNotLiquidatable,
 		/// The trade would make a position larger than `MaxPositionSize`.
 		PositionTooLarge,
+		/// The market's index rests on an oracle observation older than `MaxOracleAge`: no
+		/// new exposure and no withdrawals against it until the oracle reports again.
+		StalePrice,
 	}
 
 	#[pallet::hooks]
@@ -388,9 +430,9 @@ pub mod pallet {
 			let now: u32 = n.try_into().unwrap_or(u32::MAX);
 			let markets = MarketIds::<T>::get();
 			for market in markets.iter() {
-				Self::apply_funding(*market, now);
+				Self::refresh_prices(*market, now);
 			}
-			<T as Config>::WeightInfo::funding(markets.len() as u32)
+			Self::refresh_prices_weight(markets.len() as u32)
 		}
 	}
 
@@ -457,6 +499,8 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(amount > 0, Error::<T>::ZeroAmount);
+			// Valued at a stale index, a position could release margin a fresh price would not.
+			Self::ensure_fresh_positions(&who)?;
 			Self::settle_all_funding(&who)?;
 			let signed = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
 			let collateral = Collateral::<T>::get(&who);
@@ -474,7 +518,9 @@ pub mod pallet {
 			Ok(Some(<T as Config>::WeightInfo::withdraw_collateral(markets)).into())
 		}
 
-		/// Sets the index price of a perp market.
+		/// Sets the index price of a perp market directly, as an observation made now. For
+		/// development and tests: a live chain's indices come from the oracle operators
+		/// (pallet-oracle), and the next fresh observation replaces this one.
 		#[pallet::call_index(3)]
 		#[pallet::weight(<T as Config>::WeightInfo::set_oracle_price())]
 		pub fn set_oracle_price(
@@ -490,7 +536,7 @@ pub mod pallet {
 			ensure!(index_price.is_multiple_of(book.tick_size), Error::<T>::OffTickPrice);
 			pallet_orderbook::Pallet::<T>::check_price(&book, index_price)?;
 			PerpMarkets::<T>::try_mutate(market, |m| -> DispatchResult {
-				m.as_mut().ok_or(Error::<T>::MarketNotFound)?.index_price = index_price;
+				Self::set_index(market, m.as_mut().ok_or(Error::<T>::MarketNotFound)?, index_price);
 				Ok(())
 			})?;
 			Self::deposit_event(Event::IndexPriceSet { market, price: index_price });
@@ -571,6 +617,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let amount = Self::isolated_amount(&who, market, amount)?;
+			Self::ensure_fresh(market)?;
 			Self::settle_funding(&who, market)?;
 			ensure!(
 				IsolatedMargin::<T>::get(&who, market) >= amount,
@@ -608,6 +655,16 @@ pub mod pallet {
 				.saturating_add(per_fill.saturating_mul(adl_trades.into()))
 				.saturating_add(T::DbWeight::get().reads(work.scanned.into()))
 				.saturating_add(Self::markets_beyond_one_weight(work.markets))
+		}
+
+		/// Weight of `on_initialize` refreshing `markets` markets: the benchmarked funding pass
+		/// plus, per market, the oracle read, the price state and both impact walks.
+		pub fn refresh_prices_weight(markets: u32) -> Weight {
+			let per_market =
+				2u64.saturating_mul(T::MaxImpactLevels::get().into()).saturating_add(3);
+			<T as Config>::WeightInfo::funding(markets).saturating_add(
+				T::DbWeight::get().reads_writes(per_market, 1).saturating_mul(markets.into()),
+			)
 		}
 
 		/// Weight of `add_isolated_margin` by an account trading `markets` markets.

@@ -54,56 +54,6 @@ pub fn ppm_ceil(value: i128, ppm: u32) -> Result<i128, DispatchError> {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Mark price: median of index, best bid and best ask when the book has both sides, else
-	/// the index.
-	pub fn mark_price(market: MarketId, perp: &PerpMarket) -> Price {
-		match pallet_orderbook::Pallet::<T>::best_prices(market) {
-			(Some(bid), Some(ask)) => {
-				let mut three = [perp.index_price, bid, ask];
-				three.sort_unstable();
-				three[1]
-			},
-			_ => perp.index_price,
-		}
-	}
-
-	/// Applies funding to `market` if its interval has passed.
-	pub(crate) fn apply_funding(market: MarketId, now: u32) {
-		let Some(mut perp) = PerpMarkets::<T>::get(market) else { return };
-		if perp.index_price == 0
-			|| now < perp.last_funding_block.saturating_add(perp.funding_interval)
-		{
-			return;
-		}
-		// Prices are bounded by the order book's `MaxPrice`, so these fit; if they ever did not,
-		// no funding is better than a wrong one.
-		let Some((rate_ppm, cumulative)) = Self::funding_step(market, &perp) else { return };
-		perp.cumulative_funding = cumulative;
-		perp.last_funding_rate_ppm = rate_ppm as i64;
-		perp.last_funding_block = now;
-		let cumulative = perp.cumulative_funding;
-		PerpMarkets::<T>::insert(market, perp);
-		Self::note_change(&(b"funding", market, cumulative));
-		Self::deposit_event(Event::FundingApplied {
-			market,
-			rate_ppm: rate_ppm as i64,
-			cumulative,
-		});
-	}
-
-	/// The funding rate and the new cumulative index of `market`.
-	fn funding_step(market: MarketId, perp: &PerpMarket) -> Option<(i128, i128)> {
-		let mark = i128::try_from(Self::mark_price(market, perp)).ok()?;
-		let index = i128::try_from(perp.index_price).ok()?;
-		let max = perp.max_funding_rate_ppm as i128;
-		let rate_ppm = (mark.checked_sub(index)?.checked_mul(1_000_000)? / index).clamp(-max, max);
-		// Rounded to the tick grid (toward zero) so every payment is exact.
-		let tick =
-			pallet_orderbook::Markets::<T>::get(market).map_or(1, |m| m.tick_size as i128).max(1);
-		let delta = index.checked_mul(rate_ppm)? / 1_000_000 / tick * tick;
-		Some((rate_ppm, perp.cumulative_funding.checked_add(delta)?))
-	}
-
 	/// Funding a position owes (negative) or earns since its snapshot: longs pay when the
 	/// cumulative index rises.
 	pub fn accrued_funding(position: &Position, perp: &PerpMarket) -> Result<i128, DispatchError> {

@@ -3,7 +3,7 @@ use crate as pallet_perp;
 use bourse_primitives::orderbook::AssetKind;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, VariantCountOf},
+	traits::{AsEnsureOriginWithArg, ConstU128, ConstU32, ConstU64, VariantCountOf},
 	PalletId,
 };
 use frame_system::{EnsureRoot, EnsureSigned};
@@ -133,6 +133,12 @@ impl pallet_perp::Config for Test {
 	type CollateralAsset = CollateralToken;
 	type PalletId = PerpPalletId;
 	type OracleOrigin = EnsureRoot<AccountId>;
+	type Oracle = MockOracle;
+	type MaxOracleAge = ConstU64<60_000>;
+	type MaxIndexMovePpm = ConstU32<50_000>;
+	type ImpactNotional = ConstU128<1_000>;
+	type MaxImpactLevels = ConstU32<4>;
+	type BasisEmaBlocks = ConstU32<4>;
 	type MaxPositionsPerAccount = ConstU32<4>;
 	type MaxPerpMarkets = ConstU32<4>;
 	type MaxDeleverage = ConstU32<4>;
@@ -144,6 +150,41 @@ impl pallet_perp::Config for Test {
 std::thread_local! {
 	static CHANGES: core::cell::RefCell<alloc::vec::Vec<alloc::vec::Vec<u8>>> =
 		const { core::cell::RefCell::new(alloc::vec::Vec::new()) };
+}
+
+std::thread_local! {
+	/// The mock oracle: observations by market, and the time (ms).
+	static ORACLE: core::cell::RefCell<(std::collections::BTreeMap<u32, (u128, u64)>, u64)> =
+		core::cell::RefCell::new(Default::default());
+}
+
+/// An oracle the tests feed: [`feed_oracle`] and [`set_time`].
+pub struct MockOracle;
+impl pallet_perp::IndexOracle for MockOracle {
+	fn price(market: u32) -> Option<(u128, u64)> {
+		ORACLE.with(|o| o.borrow().0.get(&market).copied())
+	}
+	fn now() -> u64 {
+		ORACLE.with(|o| o.borrow().1)
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_price(market: u32, price: u128) {
+		feed_oracle(market, price);
+	}
+}
+
+/// The oracle observes `price` for `market` now.
+pub fn feed_oracle(market: u32, price: u128) {
+	ORACLE.with(|o| {
+		let mut o = o.borrow_mut();
+		let now = o.1;
+		o.0.insert(market, (price, now));
+	});
+}
+
+/// Sets the mock oracle's clock (ms).
+pub fn set_time(ms: u64) {
+	ORACLE.with(|o| o.borrow_mut().1 = ms);
 }
 
 /// Records every trading-state change noted for the checkpoint digest.
@@ -170,6 +211,7 @@ pub const FUNDS: u128 = 1_000_000_000;
 pub const VAULT_SEED: u128 = 1;
 
 pub fn new_test_ext() -> sp_io::TestExternalities {
+	ORACLE.with(|o| *o.borrow_mut() = Default::default());
 	let mut endowed: alloc::vec::Vec<(AccountId, u128)> =
 		TRADERS.iter().map(|a| (*a, FUNDS)).collect();
 	endowed.push((FEE_ACCOUNT, 1));

@@ -185,6 +185,14 @@ impl<T: Config> Pallet<T> {
 		let perp = Self::perp(market)?;
 		let mark = Self::mark_price(market, &perp);
 		ensure!(mark > 0, Error::<T>::NoIndexPrice);
+		if !Self::is_fresh(market) {
+			// Liquidations go on with the last good index, and say so.
+			Self::deposit_event(Event::StalePriceUsed {
+				market,
+				index_price: perp.index_price,
+				observed_at: Prices::<T>::get(market).index_observed_at,
+			});
+		}
 		let tick =
 			pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?.tick_size;
 		let size = position.size.unsigned_abs();
@@ -372,6 +380,10 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		};
 		if reducing && !may_rest {
 			return Ok(extra);
+		}
+		// No new exposure against a stale index (reducing is always possible).
+		if !reducing {
+			Self::ensure_fresh(market)?;
 		}
 		// Resting orders are margined from free collateral (the account level).
 		let health = Self::health(who)?;

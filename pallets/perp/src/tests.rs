@@ -71,7 +71,7 @@ pub(crate) fn size(who: AccountId) -> i128 {
 }
 
 /// Collateral ledger + open quote balances + accrued funding, over everyone.
-fn ledger_total() -> i128 {
+pub(crate) fn ledger_total() -> i128 {
 	let accounts: alloc::vec::Vec<AccountId> =
 		TRADERS.iter().copied().chain([FEE_ACCOUNT, Perp::insurance_fund()]).collect();
 	let perp = PerpMarkets::<Test>::get(M);
@@ -89,7 +89,7 @@ fn ledger_total() -> i128 {
 		+ pallet_orderbook::Pallet::<Test>::ledger_total(AssetKind::Native).unwrap() as i128
 }
 
-fn vault_balance() -> i128 {
+pub(crate) fn vault_balance() -> i128 {
 	use frame_support::traits::fungible::Inspect;
 	(Balances::balance(&Perp::vault()) - VAULT_SEED) as i128
 }
@@ -261,10 +261,14 @@ fn funding_moves_from_longs_to_shorts_when_mark_is_above_index() {
 		deposit(CHARLIE, 500);
 		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
 		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
-		// A book quoting above the index: mark = median(1000, 1100, 1200) = 1100.
-		assert_ok!(order(CHARLIE, Side::Buy, 1_100, 1, TimeInForce::GoodTilCancelled));
-		assert_ok!(order(CHARLIE, Side::Sell, 1_200, 1, TimeInForce::GoodTilCancelled));
+		// A book quoting above the index, deep enough for the impact notional (1,000): the
+		// impact bid 1100 is 100 over the index, so each block samples a premium of 100.
+		assert_ok!(order(CHARLIE, Side::Buy, 1_100, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(CHARLIE, Side::Sell, 1_200, 10, TimeInForce::GoodTilCancelled));
 		Perp::on_initialize(5);
+		// Mark = median(index 1000, index + premium 1100, index + basis 25) = 1025, on the
+		// tick grid: 1020.
+		assert_eq!(Perp::mark_price(M, &PerpMarkets::<Test>::get(M).expect("market")), 1_020);
 		assert_eq!(
 			PerpMarkets::<Test>::get(M).map(|m| m.cumulative_funding),
 			Some(0),
@@ -272,7 +276,8 @@ fn funding_moves_from_longs_to_shorts_when_mark_is_above_index() {
 		);
 		Perp::on_initialize(11);
 		let market = PerpMarkets::<Test>::get(M).expect("market");
-		// (1100 - 1000) / 1000 = 10%, clamped to 5%: the index grows by 50 per 10^6 base units.
+		// Average premium of the two samples 100 / 1000 = 10%, clamped to 5%: the index grows
+		// by 50 per 10^6 base units.
 		assert_eq!((market.last_funding_rate_ppm, market.cumulative_funding), (50_000, 50));
 		let alice = Positions::<Test>::get(ALICE, M).expect("open");
 		let bob = Positions::<Test>::get(BOB, M).expect("open");
