@@ -207,6 +207,61 @@ fn the_liquidation_band_is_the_maintenance_margin() {
 }
 
 #[test]
+fn a_liquidator_buying_the_position_cannot_take_the_funds_money() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		// Alice's isolated long: margin 100 at entry 1000; at 920 her equity is 20, her
+		// bankruptcy price 900 (closing there costs exactly the 20).
+		alice_long_ten_lots_from_bob();
+		deposit(CHARLIE, 1_000);
+		// Her accomplice bids at the band edge (880, 5% under mark): a close there loses 120
+		// on 100 of margin, and the fund would pay the 20 the accomplice gains.
+		assert_ok!(order(CHARLIE, Side::Buy, 880, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		let fund = Perp::insurance_fund();
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(CHARLIE), ALICE, M));
+		// Before: Charlie bought all ten lots at 880 and the debt became bad debt.
+		assert_eq!(size(CHARLIE), 0, "the bid is beyond the bankruptcy price");
+		assert_eq!(size(fund), 10 * LOT as i128, "taken over at mark");
+		assert!(
+			!System::events().iter().any(|r| matches!(
+				r.event,
+				RuntimeEvent::Perp(Event::BadDebtCovered { .. } | Event::AutoDeleveraged { .. })
+			)),
+			"no bad debt"
+		);
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
+fn self_liquidation_at_the_bankruptcy_price_pays_nothing() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		alice_long_ten_lots_from_bob();
+		deposit(CHARLIE, 1_000);
+		// The accomplice bids exactly at Alice's bankruptcy price and liquidates her himself.
+		assert_ok!(order(CHARLIE, Side::Buy, 900, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		let together =
+			|c: i128| c + Collateral::<Test>::get(ALICE) + IsolatedMargin::<Test>::get(ALICE, M);
+		let before = together(Collateral::<Test>::get(CHARLIE));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(CHARLIE), ALICE, M));
+		assert_eq!(size(CHARLIE), 10 * LOT as i128);
+		assert_eq!(size(ALICE), 0);
+		// Alice's equity (20) is gone into the close: no penalty is left to pay a reward.
+		assert_eq!(IsolatedMargin::<Test>::get(ALICE, M), 0);
+		assert_eq!(Collateral::<Test>::get(Perp::insurance_fund()), 0, "the fund paid nothing");
+		// Charlie's position at 900 is worth 20 at mark 920: exactly what Alice lost.
+		let charlie = Positions::<Test>::get(CHARLIE, M).expect("open");
+		let value_at_mark = charlie.quote_balance + 920 * 10 * LOT as i128 / 1_000_000;
+		assert_eq!(value_at_mark, 20);
+		assert!(together(Collateral::<Test>::get(CHARLIE) + value_at_mark) <= before);
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
 fn flipping_a_position_needs_initial_margin() {
 	new_test_ext().execute_with(|| {
 		create_market(0);

@@ -32,7 +32,7 @@ pub fn add(a: i128, b: i128) -> Result<i128, DispatchError> {
 
 /// `|a| * b / c` with the sign of `a`, rounded toward zero (exact on the tick and lot grid),
 /// computed without an intermediate overflow; an error if the result does not fit.
-fn mul_div(a: i128, b: u128, c: u128) -> Result<i128, DispatchError> {
+pub(crate) fn mul_div(a: i128, b: u128, c: u128) -> Result<i128, DispatchError> {
 	let abs = multiply_by_rational_with_rounding(a.unsigned_abs(), b, c, Rounding::Down)
 		.ok_or_else(overflow)?;
 	let abs = i128::try_from(abs).map_err(|_| overflow())?;

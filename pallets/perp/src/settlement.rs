@@ -196,15 +196,7 @@ impl<T: Config> Pallet<T> {
 		let tick =
 			pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?.tick_size;
 		let size = position.size.unsigned_abs();
-		// The band is the maintenance margin, rounded on the grid toward mark: a liquidator
-		// bidding at its edge buys at most that far under mark (the 10% band was twice the
-		// maintenance margin, so most of such a close became bad debt).
-		let band = mark.saturating_mul(perp.maintenance_margin_ppm as u128) / 1_000_000;
-		let (side, worst) = if position.size > 0 {
-			(Side::Sell, mark.saturating_sub(band).div_ceil(tick).saturating_mul(tick))
-		} else {
-			(Side::Buy, mark.saturating_add(band) / tick * tick)
-		};
+		let (side, worst) = Self::liquidation_limit(who, market, &position, &perp, mark, tick)?;
 
 		// 1. Against the book, within the band. The account's own resting orders met on the
 		// way are cancelled (they cannot stop it).
@@ -213,7 +205,7 @@ impl<T: Config> Pallet<T> {
 			market,
 			side,
 			size,
-			worst.max(tick),
+			worst,
 			SelfTradePrevention::CancelMaker,
 		)?;
 		let closed_on_book = on_book.filled;
@@ -255,6 +247,44 @@ impl<T: Config> Pallet<T> {
 			penalty: penalty as u128,
 		});
 		Ok(work)
+	}
+
+	/// The side and worst price of a liquidation's close against the book: no farther from
+	/// mark than the maintenance margin (the 10% band was twice the maintenance margin, so a
+	/// liquidator bidding at its edge turned most of such a close into bad debt), and never
+	/// beyond the bankruptcy price, where the backing margin (other positions at mark) would
+	/// reach zero. A liquidator who buys the position so gains at most the account's own
+	/// remaining equity, never the insurance fund's money; what the book cannot take there
+	/// goes to the fund at mark. Rounded on the tick grid toward mark.
+	fn liquidation_limit(
+		who: &T::AccountId,
+		market: MarketId,
+		position: &Position,
+		perp: &PerpMarket,
+		mark: Price,
+		tick: Price,
+	) -> Result<(Side, Price), DispatchError> {
+		let size = position.size.unsigned_abs();
+		let band = mark.saturating_mul(perp.maintenance_margin_ppm as u128) / 1_000_000;
+		let equity = Self::position_health(who, market)?.equity;
+		// Closing `size` at mark - offset (long) or mark + offset (short) costs `equity`.
+		let offset = margin::mul_div(equity, PRICE_SCALE, size)?;
+		let mark_signed = i128::try_from(mark).map_err(|_| Error::<T>::Overflow)?;
+		let highest = <T as pallet_orderbook::Config>::MaxPrice::get() / tick * tick;
+		let on_grid = |price: i128, up: bool| -> Price {
+			let price = price.max(0) as u128;
+			let rounded = if up { price.div_ceil(tick) } else { price / tick };
+			rounded.saturating_mul(tick).clamp(tick, highest)
+		};
+		Ok(if position.size > 0 {
+			let band_edge = mark_signed - band as i128;
+			let bankruptcy = mark_signed.saturating_sub(offset);
+			(Side::Sell, on_grid(band_edge.max(bankruptcy), true))
+		} else {
+			let band_edge = mark_signed + band as i128;
+			let bankruptcy = mark_signed.saturating_add(offset);
+			(Side::Buy, on_grid(band_edge.min(bankruptcy), false))
+		})
 	}
 
 	/// When the margin that backed the closed position (cross: the collateral, once no
