@@ -117,6 +117,7 @@ pub type Migrations = (
 	pallet_orderbook::migrations::v3::MigrateV2ToV3<Runtime>,
 	pallet_perp::migrations::v3::MigrateV2ToV3<Runtime, configs::OldFeeAccount>,
 	pallet_orderbook::migrations::v4::MigrateV3ToV4<Runtime>,
+	pallet_perp::migrations::v4::MigrateV3ToV4<Runtime>,
 );
 
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.

@@ -337,6 +337,36 @@ fn deleveraging_takes_only_from_the_opposite_side() {
 }
 
 #[test]
+fn deleveraging_ranks_by_profit_times_leverage() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(BOB, 10_000);
+		deposit(CHARLIE, 1_000);
+		deposit(ALICE, 230);
+		assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(ALICE), MarginMode::Cross));
+		// Bob shorts 10 lots and backs them with 2,100 of margin; Charlie shorts 5 with the
+		// least (50). Alice (cross, 230) is long all 15.
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(CHARLIE, Side::Sell, 1_000, 5, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 15, TimeInForce::ImmediateOrCancel));
+		assert_ok!(Perp::add_isolated_margin(RuntimeOrigin::signed(BOB), M, 2_000));
+		// At 800 Alice owes 300 on 230: 70 of bad debt, an empty fund, an empty book. Bob
+		// gained 200 at leverage 800 / 2,300; Charlie 100 at leverage 400 / 150: Charlie ranks
+		// first (266 against 69) and covers the 70 alone.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 800));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		// Before: ranked by profit alone, Bob was deleveraged.
+		assert_eq!(size(CHARLIE), 0, "the most leveraged winner is deleveraged");
+		assert_eq!(size(BOB), -10 * LOT as i128, "the larger but safer winner is not");
+		assert!(!PositionHolders::<Test>::contains_key((M, false), CHARLIE));
+		assert!(PositionHolders::<Test>::contains_key((M, false), BOB));
+		// The fund took Alice's long over and sold Charlie's 5 back: long 10.
+		assert!(PositionHolders::<Test>::contains_key((M, true), Perp::insurance_fund()));
+		assert_vault_matches_ledger();
+	});
+}
+
+#[test]
 fn resting_reducing_orders_are_margined_immediate_ones_are_not() {
 	new_test_ext().execute_with(|| {
 		create_market(0);

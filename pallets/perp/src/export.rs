@@ -97,6 +97,9 @@ impl<T: Config> Pallet<T> {
 					));
 				}
 				Positions::<T>::insert(who, p.market, position_of(p));
+				if p.size != 0 {
+					crate::PositionHolders::<T>::insert((p.market, p.size > 0), who, ());
+				}
 				if p.isolated_margin != 0 {
 					IsolatedMargin::<T>::insert(who, p.market, p.isolated_margin);
 				}

@@ -76,8 +76,9 @@ pub mod pallet {
 	use sp_runtime::DispatchError;
 
 	/// v2: margin modes (isolated by default) and isolated margin; v3: collateral in the order
-	/// book's vault, fees in its fee entries; see [`crate::migrations`].
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// book's vault, fees in its fee entries; v4: the deleveraging index [`PositionHolders`];
+	/// see [`crate::migrations`].
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -251,6 +252,19 @@ pub mod pallet {
 		MarketId,
 		u128,
 		ValueQuery,
+	>;
+
+	/// Holders of open positions by market and side (`true`: long): where deleveraging looks
+	/// for the positions opposite a bankrupt one, without scanning other markets.
+	#[pallet::storage]
+	pub type PositionHolders<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		(MarketId, bool),
+		Blake2_128Concat,
+		T::AccountId,
+		(),
+		OptionQuery,
 	>;
 
 	/// Number of open positions (for checkpoints).
@@ -640,7 +654,7 @@ pub mod pallet {
 		/// further deleveraged position priced as a perp fill (`place_perp_order`'s slope),
 		/// each step against the book as the dearer of a perp fill (with the most a maker's
 		/// other markets add) and an order removal (pallet-orderbook's `expire_order`), and
-		/// each position scanned for deleveraging as a read.
+		/// each deleveraging candidate as three reads.
 		pub fn liquidation_weight(work: settlement::LiquidationWork) -> Weight {
 			let w = |f| <T as Config>::WeightInfo::place_perp_order(f);
 			let per_fill = w(1).saturating_sub(w(0));
@@ -653,7 +667,8 @@ pub mod pallet {
 			<T as Config>::WeightInfo::liquidate()
 				.saturating_add(per_book_step.saturating_mul(work.fills.into()))
 				.saturating_add(per_fill.saturating_mul(adl_trades.into()))
-				.saturating_add(T::DbWeight::get().reads(work.scanned.into()))
+				// Per candidate: its index key, its position and its margin balance.
+				.saturating_add(T::DbWeight::get().reads(u64::from(work.scanned).saturating_mul(3)))
 				.saturating_add(Self::markets_beyond_one_weight(work.markets))
 		}
 

@@ -153,3 +153,72 @@ pub mod v3 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// v3 -> v4: the deleveraging index. Every open position gets its entry in
+/// [`PositionHolders`] under its market and side. Reads every position once: bounded by the
+/// number of positions.
+pub mod v4 {
+	use super::*;
+	use frame_support::{
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+	#[cfg(feature = "try-runtime")]
+	use {
+		alloc::vec::Vec,
+		codec::{Decode, Encode},
+		sp_runtime::TryRuntimeError,
+	};
+
+	/// Indexes every open position.
+	pub struct InnerMigrateV3ToV4<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut positions = 0u64;
+			for (who, market, position) in Positions::<T>::iter() {
+				if position.size != 0 {
+					PositionHolders::<T>::insert((market, position.size > 0), &who, ());
+				}
+				positions += 1;
+			}
+			log::info!(target: "runtime::perp", "v4: {positions} position(s) indexed");
+			T::DbWeight::get().reads_writes(positions, positions)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			frame_support::ensure!(
+				PositionHolders::<T>::iter_keys().next().is_none(),
+				"v3 has no deleveraging index"
+			);
+			Ok((Positions::<T>::iter_values().filter(|p| p.size != 0).count() as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
+			let open = u64::decode(&mut &state[..]).map_err(|_| "bad pre_upgrade state")?;
+			frame_support::ensure!(
+				PositionHolders::<T>::iter_keys().count() as u64 == open,
+				"one index entry per open position"
+			);
+			frame_support::ensure!(
+				Positions::<T>::iter().all(|(who, market, p)| {
+					PositionHolders::<T>::contains_key((market, p.size > 0), &who)
+				}),
+				"every position indexed on its side"
+			);
+			Ok(())
+		}
+	}
+
+	/// [`InnerMigrateV3ToV4`], run only when the on-chain storage version is 3; sets it to 4.
+	pub type MigrateV3ToV4<T> = VersionedMigration<
+		3,
+		4,
+		InnerMigrateV3ToV4<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

@@ -9,7 +9,7 @@ use bourse_primitives::orderbook::{
 };
 use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
 use pallet_orderbook::{settlement::SettleError, Settlement};
-use sp_runtime::DispatchError;
+use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, DispatchError, Rounding};
 
 /// Most positions looked at when choosing whom to deleverage.
 pub(crate) const ADL_SCAN: usize = 1_000;
@@ -147,6 +147,15 @@ impl<T: Config> Pallet<T> {
 			(false, true) => OpenPositions::<T>::mutate(|n| *n += 1),
 			(true, false) => OpenPositions::<T>::mutate(|n| *n = n.saturating_sub(1)),
 			_ => {},
+		}
+		let new_sign = position.size.signum();
+		if new_sign != old_sign {
+			if old_sign != 0 {
+				PositionHolders::<T>::remove((market, old_sign > 0), who);
+			}
+			if new_sign != 0 {
+				PositionHolders::<T>::insert((market, new_sign > 0), who, ());
+			}
 		}
 		if position.size == 0 {
 			Positions::<T>::remove(who, market);
@@ -325,10 +334,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Takes up to `debt` of unrealised profit from the most profitable positions of `market`
-	/// on the side `sign` (the opposite of the liquidated position: they gained what it lost),
-	/// closing them at mark against the insurance fund, which so unwinds what it took over.
-	/// Returns what is still uncovered.
+	/// Takes up to `debt` of unrealised profit from the positions of `market` on the side
+	/// `sign` (the opposite of the liquidated position: they gained what it lost), highest
+	/// unrealised PnL times leverage first (as Hyperliquid and dYdX rank), closing them at mark
+	/// against the insurance fund, which so unwinds what it took over. Candidates come from
+	/// that market side's [`PositionHolders`], at most `ADL_SCAN` of them. Leverage is the
+	/// position's notional over the margin balance backing it plus its PnL. Returns what is
+	/// still uncovered.
 	fn auto_deleverage(
 		market: MarketId,
 		sign: i128,
@@ -339,18 +351,30 @@ impl<T: Config> Pallet<T> {
 		let mark = Self::mark_price(market, &perp);
 		let fund = Self::insurance_fund();
 		// Bounded scan: at most `ADL_SCAN` positions are looked at per liquidation.
-		let mut winners: Vec<(i128, T::AccountId, Position)> = Positions::<T>::iter()
-			.take(ADL_SCAN)
-			.inspect(|_| work.scanned += 1)
-			.filter(|(who, m, p)| *m == market && p.size.signum() == sign && *who != fund)
-			.filter_map(|(who, _, p)| {
-				let profit = notional(p.size, mark).and_then(|v| add(p.quote_balance, v)).ok()?;
-				Some((profit, who, p))
-			})
-			.filter(|(profit, _, _)| *profit > 0)
-			.collect();
+		let mut winners: Vec<(u128, i128, T::AccountId, Position)> =
+			PositionHolders::<T>::iter_key_prefix((market, sign > 0))
+				.take(ADL_SCAN)
+				.inspect(|_| work.scanned += 1)
+				.filter(|who| *who != fund)
+				.filter_map(|who| {
+					let p = Positions::<T>::get(&who, market)?;
+					let value = notional(p.size, mark).ok()?;
+					let profit = add(p.quote_balance, value).ok()?;
+					(profit > 0).then_some(())?;
+					let equity = Self::margin_balance(&who, market).saturating_add(profit).max(1);
+					// Ranking only (moves no value): saturating is fine here.
+					let score = multiply_by_rational_with_rounding(
+						profit.unsigned_abs(),
+						value.unsigned_abs(),
+						equity.unsigned_abs(),
+						Rounding::Down,
+					)
+					.unwrap_or(u128::MAX);
+					Some((score, profit, who, p))
+				})
+				.collect();
 		winners.sort_by_key(|w| core::cmp::Reverse(w.0));
-		for (profit, who, position) in
+		for (_, profit, who, position) in
 			winners.into_iter().take(<T as Config>::MaxDeleverage::get() as usize)
 		{
 			if debt <= 0 {

@@ -616,8 +616,8 @@ fn migration_v1_to_v2_keeps_existing_traders_cross() {
 fn genesis_sets_the_current_storage_version() {
 	use frame_support::traits::{GetStorageVersion, StorageVersion};
 	new_test_ext().execute_with(|| {
-		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(3));
-		assert_eq!(Perp::in_code_storage_version(), StorageVersion::new(3));
+		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(4));
+		assert_eq!(Perp::in_code_storage_version(), StorageVersion::new(4));
 	});
 }
 
@@ -667,6 +667,31 @@ fn migration_v2_to_v3_moves_collateral_into_the_one_vault_and_fees_into_the_fee_
 			OldFees::get()
 		));
 		assert_eq!(ledger_total(), vault_balance());
+	});
+}
+
+#[test]
+fn migration_v3_to_v4_indexes_every_open_position_by_side() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		deposit(ALICE, 500);
+		deposit(BOB, 500);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		// The v3 layout: no index.
+		let _ = PositionHolders::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(3).put::<Perp>();
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v4::MigrateV3ToV4::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Perp::on_chain_storage_version(), StorageVersion::new(4));
+		let mut index: alloc::vec::Vec<_> = PositionHolders::<Test>::iter_keys().collect();
+		index.sort();
+		assert_eq!(index, [((M, false), BOB), ((M, true), ALICE)]);
 	});
 }
 
