@@ -213,6 +213,8 @@ impl pallet_perp::Config for Runtime {
 	type MaxImpactLevels = ConstU32<16>;
 	/// About a minute.
 	type BasisEmaBlocks = ConstU32<30>;
+	/// The fund sells what it took over back to the book at up to 4 resting orders a block.
+	type FundUnwindFills = ConstU32<4>;
 	type MaxPositionsPerAccount = ConstU32<32>;
 	type MaxPerpMarkets = ConstU32<16>;
 	type MaxDeleverage = ConstU32<16>;

@@ -93,6 +93,10 @@ fn worst_case_trading_calls_fit_in_a_block() {
 			pallet_perp::Call::liquidate { who: AccountId::from([7u8; 32]), market: 1 }.into(),
 		),
 		("withdraw_collateral", pallet_perp::Call::withdraw_collateral { amount: 1 }.into()),
+		(
+			"settle_closed_market (largest)",
+			pallet_perp::Call::settle_closed_market { market: 1, max: u32::MAX }.into(),
+		),
 	];
 	for (name, call) in calls {
 		let info = call.get_dispatch_info();
@@ -104,4 +108,18 @@ fn worst_case_trading_calls_fit_in_a_block() {
 		// Charged, so never free: a zero weight would mean a missing benchmark.
 		assert!(weight.ref_time() > 0, "{name} has no weight");
 	}
+}
+
+/// Every block starts with the perps' price refresh, funding and fund unwinding: with every
+/// market at its worst it takes at most a tenth of the block.
+#[test]
+fn the_perp_block_start_leaves_the_block_to_transactions() {
+	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	let markets = <<Runtime as pallet_perp::Config>::MaxPerpMarkets as Get<u32>>::get();
+	let start = pallet_perp::Pallet::<Runtime>::refresh_prices_weight(markets)
+		.saturating_add(pallet_perp::Pallet::<Runtime>::unwind_fund_weight());
+	assert!(
+		start.ref_time() * 10 <= block.ref_time(),
+		"the perp block start may weigh {start:?} of a block of {block:?}"
+	);
 }

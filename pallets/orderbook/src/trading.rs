@@ -346,8 +346,10 @@ impl<T: Config> Pallet<T> {
 		Ok(outcome)
 	}
 
-	/// Immediate-or-cancel order on behalf of `who` bounded by `worst` price (pallet-perp closes
-	/// liquidated positions with it). Returns what it did; no fill is not an error.
+	/// Immediate-or-cancel order on behalf of `who` bounded by `worst` price, filling or
+	/// removing at most `max_steps` resting orders (at most `MaxFillsPerOrder`); pallet-perp
+	/// closes liquidated positions and unwinds its insurance fund with it. Returns what it
+	/// did; no fill is not an error.
 	pub fn place_ioc(
 		who: &T::AccountId,
 		market_id: MarketId,
@@ -355,6 +357,7 @@ impl<T: Config> Pallet<T> {
 		quantity: Quantity,
 		worst: Price,
 		self_trade: SelfTradePrevention,
+		max_steps: u32,
 	) -> Result<PlaceOutcome, DispatchError> {
 		// A paused market still closes liquidated positions (pausing must not shield an
 		// account from liquidation); a closed one trades no more.
@@ -380,7 +383,7 @@ impl<T: Config> Pallet<T> {
 			expires_at: None,
 			client_id: None,
 			escrowed,
-			max_steps: T::MaxFillsPerOrder::get(),
+			max_steps: max_steps.min(T::MaxFillsPerOrder::get()),
 		};
 		Self::execute(taker, &mut 0)
 	}

@@ -43,6 +43,9 @@ mod attack_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 mod export;
+pub mod fund;
+#[cfg(test)]
+mod fund_tests;
 mod margin;
 pub mod migrations;
 #[cfg(test)]
@@ -114,6 +117,9 @@ pub mod pallet {
 		/// Blocks over which the basis (moving average of the premium) averages.
 		#[pallet::constant]
 		type BasisEmaBlocks: Get<u32>;
+		/// Most resting orders the insurance fund's unwinding order fills per block.
+		#[pallet::constant]
+		type FundUnwindFills: Get<u32>;
 		/// Most perp markets one account may hold positions in.
 		#[pallet::constant]
 		type MaxPositionsPerAccount: Get<u32>;
@@ -389,6 +395,11 @@ pub mod pallet {
 		BadDebtCovered { who: T::AccountId, amount: Balance },
 		/// A profitable position was deleveraged to cover bad debt.
 		AutoDeleveraged { who: T::AccountId, market: MarketId, quantity: Quantity },
+		/// The insurance fund sold (or bought back) `quantity` of a position it took over;
+		/// `remaining` is its position now.
+		FundUnwound { market: MarketId, quantity: Quantity, remaining: i128 },
+		/// A position of a closed market was closed at its last index price.
+		PositionSettled { who: T::AccountId, market: MarketId, size: i128, price: Price },
 	}
 
 	#[pallet::error]
@@ -433,6 +444,8 @@ pub mod pallet {
 		InsuranceFundNotLiquidatable,
 		/// The trade would make a position larger than `MaxPositionSize`.
 		PositionTooLarge,
+		/// Only a market closed on the order book is settled.
+		MarketNotClosed,
 		/// The market's index rests on an oracle observation older than `MaxOracleAge`: no
 		/// new exposure and no withdrawals against it until the oracle reports again.
 		StalePrice,
@@ -446,7 +459,9 @@ pub mod pallet {
 			for market in markets.iter() {
 				Self::refresh_prices(*market, now);
 			}
+			Self::unwind_fund(now);
 			Self::refresh_prices_weight(markets.len() as u32)
+				.saturating_add(Self::unwind_fund_weight())
 		}
 	}
 
@@ -620,6 +635,28 @@ pub mod pallet {
 			Ok(Some(Self::add_isolated_margin_weight(markets)).into())
 		}
 
+		/// Closes up to `max` (at most 8) positions of a perp market that is closed on the order
+		/// book, at its last index price (see [`crate::fund`]). Anyone may call it until every
+		/// position is settled.
+		#[pallet::call_index(8)]
+		#[pallet::weight(Pallet::<T>::settle_weight(
+			(*max).clamp(1, fund::MAX_SETTLE_PER_CALL),
+			settlement::LiquidationWork {
+				scanned: settlement::ADL_SCAN as u32,
+				deleveraged: T::MaxDeleverage::get(),
+				..Default::default()
+			},
+		))]
+		pub fn settle_closed_market(
+			origin: OriginFor<T>,
+			market: MarketId,
+			max: u32,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let (settled, work) = Self::do_settle_closed_market(market, max)?;
+			Ok(Some(Self::settle_weight(settled, work)).into())
+		}
+
 		/// Moves `amount` out of the isolated position's margin into free collateral, refused
 		/// if the position would no longer cover its initial margin.
 		#[pallet::call_index(7)]
@@ -649,6 +686,22 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Weight of settling `positions` positions of a closed market whose bad debt did
+		/// `work`: each position as a liquidation without book fills (its close, the fund's
+		/// cover and one deleveraged position), plus the deleveraging work beyond that.
+		pub fn settle_weight(positions: u32, work: settlement::LiquidationWork) -> Weight {
+			let per_position = Self::liquidation_weight(settlement::LiquidationWork {
+				markets: T::MaxPositionsPerAccount::get(),
+				..Default::default()
+			});
+			let w = |f| <T as Config>::WeightInfo::place_perp_order(f);
+			let per_fill = w(1).saturating_sub(w(0));
+			per_position
+				.saturating_mul(positions.into())
+				.saturating_add(per_fill.saturating_mul(work.deleveraged.into()))
+				.saturating_add(T::DbWeight::get().reads(u64::from(work.scanned).saturating_mul(3)))
+		}
+
 		/// Weight of a liquidation that did `work`, from benchmarked parts: `liquidate` (the
 		/// insurance fund takes the position over and one position is deleveraged) plus each
 		/// further deleveraged position priced as a perp fill (`place_perp_order`'s slope),

@@ -139,6 +139,7 @@ impl pallet_perp::Config for Test {
 	type ImpactNotional = ConstU128<1_000>;
 	type MaxImpactLevels = ConstU32<4>;
 	type BasisEmaBlocks = ConstU32<4>;
+	type FundUnwindFills = ConstU32<2>;
 	type MaxPositionsPerAccount = ConstU32<4>;
 	type MaxPerpMarkets = ConstU32<4>;
 	type MaxDeleverage = ConstU32<4>;

@@ -94,6 +94,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn refresh_prices(market: MarketId, now_block: u32) {
 		let Some(mut perp) = PerpMarkets::<T>::get(market) else { return };
 		let Some(book) = pallet_orderbook::Markets::<T>::get(market) else { return };
+		// A closed market's prices stay where they were: it settles at its last index.
+		if book.status == bourse_primitives::orderbook::MarketStatus::Closed {
+			return;
+		}
 		let tick = book.tick_size.max(1);
 		let mut prices = Prices::<T>::get(market);
 		if Self::ingest_oracle(market, &book, &mut perp, &mut prices) {

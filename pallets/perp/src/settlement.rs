@@ -216,6 +216,7 @@ impl<T: Config> Pallet<T> {
 			size,
 			worst,
 			SelfTradePrevention::CancelMaker,
+			<T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
 		)?;
 		let closed_on_book = on_book.filled;
 		// A maker that could not settle did a fill's work and a removal.
@@ -300,7 +301,7 @@ impl<T: Config> Pallet<T> {
 	/// position is left; isolated: the position's margin) is negative, the insurance fund
 	/// covers it; beyond the fund, the most profitable opposite positions in `market` are
 	/// deleveraged until the debt is covered.
-	fn cover_bad_debt(
+	pub(crate) fn cover_bad_debt(
 		who: &T::AccountId,
 		market: MarketId,
 		liquidated_sign: i128,
