@@ -1,7 +1,8 @@
 //! Property test of the risk engine over random trading on a book a market maker keeps
-//! two-sided, with fees that move money, price moves that liquidate and funding that is not
-//! zero. It checks the invariants after every operation and that the run exercised what it
-//! claims (fills, fees, funding, liquidations, refusals that changed nothing).
+//! two-sided, with fees that move money, price moves that liquidate, funding that is not zero,
+//! and the insurance fund taking positions over and selling them back to the book. It checks
+//! the invariants after every operation and that the run exercised what it claims (fills,
+//! fees, funding, liquidations, the fund's trades, refusals that changed nothing).
 use crate::{mock::*, *};
 use bourse_primitives::orderbook::{AssetKind, Side, TimeInForce};
 use frame_support::{assert_ok, traits::Hooks};
@@ -55,6 +56,9 @@ struct Stats {
 	fills: u32,
 	liquidations: u32,
 	nonzero_funding: u32,
+	/// Positions the insurance fund took over, and orders it sold them back with.
+	takeovers: u32,
+	fund_unwinds: u32,
 	fees: i128,
 	/// Refusals by operation kind and error, for the report.
 	refusals: alloc::collections::BTreeMap<alloc::string::String, u32>,
@@ -98,6 +102,18 @@ fn keep_two_sided(index_moved: bool) {
 fn vault() -> i128 {
 	use frame_support::traits::fungible::Inspect;
 	(Balances::balance(&Perp::vault()) - VAULT_SEED) as i128
+}
+
+fn fund_events() -> (u32, u32) {
+	System::events().iter().fold((0, 0), |(takeovers, unwinds), r| match r.event {
+		RuntimeEvent::Perp(Event::Liquidated { taken_by_insurance, .. })
+			if taken_by_insurance > 0 =>
+		{
+			(takeovers + 1, unwinds)
+		},
+		RuntimeEvent::Perp(Event::FundUnwound { .. }) => (takeovers, unwinds + 1),
+		_ => (takeovers, unwinds),
+	})
 }
 
 fn fills_so_far() -> u32 {
@@ -237,6 +253,9 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 			prop_assert!(Perp::health(&who).is_ok(), "every account can be valued");
 		}
 	}
+	let (takeovers, unwinds) = fund_events();
+	stats.takeovers += takeovers;
+	stats.fund_unwinds += unwinds;
 	stats.fees +=
 		pallet_orderbook::FeeBalances::<Test>::get(bourse_primitives::orderbook::AssetKind::Native)
 			as i128;
@@ -265,4 +284,5 @@ fn random_trading_on_a_two_sided_book_keeps_the_risk_invariants() {
 	assert!(stats.liquidations > 10, "{stats:?}");
 	assert!(stats.nonzero_funding > 10, "{stats:?}");
 	assert!(stats.fees > 0, "{stats:?}");
+	assert!(stats.takeovers > 0 && stats.fund_unwinds > 0, "the fund trades: {stats:?}");
 }
