@@ -1,4 +1,6 @@
-//! JSON-RPC methods beyond Substrate's defaults: account nonces, fee queries.
+//! JSON-RPC methods beyond Substrate's defaults: account nonces, fee queries, GRANDPA
+//! (`grandpa_roundState`, `grandpa_proveFinality`, justification subscription), checkpoints
+//! and trading.
 use std::sync::Arc;
 
 use bourse_runtime::{opaque::Block, AccountId, Balance, Nonce};
@@ -9,6 +11,22 @@ use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 use sp_runtime::traits::Block as BlockT;
+
+/// What the GRANDPA RPC methods need.
+pub struct GrandpaDeps {
+	/// The voter's state (rounds, votes).
+	pub shared_voter_state: sc_consensus_grandpa::SharedVoterState,
+	/// The authority set.
+	pub shared_authority_set: sc_consensus_grandpa::SharedAuthoritySet<
+		<Block as BlockT>::Hash,
+		sp_runtime::traits::NumberFor<Block>,
+	>,
+	/// Justifications as GRANDPA makes them.
+	pub justification_stream: sc_consensus_grandpa::GrandpaJustificationStream<Block>,
+	/// Finality proofs for `grandpa_proveFinality`.
+	pub finality_provider:
+		Arc<sc_consensus_grandpa::FinalityProofProvider<crate::service::FullBackend, Block>>,
+}
 
 /// What the RPC methods need from the node.
 pub struct FullDeps<C, P> {
@@ -24,6 +42,8 @@ pub struct FullDeps<C, P> {
 	pub executor: sc_rpc::SubscriptionTaskExecutor,
 	/// The node's fill index.
 	pub fill_index: Arc<bourse_fill_index::FillIndex>,
+	/// GRANDPA's state.
+	pub grandpa: GrandpaDeps,
 }
 
 /// Builds the node's extra RPC methods.
@@ -52,7 +72,21 @@ where
 	let mut module = RpcModule::new(());
 	use bourse_finality_gadget::rpc::{CheckpointRpc, CheckpointRpcApiServer};
 
-	let FullDeps { client, pool, checkpoint_status, checkpoint_db, executor, fill_index } = deps;
+	let FullDeps { client, pool, checkpoint_status, checkpoint_db, executor, fill_index, grandpa } =
+		deps;
+	{
+		use sc_consensus_grandpa_rpc::{Grandpa, GrandpaApiServer};
+		module.merge(
+			Grandpa::new(
+				executor.clone(),
+				grandpa.shared_authority_set,
+				grandpa.shared_voter_state,
+				grandpa.justification_stream,
+				grandpa.finality_provider,
+			)
+			.into_rpc(),
+		)?;
+	}
 	use crate::trading_rpc::{OrderbookRpc, OrderbookRpcApiServer, PerpRpcApiServer};
 
 	module.merge(CheckpointRpc::new(checkpoint_status, checkpoint_db).into_rpc())?;

@@ -1,5 +1,5 @@
-//! Assembles the node: client, import queue, network, RPC, Aura authoring and the checkpoint
-//! finality gadget.
+//! Assembles the node: client, import queue, network, RPC, Aura authoring, GRANDPA finality
+//! and the checkpoint attestation gadget.
 use std::sync::Arc;
 
 use bourse_runtime::{apis::RuntimeApi, opaque::Block};
@@ -21,6 +21,14 @@ pub type FullClient = sc_service::TFullClient<
 >;
 pub type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
+/// GRANDPA's block import, wrapping the client.
+pub type GrandpaBlockImport =
+	sc_consensus_grandpa::GrandpaBlockImport<FullBackend, Block, FullClient, FullSelectChain>;
+type GrandpaLink = sc_consensus_grandpa::LinkHalf<Block, FullClient, FullSelectChain>;
+
+/// GRANDPA produces a justification at least this often (blocks), as in the solochain
+/// template; a syncing node checks finality with them.
+const GRANDPA_JUSTIFICATION_PERIOD: u32 = 512;
 
 /// The parts shared by the node and the database subcommands.
 pub type Service = sc_service::PartialComponents<
@@ -29,7 +37,12 @@ pub type Service = sc_service::PartialComponents<
 	FullSelectChain,
 	sc_consensus::DefaultImportQueue<Block>,
 	sc_transaction_pool::TransactionPoolHandle<Block, FullClient>,
-	(Option<Telemetry>, bourse_finality_gadget::ImportedCertificates),
+	(
+		Option<Telemetry>,
+		bourse_finality_gadget::ImportedCertificates,
+		GrandpaBlockImport,
+		GrandpaLink,
+	),
 >;
 
 /// Builds the client, backend, import queue and transaction pool.
@@ -73,14 +86,22 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		.build(),
 	);
 
-	// Blocks synced with a checkpoint certificate are finalized by it.
+	// Every imported block goes through GRANDPA's import; certificates that come with synced
+	// blocks are taken off first and handed to the checkpoint gadget.
+	let (grandpa_block_import, grandpa_link) = sc_consensus_grandpa::block_import(
+		client.clone(),
+		GRANDPA_JUSTIFICATION_PERIOD,
+		&client,
+		select_chain.clone(),
+		telemetry.as_ref().map(|x| x.handle()),
+	)?;
 	let (block_import, imported_certificates) =
-		bourse_finality_gadget::block_import(client.clone(), client.clone());
+		bourse_finality_gadget::block_import(grandpa_block_import.clone(), client.clone());
 	let cidp_client = client.clone();
 	let import_queue =
 		sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
 			block_import,
-			justification_import: None,
+			justification_import: Some(Box::new(grandpa_block_import.clone())),
 			client: client.clone(),
 			create_inherent_data_providers: move |parent_hash, _| {
 				let cidp_client = cidp_client.clone();
@@ -113,7 +134,7 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (telemetry, imported_certificates),
+		other: (telemetry, imported_certificates, grandpa_block_import, grandpa_link),
 	})
 }
 
@@ -159,7 +180,7 @@ pub fn new_full<
 		keystore_container,
 		select_chain,
 		transaction_pool,
-		other: (mut telemetry, imported_certificates),
+		other: (mut telemetry, imported_certificates, grandpa_block_import, grandpa_link),
 	} = new_partial(&config)?;
 
 	log_runtime(&client);
@@ -172,6 +193,20 @@ pub fn new_full<
 	let metrics = N::register_notification_metrics(config.prometheus_registry());
 
 	let genesis_hash = client.chain_info().genesis_hash;
+	let grandpa_protocol_name =
+		sc_consensus_grandpa::protocol_standard_name(&genesis_hash, &config.chain_spec);
+	let (grandpa_protocol_config, grandpa_notification_service) =
+		sc_consensus_grandpa::grandpa_peers_set_config::<_, N>(
+			grandpa_protocol_name.clone(),
+			metrics.clone(),
+			net_config.peer_store_handle(),
+		);
+	net_config.add_notification_protocol(grandpa_protocol_config);
+	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
+		backend.clone(),
+		grandpa_link.shared_authority_set().clone(),
+		Vec::default(),
+	));
 	let checkpoint_protocol: sc_network::ProtocolName =
 		bourse_finality_gadget::messages::protocol_name(genesis_hash.as_ref()).into();
 	let (checkpoint_net_config, checkpoint_notifications) =
@@ -215,7 +250,7 @@ pub fn new_full<
 			spawn_essential_handle: task_manager.spawn_essential_handle(),
 			import_queue,
 			block_announce_validator_builder: None,
-			warp_sync_config: None,
+			warp_sync_config: Some(sc_service::WarpSyncConfig::WithProvider(warp_sync)),
 			block_relay: None,
 			metrics,
 			gap_sync_body_policy: None,
@@ -243,11 +278,20 @@ pub fn new_full<
 	}
 
 	let role = config.role;
+	let node_name = config.network.node_name.clone();
 	let force_authoring = config.force_authoring;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
+	let shared_voter_state = sc_consensus_grandpa::SharedVoterState::empty();
 	let rpc_extensions_builder = {
 		let client = client.clone();
+		let shared_voter_state = shared_voter_state.clone();
+		let shared_authority_set = grandpa_link.shared_authority_set().clone();
+		let justification_stream = grandpa_link.justification_stream();
+		let finality_provider = sc_consensus_grandpa::FinalityProofProvider::new_for_service(
+			backend.clone(),
+			Some(shared_authority_set.clone()),
+		);
 		let pool = transaction_pool.clone();
 		let (status, db) = (checkpoint_status.clone(), checkpoint_db.clone());
 		let fill_index = fill_index.clone();
@@ -259,6 +303,12 @@ pub fn new_full<
 				checkpoint_db: db.clone(),
 				executor,
 				fill_index: fill_index.clone(),
+				grandpa: crate::rpc::GrandpaDeps {
+					shared_voter_state: shared_voter_state.clone(),
+					shared_authority_set: shared_authority_set.clone(),
+					justification_stream: justification_stream.clone(),
+					finality_provider: finality_provider.clone(),
+				},
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
@@ -271,7 +321,7 @@ pub fn new_full<
 		task_manager: &mut task_manager,
 		transaction_pool: transaction_pool.clone(),
 		rpc_builder: rpc_extensions_builder,
-		backend,
+		backend: backend.clone(),
 		system_rpc_tx,
 		tx_handler_controller,
 		sync_service: sync_service.clone(),
@@ -296,7 +346,7 @@ pub fn new_full<
 				slot_duration,
 				client: client.clone(),
 				select_chain,
-				block_import: client.clone(),
+				block_import: grandpa_block_import,
 				proposer_factory,
 				create_inherent_data_providers: move |_, ()| async move {
 					let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
@@ -354,9 +404,37 @@ pub fn new_full<
 		}
 	}
 
-	// Checkpoint finality: the only finality on Bourse (no GRANDPA).
+	// GRANDPA finalizes blocks; every node runs it (validators vote, full nodes follow).
+	let grandpa_config = sc_consensus_grandpa::Config {
+		gossip_duration: std::time::Duration::from_millis(333),
+		justification_generation_period: GRANDPA_JUSTIFICATION_PERIOD,
+		name: Some(node_name),
+		observer_enabled: false,
+		keystore: role.is_authority().then(|| keystore_container.keystore()),
+		local_role: role,
+		telemetry: telemetry.as_ref().map(|x| x.handle()),
+		protocol_name: grandpa_protocol_name,
+	};
+	let grandpa_voter =
+		sc_consensus_grandpa::run_grandpa_voter(sc_consensus_grandpa::GrandpaParams {
+			config: grandpa_config,
+			link: grandpa_link,
+			network: network.clone(),
+			sync: sync_service.clone(),
+			notification_service: grandpa_notification_service,
+			voting_rule: sc_consensus_grandpa::VotingRulesBuilder::default().build(),
+			prometheus_registry: prometheus_registry.clone(),
+			shared_voter_state,
+			telemetry: telemetry.as_ref().map(|x| x.handle()),
+			offchain_tx_pool_factory: OffchainTransactionPoolFactory::new(transaction_pool.clone()),
+		})?;
+	// Finality is essential: if the voter fails the node stops.
+	task_manager.spawn_essential_handle().spawn_blocking("grandpa-voter", None, grandpa_voter);
+
+	// Checkpoint attestations of GRANDPA-finalized checkpoint blocks (never finality).
 	let gadget = bourse_finality_gadget::build(bourse_finality_gadget::GadgetParams {
 		client: client.clone(),
+		backend: backend.clone(),
 		keystore: role.is_authority().then(|| keystore_container.keystore()),
 		network: network.clone(),
 		sync: sync_service.clone(),

@@ -100,6 +100,10 @@ impl Certificate {
 	/// Checks the certificate on its own against `set`: the set id matches, every signature
 	/// is valid and by a distinct member, and there are at least `quorum` of them.
 	pub fn verify(&self, set: &ValidatorSet) -> Result<(), CertificateError> {
+		// A quorum of nobody is zero signatures: never a proof of anything.
+		if set.validators.is_empty() {
+			return Err(CertificateError::EmptySet);
+		}
 		if self.checkpoint.set_id != set.id {
 			return Err(CertificateError::WrongSet);
 		}
@@ -121,6 +125,8 @@ impl Certificate {
 /// Why a certificate does not verify.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum CertificateError {
+	/// The validator set is empty.
+	EmptySet,
 	/// Signed for another validator set.
 	WrongSet,
 	/// Signer bitfield and signatures disagree.

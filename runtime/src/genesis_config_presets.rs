@@ -27,6 +27,8 @@ fn testnet_genesis(
 	let aura: Vec<AuraId> = authorities.iter().map(|(sr, _)| sr.public().into()).collect();
 	let checkpoint: Vec<CheckpointId> =
 		authorities.iter().map(|(_, ed)| ed.public().into()).collect();
+	let grandpa: Vec<(sp_consensus_grandpa::AuthorityId, u64)> =
+		authorities.iter().map(|(_, ed)| (ed.public().into(), 1)).collect();
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: pallet_balances::GenesisConfig {
 			balances: endowed
@@ -37,6 +39,7 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		aura: pallet_aura::GenesisConfig { authorities: aura },
+		grandpa: pallet_grandpa::GenesisConfig { authorities: grandpa },
 		sudo: pallet_sudo::GenesisConfig { key: Some(root.clone()) },
 		assets: pallet_assets::GenesisConfig {
 			assets: TEST_ASSETS
@@ -112,7 +115,7 @@ fn dev_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-/// Alice alone authors and signs checkpoints; every checkpoint finalizes at once.
+/// Alice alone authors, finalizes (GRANDPA) and signs checkpoints.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
@@ -122,7 +125,8 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// Alice, Bob, Charlie and Dave author and sign checkpoints (quorum 3 of 4).
+/// Alice, Bob, Charlie and Dave author, finalize (GRANDPA, 3 of 4) and sign checkpoints
+/// (quorum 3 of 4).
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![

@@ -40,10 +40,11 @@ pub mod opaque {
 }
 
 impl_opaque_keys! {
-	/// Keys a validator holds: Aura for block production, `ckpt` for checkpoint finality.
-	/// Dev nodes (`--alice`, ...) get both from their seed at start.
+	/// Keys a validator holds: Aura for block production, GRANDPA for finality, `ckpt` for
+	/// checkpoint attestations. Dev nodes (`--alice`, ...) get all three from their seed.
 	pub struct SessionKeys {
 		pub aura: Aura,
+		pub grandpa: Grandpa,
 		pub checkpoint: Checkpoint,
 	}
 }
@@ -181,6 +182,9 @@ mod runtime {
 	pub type Assets = pallet_assets;
 	#[runtime::pallet_index(7)]
 	pub type AssetsHolder = pallet_assets_holder;
+
+	#[runtime::pallet_index(10)]
+	pub type Grandpa = pallet_grandpa;
 
 	#[runtime::pallet_index(8)]
 	pub type Proxy = pallet_proxy;

@@ -1,7 +1,7 @@
-//! Checkpoint finality with real node processes: a dev node finalizes alone; a local testnet
-//! of four validators finalizes, survives a kill -9 and restart of one validator, stalls
-//! without quorum and resumes when the quorum is back; a full node joining late finalizes the
-//! synced history with the certificates that come with the blocks.
+//! GRANDPA finality and checkpoint certificates with real node processes: a dev node finalizes
+//! and certifies alone; a local testnet of four validators finalizes, survives a kill -9 and
+//! restart of one validator, stalls without quorum and resumes when the quorum is back; a
+//! full node joining late gets the certificates of the synced history with the blocks.
 use std::time::Duration;
 
 use bourse_tests::Node;
@@ -10,14 +10,20 @@ use serde_json::json;
 const MINUTE: Duration = Duration::from_secs(60);
 
 #[test]
-fn dev_node_finalizes_every_checkpoint_alone() {
+fn dev_node_finalizes_and_certifies_every_checkpoint_alone() {
 	let _serial = bourse_tests::serial();
 	let mut node = Node::start(&["--dev", "--tmp"]);
-	// Checkpoints every 5 blocks: block 10 is the second checkpoint.
+	// GRANDPA (one authority) finalizes; checkpoints every 5 blocks: block 10 is the second.
 	node.wait_for_finalized(10, 3 * MINUTE);
-	let status = node.rpc("checkpoint_status", json!([])).expect("checkpoint_status");
+	let round = node.rpc("grandpa_roundState", json!([])).expect("grandpa_roundState");
+	assert_eq!(round["setId"], json!(0), "{round}");
+	// Certified once final ("lastFinalized" is the last certified checkpoint).
+	let status = node.wait_for("checkpoint 1 certified", MINUTE, |node| {
+		node.rpc("checkpoint_status", json!([]))
+			.ok()
+			.filter(|s| s["lastFinalized"].as_u64().is_some_and(|n| n >= 1))
+	});
 	assert_eq!(status["validatorIndex"], json!(0), "{status}");
-	assert!(status["lastFinalized"].as_u64().is_some_and(|n| n >= 1), "{status}");
 	let certificate =
 		node.rpc("checkpoint_latestCertificate", json!([])).expect("latest certificate");
 	assert_eq!(
@@ -28,6 +34,11 @@ fn dev_node_finalizes_every_checkpoint_alone() {
 	let number = certificate["number"].as_u64().expect("number");
 	let same = node.rpc("checkpoint_certificate", json!([number])).expect("certificate by number");
 	assert_eq!(same, certificate);
+	// The certificate is the block's second justification, beside GRANDPA's (engine BRSC).
+	let block = node.rpc("chain_getBlock", json!([certificate["blockHash"]])).expect("block");
+	let engines: Vec<&serde_json::Value> =
+		block["justifications"].as_array().into_iter().flatten().map(|j| &j[0]).collect();
+	assert!(engines.contains(&&json!([66, 82, 83, 67])), "BRSC justification: {block}");
 	assert_eq!(node.rpc("checkpoint_certificate", json!([1_000_000])).expect("rpc"), json!(null));
 }
 
@@ -100,15 +111,18 @@ fn local_testnet_finalizes_survives_kill_and_stalls_without_quorum() {
 	// its copy of checkpoint 1 (block 10, long final) can only come with the synced block.
 	let mut late = local_node(&[], Some(&boot));
 	late.wait_for_finalized(resumed, 4 * MINUTE);
-	let certificate = late.rpc("checkpoint_certificate", json!([1])).expect("certificate 1");
+	// Recorded once GRANDPA has finalized the block on this node too.
+	let certificate = late.wait_for("certificate 1", MINUTE, |node| {
+		node.rpc("checkpoint_certificate", json!([1])).ok().filter(|c| !c.is_null())
+	});
 	assert_eq!(certificate["number"], json!(1), "{certificate}\n{}", late.log_tail());
 	assert_eq!(certificate["blockNumber"], json!(10), "{certificate}");
-	assert!(
-		late.log().contains("Checkpoint 1 finalized block #10")
-			&& late.log().contains("certificate imported with the block"),
-		"{}",
-		late.log_tail()
-	);
+	// It came with the synced block (the log line may trail the database write).
+	late.wait_for("checkpoint 1 recorded from its block", MINUTE, |node| {
+		let log = node.log();
+		let line = log.lines().find(|l| l.contains("Checkpoint 1 certified block #10"))?;
+		line.contains("certificate imported with the block").then_some(())
+	});
 	let status = late.rpc("checkpoint_status", json!([])).expect("status");
 	assert_eq!(status["validatorIndex"], json!(null), "a full node does not vote: {status}");
 }

@@ -1,10 +1,12 @@
-//! Block import that finalizes blocks arriving with a checkpoint certificate as justification.
+//! Block import that takes checkpoint certificates off synced blocks.
 //!
 //! Gossip only carries recent certificates; a node syncing history gets the old ones with the
-//! blocks. The justification is taken off the block, the block is imported, then the
+//! blocks, as a justification under the Bourse engine id beside GRANDPA's. The certificate is
+//! taken off the block, the block is imported (through GRANDPA's import), then the
 //! certificate is checked against the validator set and the checkpoint record in that block's
-//! state. A valid one goes to the worker, which persists it and finalizes the block; an
-//! invalid one is dropped (never stored or served to peers) and the block stays imported.
+//! state. A valid one goes to the worker, which records it once GRANDPA has finalized the
+//! block; an invalid one is dropped (never stored or served to peers) and the block stays
+//! imported. A certificate never finalizes anything.
 use crate::LOG_TARGET;
 use bourse_primitives::{
 	checkpoint::{

@@ -1,12 +1,15 @@
-//! # Checkpoint finality gadget
+//! # Checkpoint attestation gadget
 //!
-//! At every imported best block that is a checkpoint height, a validator with a `ckpt` key
-//! signs (checkpoint number, block hash, state digest, set id), persists its vote, then
-//! gossips it on `/<genesis-hash>/bourse-checkpoint/1`. Votes are verified against the
-//! on-chain validator set; at quorum (`n - (n-1)/3`) a certificate is formed, persisted,
-//! and the block finalized with the certificate as justification under the Bourse engine id;
-//! the certificate is gossiped so late nodes finalize too. State lives in
-//! [`bourse_checkpoint_db`] and is restored at start.
+//! What BEEFY is to GRANDPA. GRANDPA finalizes blocks; once it has finalized a checkpoint
+//! block (every one, in order: a finality notification may cover several), a validator with a
+//! `ckpt` key signs (checkpoint number, block hash, state digest, set id), persists its vote,
+//! then gossips it on `/<genesis-hash>/bourse-checkpoint/1`. Votes are verified against the
+//! on-chain validator set; at quorum (`n - (n-1)/3`) a certificate is formed: a proof,
+//! checkable on its own against the validator set, that 2/3+1 of the validators attest the
+//! trading-state digest at that finalized block. It is persisted, attached to the block as a
+//! second justification under the Bourse engine id (so it travels with synced blocks), served
+//! over RPC and gossiped. The gadget never finalizes. State lives in [`bourse_checkpoint_db`]
+//! and is restored at start.
 pub mod gossip;
 pub mod import;
 pub mod messages;
@@ -23,7 +26,7 @@ pub use worker::{Retention, Worker};
 
 use bourse_checkpoint_db::CheckpointDb;
 use bourse_primitives::runtime_api::CheckpointApi;
-use sc_client_api::{Backend, BlockchainEvents, Finalizer};
+use sc_client_api::{Backend, BlockchainEvents};
 use sc_network::{
 	config::{NonReservedPeerMode, SetConfig},
 	service::traits::NotificationService,
@@ -34,7 +37,7 @@ use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 use sp_keystore::KeystorePtr;
 use sp_runtime::traits::Block as BlockT;
-use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
+use std::{collections::BTreeMap, sync::Arc};
 use substrate_prometheus_endpoint::Registry;
 
 /// Log target of the gadget.
@@ -64,9 +67,11 @@ pub fn notification_protocol<B: BlockT, N: NetworkBackend<B, B::Hash>>(
 }
 
 /// Everything the gadget needs.
-pub struct GadgetParams<C, N, S> {
+pub struct GadgetParams<BE, C, N, S> {
 	/// The client.
 	pub client: Arc<C>,
+	/// The backend (certificates are attached to their blocks as justifications).
+	pub backend: Arc<BE>,
 	/// The keystore, for validators.
 	pub keystore: Option<KeystorePtr>,
 	/// The network (for gossip).
@@ -90,22 +95,18 @@ pub struct GadgetParams<C, N, S> {
 }
 
 /// Builds the gadget's worker; run it with [`Worker::run`] as an essential task.
-pub fn build<B, BE, C, N, S>(params: GadgetParams<C, N, S>) -> Worker<B, BE, C>
+pub fn build<B, BE, C, N, S>(params: GadgetParams<BE, C, N, S>) -> Worker<B, BE, C>
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
-	C: BlockchainEvents<B>
-		+ HeaderBackend<B>
-		+ Finalizer<B, BE>
-		+ ProvideRuntimeApi<B>
-		+ Send
-		+ Sync,
+	C: BlockchainEvents<B> + HeaderBackend<B> + ProvideRuntimeApi<B> + Send + Sync,
 	C::Api: CheckpointApi<B>,
 	N: sc_network_gossip::Network<B> + Clone + Send + 'static,
 	S: sc_network_gossip::Syncing<B> + Clone + Send + 'static,
 {
 	let finalized = gossip::Finalized::default();
-	let validator = Arc::new(gossip::GossipValidator::new(finalized.clone()));
+	let (validator, reports) = gossip::GossipValidator::new(finalized.clone());
+	let validator = Arc::new(validator);
 	let gossip = sc_network_gossip::GossipEngine::new(
 		params.network,
 		params.sync,
@@ -121,8 +122,10 @@ where
 	});
 	Worker {
 		client: params.client,
+		backend: params.backend,
 		voter: voter::Voter::new(params.db, params.keystore),
 		gossip,
+		reports,
 		imported: params.imported_certificates,
 		finalized,
 		status: params.status,
@@ -130,6 +133,5 @@ where
 		retention: params.retention,
 		sets: BTreeMap::new(),
 		waiting: BTreeMap::new(),
-		_backend: PhantomData,
 	}
 }

@@ -87,7 +87,10 @@ impl Rounds {
 		if self.last_finalized.is_none_or(|last| number > last) {
 			self.last_finalized = Some(number);
 		}
-		self.rounds = self.rounds.split_off(&(number + 1));
+		self.rounds = match number.checked_add(1) {
+			Some(next) => self.rounds.split_off(&next),
+			None => Default::default(),
+		};
 	}
 
 	/// Number of signatures held for unfinalized checkpoints.
@@ -199,5 +202,19 @@ mod tests {
 		assert_eq!(cert.verify(&other_set), Err(CertificateError::WrongSet));
 		let small = Certificate::new(cp.clone(), vec![(0, cert.signatures[0].clone())]);
 		assert_eq!(small.verify(&set(&pairs)), Err(CertificateError::NoQuorum));
+		// An empty set's quorum is zero signatures: refused, never a proof.
+		let empty = ValidatorSet { id: 0, validators: vec![] };
+		let nobody = Certificate::new(cp, vec![]);
+		assert_eq!(nobody.verify(&empty), Err(CertificateError::EmptySet));
+	}
+
+	#[test]
+	fn the_largest_checkpoint_number_closes_every_round() {
+		let pairs = keys(4);
+		let mut rounds = Rounds::new(None);
+		vote(&mut rounds, &pairs, &checkpoint(1, 1), 0);
+		rounds.finalized(u64::MAX);
+		assert_eq!(rounds.open().count(), 0);
+		assert_eq!(rounds.last_finalized(), Some(u64::MAX));
 	}
 }

@@ -1,6 +1,8 @@
-//! The gadget's event loop: signs checkpoint blocks as they are imported, verifies and counts
-//! gossiped votes, forms certificates at quorum, finalizes (also with certificates that came
-//! with synced blocks), and prunes its database. Decisions and persistence live in [`Voter`].
+//! The gadget's event loop: signs checkpoint blocks once GRANDPA has finalized them (every one,
+//! in order), verifies and counts gossiped votes, forms certificates at quorum, records them
+//! (also those that came with synced blocks) as a second justification on their finalized
+//! block, and prunes its database. It never finalizes: GRANDPA does. Decisions and
+//! persistence live in [`Voter`].
 use crate::{
 	gossip::Finalized,
 	import::ImportedCertificates,
@@ -19,22 +21,25 @@ use bourse_primitives::{
 	},
 	runtime_api::CheckpointApi,
 };
-use codec::{Decode, Encode};
+use codec::{DecodeAll, Encode};
 use futures::{FutureExt, StreamExt};
-use sc_client_api::{Backend, BlockchainEvents, Finalizer};
+use sc_client_api::{Backend, BlockchainEvents};
 use sc_network::ReputationChange;
 use sc_network_gossip::GossipEngine;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 use sp_runtime::traits::{Block as BlockT, Header as HeaderT};
-use std::{collections::BTreeMap, marker::PhantomData, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 const BAD_SIGNATURE: ReputationChange =
 	ReputationChange::new(-(1 << 12), "checkpoint: bad signature");
 const UNDECODABLE: ReputationChange =
 	ReputationChange::new(-(1 << 10), "checkpoint: undecodable message");
 const GOOD_VOTE: ReputationChange = ReputationChange::new(1 << 4, "checkpoint: useful vote");
+
+/// Most certificates kept waiting for their block to be final.
+const MAX_WAITING: usize = 1_024;
 
 /// Database housekeeping settings.
 #[derive(Clone, Copy, Debug)]
@@ -47,7 +52,7 @@ pub struct Retention {
 
 /// Where a certificate came from.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Source {
+pub(crate) enum Source {
 	/// Formed here at quorum.
 	Formed,
 	/// Received by gossip.
@@ -56,11 +61,24 @@ enum Source {
 	BlockImport,
 }
 
+/// Where a certified block stands in the local chain.
+enum Finality {
+	/// Finalized on the canonical chain: the certificate applies.
+	Final,
+	/// Not imported, or not finalized yet: the certificate waits.
+	Pending,
+	/// Another block is final at that height: the certificate contradicts GRANDPA.
+	Conflicting,
+}
+
 /// The running gadget.
 pub struct Worker<B: BlockT, BE, C> {
 	pub(crate) client: Arc<C>,
+	pub(crate) backend: Arc<BE>,
 	pub(crate) voter: Voter,
 	pub(crate) gossip: GossipEngine<B>,
+	/// Reputation changes the gossip validator decided.
+	pub(crate) reports: crate::gossip::Reports,
 	pub(crate) imported: ImportedCertificates,
 	pub(crate) finalized: Finalized,
 	pub(crate) status: SharedStatus,
@@ -68,21 +86,15 @@ pub struct Worker<B: BlockT, BE, C> {
 	pub(crate) retention: Retention,
 	/// Validator sets seen on chain, by id.
 	pub(crate) sets: BTreeMap<ValidatorSetId, ValidatorSet>,
-	/// Certificates whose block is not imported yet.
-	pub(crate) waiting: BTreeMap<CheckpointNumber, Certificate>,
-	pub(crate) _backend: PhantomData<BE>,
+	/// Certificates whose block is not finalized (or not imported) yet.
+	pub(crate) waiting: BTreeMap<CheckpointNumber, (Certificate, Source)>,
 }
 
 impl<B, BE, C> Worker<B, BE, C>
 where
 	B: BlockT<Hash = H256>,
 	BE: Backend<B>,
-	C: BlockchainEvents<B>
-		+ HeaderBackend<B>
-		+ Finalizer<B, BE>
-		+ ProvideRuntimeApi<B>
-		+ Send
-		+ Sync,
+	C: BlockchainEvents<B> + HeaderBackend<B> + ProvideRuntimeApi<B> + Send + Sync,
 	C::Api: CheckpointApi<B>,
 {
 	/// Restores state from the database and re-gossips our unfinalized votes.
@@ -90,7 +102,12 @@ where
 		let started = std::time::Instant::now();
 		let best = self.client.info().best_hash;
 		if let Ok(set) = self.client.runtime_api().validator_set(best) {
+			self.finalized.add_set(set.clone());
 			self.sets.insert(set.id, set);
+		}
+		let final_hash = self.client.info().finalized_hash;
+		if let Ok(Some(record)) = self.client.runtime_api().latest(final_hash) {
+			self.finalized.set_newest_final(record.number);
 		}
 		let sets = &self.sets;
 		let state = self.voter.restore(|id| sets.get(&id).cloned())?;
@@ -145,16 +162,25 @@ where
 			return;
 		}
 		let mut imports = self.client.import_notification_stream().fuse();
+		let mut finality = self.client.finality_notification_stream().fuse();
 		let mut messages = self.gossip.messages_for(topic::<B>()).fuse();
 		let mut prune_timer = futures_timer::Delay::new(self.retention.prune_every).fuse();
 		loop {
 			futures::select! {
 				notification = imports.next() => match notification {
-					Some(n) => self.on_import(n.hash, *n.header.number(), n.is_new_best),
+					Some(n) => self.on_import(n.hash),
 					None => {
 						log::debug!(target: LOG_TARGET, "import stream ended, gadget stops");
 						return;
 					},
+				},
+				notification = finality.next() => match notification {
+					Some(n) => {
+						let mut finalized: Vec<H256> = n.tree_route.iter().copied().collect();
+						finalized.push(n.hash);
+						self.on_finalized(&finalized);
+					},
+					None => return,
 				},
 				message = messages.next() => match message {
 					Some(n) => self.on_message(n.message, n.sender),
@@ -163,6 +189,10 @@ where
 				certificate = self.imported.next() => match certificate {
 					Some(certificate) => self.apply_certificate(certificate, Source::BlockImport),
 					None => return,
+				},
+				report = self.reports.next() => if let Some((peer, change)) = report {
+					self.rejected();
+					self.gossip.report(peer, change);
 				},
 				_ = (&mut self.gossip).fuse() => {
 					log::error!(target: LOG_TARGET, "gossip engine stopped, gadget stops");
@@ -176,25 +206,48 @@ where
 		}
 	}
 
-	fn on_import(&mut self, hash: H256, number: <B::Header as HeaderT>::Number, is_new_best: bool) {
-		// A waiting certificate for this block can finalize now.
-		let block_number: u32 = number.try_into().unwrap_or(u32::MAX);
+	/// A certificate waiting for this block may apply once it is final.
+	fn on_import(&mut self, hash: H256) {
 		let ready: Vec<_> = self
 			.waiting
 			.iter()
-			.filter(|(_, c)| c.checkpoint.block_hash == hash)
+			.filter(|(_, (c, _))| c.checkpoint.block_hash == hash)
 			.map(|(n, _)| *n)
 			.collect();
 		for n in ready {
-			if let Some(certificate) = self.waiting.remove(&n) {
-				self.apply_certificate(certificate, Source::Gossip);
+			if let Some((certificate, source)) = self.waiting.remove(&n) {
+				self.apply_certificate(certificate, source);
 			}
 		}
-		if !is_new_best {
-			return;
+	}
+
+	/// GRANDPA finalized `blocks` (oldest first): sign every checkpoint among them, in order,
+	/// and apply the certificates that waited for them.
+	fn on_finalized(&mut self, blocks: &[H256]) {
+		for hash in blocks {
+			self.sign_if_checkpoint(*hash);
 		}
+		let finalized: u64 = self.client.info().finalized_number.try_into().unwrap_or(u64::MAX);
+		let ready: Vec<_> = self
+			.waiting
+			.iter()
+			.filter(|(_, (c, _))| u64::from(c.checkpoint.block_number) <= finalized)
+			.map(|(n, _)| *n)
+			.collect();
+		for n in ready {
+			if let Some((certificate, source)) = self.waiting.remove(&n) {
+				self.apply_certificate(certificate, source);
+			}
+		}
+	}
+
+	/// Signs the checkpoint recorded in finalized block `hash`, if it records one.
+	fn sign_if_checkpoint(&mut self, hash: H256) {
+		let Ok(Some(header)) = self.client.header(hash) else { return };
+		let block_number: u32 = (*header.number()).try_into().unwrap_or(u32::MAX);
 		let api = self.client.runtime_api();
 		let Ok(Some(record)) = api.latest(hash) else { return };
+		self.finalized.set_newest_final(record.number);
 		if record.block_number != block_number {
 			return;
 		}
@@ -206,6 +259,7 @@ where
 			},
 		};
 		self.sets.insert(set.id, set.clone());
+		self.finalized.add_set(set.clone());
 		self.status.write().set_id = set.id;
 		let checkpoint = Checkpoint::from_record(&record, hash);
 		if self.voter.last_finalized().is_some_and(|last| checkpoint.number <= last) {
@@ -240,7 +294,9 @@ where
 	}
 
 	fn on_message(&mut self, data: Vec<u8>, sender: Option<sc_network_types::PeerId>) {
-		let message = match GossipMessage::decode(&mut &data[..]) {
+		// The gossip validator checked it (and charged for bad ones); checked again here
+		// because a message reaches the worker once, and its counting trusts it.
+		let message = match GossipMessage::decode_all(&mut &data[..]) {
 			Ok(m) => m,
 			Err(_) => {
 				if let Some(peer) = sender {
@@ -339,30 +395,65 @@ where
 		self.status.write().pending_signatures = self.voter.pending_signatures();
 	}
 
-	/// Persists a verified certificate, finalizes its block (or waits for it) and gossips it.
+	/// Where `certificate`'s block stands: final on the canonical chain, not yet, or
+	/// contradicted by GRANDPA's finality.
+	fn finality_of(&self, certificate: &Certificate) -> Finality {
+		let checkpoint = &certificate.checkpoint;
+		let info = self.client.info();
+		let finalized: u32 = info.finalized_number.try_into().unwrap_or(u32::MAX);
+		if checkpoint.block_number > finalized {
+			return Finality::Pending;
+		}
+		match self.client.hash(checkpoint.block_number.into()) {
+			Ok(Some(hash)) if hash == checkpoint.block_hash => Finality::Final,
+			Ok(Some(_)) => Finality::Conflicting,
+			_ => Finality::Pending,
+		}
+	}
+
+	/// Persists a verified certificate of a GRANDPA-finalized block, records it as the block's
+	/// second justification (engine id BRSC, so it travels with synced blocks) and gossips it.
+	/// A certificate of a block not final yet waits; one contradicting finality is dropped.
 	fn apply_certificate(&mut self, certificate: Certificate, source: Source) {
 		let number = certificate.checkpoint.number;
 		let hash = certificate.checkpoint.block_hash;
-		if self.client.header(hash).ok().flatten().is_none() {
-			log::debug!(target: LOG_TARGET, "certificate {number} waits for block {hash:?}");
-			self.waiting.insert(number, certificate);
+		match self.finality_of(&certificate) {
+			Finality::Final => {},
+			Finality::Pending => {
+				log::debug!(target: LOG_TARGET, "certificate {number} waits for block {hash:?} to be final");
+				// Verified certificates only, but bounded all the same: the oldest goes first.
+				if self.waiting.len() >= MAX_WAITING && !self.waiting.contains_key(&number) {
+					self.waiting.pop_first();
+				}
+				self.waiting.insert(number, (certificate, source));
+				return;
+			},
+			Finality::Conflicting => {
+				log::error!(
+					target: LOG_TARGET,
+					"⚠️  certificate {number} certifies block {hash:?}, but GRANDPA finalized another block #{}: dropped",
+					certificate.checkpoint.block_number,
+				);
+				return;
+			},
+		}
+		// One valid certificate per number is enough (another signer subset proves the same).
+		if self.voter.db().certificate(number).ok().flatten().is_some() {
 			return;
 		}
 		if let Err(e) = self.voter.store_certificate(&certificate) {
 			log::error!(target: LOG_TARGET, "cannot persist certificate {number}: {e}");
 			return;
 		}
-		let finalized_number: u64 = self.client.info().finalized_number.try_into().unwrap_or(0);
-		if (certificate.checkpoint.block_number as u64) > finalized_number {
-			let justification = (CONSENSUS_ENGINE_ID, certificate.encode());
-			if let Err(e) = self.client.finalize_block(hash, Some(justification), true) {
-				log::error!(target: LOG_TARGET, "cannot finalize block {hash:?} of checkpoint {number}: {e}");
-				return;
-			}
+		let justification = (CONSENSUS_ENGINE_ID, certificate.encode());
+		if let Err(e) = self.backend.append_justification(hash, justification) {
+			// Already there (e.g. it came with the block), or the block is gone: the database
+			// copy serves RPC either way.
+			log::debug!(target: LOG_TARGET, "certificate {number} not attached to block {hash:?}: {e}");
 		}
 		log::info!(
 			target: LOG_TARGET,
-			"✅ Checkpoint {number} finalized block #{} ({hash:?}) with {} signatures{}",
+			"✅ Checkpoint {number} certified block #{} ({hash:?}) with {} signatures{}",
 			certificate.checkpoint.block_number,
 			certificate.signatures.len(),
 			match source {
@@ -374,7 +465,6 @@ where
 		let newest = self.voter.last_finalized().is_none_or(|last| number > last);
 		self.voter.finalized(number);
 		self.finalized.set(self.voter.last_finalized().unwrap_or(number));
-		self.waiting = self.waiting.split_off(&(number + 1));
 		{
 			let mut status = self.status.write();
 			status.last_finalized = self.voter.last_finalized();
