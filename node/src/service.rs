@@ -216,6 +216,13 @@ pub fn new_full<
 			net_config.peer_store_handle(),
 		);
 	net_config.add_notification_protocol(checkpoint_net_config);
+	let certificates_protocol: sc_network::ProtocolName =
+		bourse_finality_gadget::request::protocol_name(genesis_hash.as_ref()).into();
+	let (certificates_config, certificate_requests) =
+		bourse_finality_gadget::request::request_protocol::<Block, N>(
+			certificates_protocol.clone(),
+		);
+	net_config.add_request_response_protocol(certificates_config);
 
 	// The gadget's own database; a bad one stops the node with a message naming it.
 	let checkpoint_db = Arc::new(
@@ -226,6 +233,12 @@ pub fn new_full<
 		.check_genesis(genesis_hash.into())
 		.map_err(|e| ServiceError::Other(e.to_string()))?;
 	let checkpoint_status = bourse_finality_gadget::SharedStatus::default();
+	// Peers' requests for certificates are answered from the database.
+	task_manager.spawn_handle().spawn(
+		"checkpoint-certificates",
+		Some("checkpoint"),
+		bourse_finality_gadget::request::serve(checkpoint_db.clone(), certificate_requests),
+	);
 	// The fill index (fill history served over RPC), built from finalized blocks' events.
 	let fill_index = Arc::new(
 		bourse_fill_index::FillIndex::open(
@@ -448,6 +461,10 @@ pub fn new_full<
 			prune_every: std::time::Duration::from_secs(checkpoint.prune_interval.max(1)),
 		},
 		prometheus_registry: prometheus_registry.clone(),
+		requester: Some(bourse_finality_gadget::request::Requester {
+			network: network.clone(),
+			protocol: certificates_protocol,
+		}),
 	});
 	task_manager.spawn_essential_handle().spawn_blocking(
 		"checkpoint-gadget",

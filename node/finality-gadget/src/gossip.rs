@@ -72,6 +72,11 @@ impl Finalized {
 		}
 	}
 
+	/// Newest checkpoint number in GRANDPA-finalized state.
+	pub fn newest_final(&self) -> Option<CheckpointNumber> {
+		self.0.read().newest_final
+	}
+
 	/// Remembers a validator set.
 	pub fn add_set(&self, set: ValidatorSet) {
 		let mut view = self.0.write();

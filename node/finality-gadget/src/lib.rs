@@ -14,6 +14,7 @@ pub mod gossip;
 pub mod import;
 pub mod messages;
 pub mod metrics;
+pub mod request;
 pub mod round;
 pub mod rpc;
 pub mod status;
@@ -92,6 +93,8 @@ pub struct GadgetParams<BE, C, N, S> {
 	pub retention: Retention,
 	/// Prometheus registry, if metrics are on.
 	pub prometheus_registry: Option<Registry>,
+	/// Asks peers for missing certificates (see [`request`]); `None` never asks.
+	pub requester: Option<request::Requester>,
 }
 
 /// Builds the gadget's worker; run it with [`Worker::run`] as an essential task.
@@ -133,5 +136,8 @@ where
 		retention: params.retention,
 		sets: BTreeMap::new(),
 		waiting: BTreeMap::new(),
+		requester: params.requester,
+		in_flight: Default::default(),
+		peers: Default::default(),
 	}
 }

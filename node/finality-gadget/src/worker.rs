@@ -40,6 +40,12 @@ const GOOD_VOTE: ReputationChange = ReputationChange::new(1 << 4, "checkpoint: u
 
 /// Most certificates kept waiting for their block to be final.
 const MAX_WAITING: usize = 1_024;
+/// How often the worker looks for certificates it lacks (and asks a peer for them).
+const CATCH_UP_EVERY: Duration = Duration::from_secs(6);
+/// How many checkpoints below the newest final one are looked at for gaps.
+const CATCH_UP_WINDOW: CheckpointNumber = 64;
+/// Peers remembered to ask (those that sent valid gossip).
+const MAX_PEERS: usize = 16;
 
 /// Database housekeeping settings.
 #[derive(Clone, Copy, Debug)]
@@ -59,6 +65,8 @@ pub(crate) enum Source {
 	Gossip,
 	/// Came with a block (sync), checked by the block import.
 	BlockImport,
+	/// Answered a request to a peer.
+	Request,
 }
 
 /// Where a certified block stands in the local chain.
@@ -88,6 +96,12 @@ pub struct Worker<B: BlockT, BE, C> {
 	pub(crate) sets: BTreeMap<ValidatorSetId, ValidatorSet>,
 	/// Certificates whose block is not finalized (or not imported) yet.
 	pub(crate) waiting: BTreeMap<CheckpointNumber, (Certificate, Source)>,
+	/// Asks peers for missing certificates.
+	pub(crate) requester: Option<crate::request::Requester>,
+	/// The request in flight, if any.
+	pub(crate) in_flight: futures::stream::FuturesUnordered<crate::request::InFlight>,
+	/// Peers that sent valid gossip, newest last.
+	pub(crate) peers: std::collections::VecDeque<sc_network_types::PeerId>,
 }
 
 impl<B, BE, C> Worker<B, BE, C>
@@ -165,6 +179,7 @@ where
 		let mut finality = self.client.finality_notification_stream().fuse();
 		let mut messages = self.gossip.messages_for(topic::<B>()).fuse();
 		let mut prune_timer = futures_timer::Delay::new(self.retention.prune_every).fuse();
+		let mut catch_up_timer = futures_timer::Delay::new(CATCH_UP_EVERY).fuse();
 		loop {
 			futures::select! {
 				notification = imports.next() => match notification {
@@ -197,6 +212,14 @@ where
 				_ = (&mut self.gossip).fuse() => {
 					log::error!(target: LOG_TARGET, "gossip engine stopped, gadget stops");
 					return;
+				},
+				_ = catch_up_timer => {
+					self.catch_up();
+					catch_up_timer = futures_timer::Delay::new(CATCH_UP_EVERY).fuse();
+				},
+				answer = self.in_flight.select_next_some() => {
+					let (peer, request, answer) = answer;
+					self.on_answer(peer, request, answer);
 				},
 				_ = prune_timer => {
 					self.prune();
@@ -321,6 +344,9 @@ where
 						self.gossip.report(peer, BAD_SIGNATURE);
 					}
 					return;
+				}
+				if let Some(peer) = sender {
+					self.note_peer(peer);
 				}
 				match self.voter.add_peer_vote(&set, &vote) {
 					Ok(outcome) => self.on_vote_outcome(&set, &vote, outcome, sender),
@@ -460,6 +486,7 @@ where
 				Source::Formed => "",
 				Source::Gossip => " (received certificate)",
 				Source::BlockImport => " (certificate imported with the block)",
+				Source::Request => " (requested from a peer)",
 			},
 		);
 		let newest = self.voter.last_finalized().is_none_or(|last| number > last);
@@ -485,6 +512,75 @@ where
 				GossipMessage::Certificate(certificate).encode(),
 				false,
 			);
+		}
+	}
+
+	/// Remembers a peer to ask for certificates.
+	fn note_peer(&mut self, peer: sc_network_types::PeerId) {
+		if !self.peers.contains(&peer) {
+			if self.peers.len() >= MAX_PEERS {
+				self.peers.pop_front();
+			}
+			self.peers.push_back(peer);
+		}
+	}
+
+	/// Looks for finalized checkpoints without a certificate here (below the newest final
+	/// one, within the window and the retention) and asks the next peer for them.
+	fn catch_up(&mut self) {
+		let Some(requester) = self.requester.clone() else { return };
+		if !self.in_flight.is_empty() || self.peers.is_empty() {
+			return;
+		}
+		// The newest final checkpoint may still be collecting signatures.
+		let Some(top) = self.finalized.newest_final().and_then(|n| n.checked_sub(1)) else {
+			return;
+		};
+		let retained = self
+			.voter
+			.last_finalized()
+			.map_or(0, |last| last.saturating_sub(self.retention.checkpoints));
+		let bottom = top.saturating_sub(CATCH_UP_WINDOW).max(retained);
+		let Some(from) =
+			(bottom..=top).find(|n| matches!(self.voter.db().certificate(*n), Ok(None)))
+		else {
+			return;
+		};
+		let peer = self.peers[0];
+		self.peers.rotate_left(1);
+		log::debug!(target: LOG_TARGET, "asking {peer} for certificates from checkpoint {from}");
+		let request =
+			crate::request::CertificateRequest { from, count: crate::request::MAX_PER_RESPONSE };
+		self.in_flight.push(requester.ask(peer, request));
+	}
+
+	/// Checks and records the certificates a peer answered with.
+	fn on_answer(
+		&mut self,
+		peer: sc_network_types::PeerId,
+		request: crate::request::CertificateRequest,
+		answer: Result<Vec<Certificate>, String>,
+	) {
+		let certificates = match answer {
+			Ok(certificates) => certificates,
+			Err(e) => {
+				log::debug!(target: LOG_TARGET, "{peer} did not answer for checkpoints from {}: {e}", request.from);
+				return;
+			},
+		};
+		for certificate in certificates {
+			let set = self
+				.sets
+				.get(&certificate.checkpoint.set_id)
+				.cloned()
+				.or_else(|| self.finalized.set_with_id(certificate.checkpoint.set_id));
+			let valid = set.is_some_and(|set| certificate.verify(&set).is_ok());
+			if !valid {
+				self.rejected();
+				self.gossip.report(peer, crate::gossip::cost::BAD_SIGNATURE);
+				return;
+			}
+			self.apply_certificate(certificate, Source::Request);
 		}
 	}
 
