@@ -8,21 +8,10 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use bourse_tests::Node;
+use bourse_tests::{local_validator as validator, Node};
 use serde_json::json;
 
 const MINUTE: Duration = Duration::from_secs(60);
-
-fn validator(name: &str, bootnode: Option<&str>) -> Node {
-	let mut args = vec!["--chain", "local", "--base-path", "BASE"];
-	args.extend(["--unsafe-force-node-key-generation", name]);
-	if let Some(addr) = bootnode {
-		args.extend(["--bootnodes", addr]);
-	}
-	let mut node = Node::start(&args);
-	node.wait_for_rpc(3 * MINUTE);
-	node
-}
 
 fn summary(name: &str, mut samples: Vec<u128>) -> String {
 	samples.sort_unstable();

@@ -229,3 +229,17 @@ impl Drop for Node {
 		self.stop(Duration::from_secs(20));
 	}
 }
+
+/// Starts validator `name` (`--alice`, ...) of the local testnet on a fresh base path, bootstrapped
+/// from `bootnode`, and waits until it serves RPC (one at a time: a small machine compiles each
+/// node's runtime on start).
+pub fn local_validator(name: &str, bootnode: Option<&str>) -> Node {
+	let mut args = vec!["--chain", "local", "--base-path", "BASE"];
+	args.extend(["--unsafe-force-node-key-generation", name]);
+	if let Some(addr) = bootnode {
+		args.extend(["--bootnodes", addr]);
+	}
+	let mut node = Node::start(&args);
+	node.wait_for_rpc(Duration::from_secs(180));
+	node
+}

@@ -7,21 +7,10 @@ use std::{
 	time::{Duration, SystemTime},
 };
 
-use bourse_tests::Node;
+use bourse_tests::{local_validator as validator, Node};
 use serde_json::{json, Value};
 
 const MINUTE: Duration = Duration::from_secs(60);
-
-fn validator(name: &str, bootnode: Option<&str>) -> Node {
-	let mut args = vec!["--chain", "local", "--base-path", "BASE"];
-	args.extend(["--unsafe-force-node-key-generation", name]);
-	if let Some(addr) = bootnode {
-		args.extend(["--bootnodes", addr]);
-	}
-	let mut node = Node::start(&args);
-	node.wait_for_rpc(3 * MINUTE);
-	node
-}
 
 /// A small xorshift generator seeded from the clock: the kill moments differ between runs.
 struct Random(u64);
