@@ -51,5 +51,5 @@ mod benchmarks {
 		assert_eq!(SetId::<T>::get(), set_before + 1);
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(5), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_raw_ext(5), crate::mock::Test);
 }

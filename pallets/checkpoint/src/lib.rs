@@ -12,6 +12,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod invariants;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -170,6 +171,11 @@ pub mod pallet {
 			if Self::is_checkpoint_block(n) {
 				Self::record_checkpoint(n);
 			}
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 

@@ -49,7 +49,7 @@ pub fn key(name: &str) -> CheckpointId {
 		.into()
 }
 
-pub fn new_test_ext(interval: u32) -> sp_io::TestExternalities {
+pub fn new_raw_ext(interval: u32) -> sp_io::TestExternalities {
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
 		checkpoint: pallet_checkpoint::GenesisConfig {
@@ -72,6 +72,31 @@ pub fn run_to_block(n: u64) {
 		let b = System::block_number();
 		Checkpoint::on_initialize(b);
 		Checkpoint::on_finalize(b);
+		if let Err(e) = Checkpoint::do_try_state() {
+			panic!("pallet-checkpoint's invariants are broken after block {b}: {e:?}");
+		}
 		System::set_block_number(b + 1);
+	}
+}
+
+/// The mock chain, checking the pallet's invariants when a test body ends.
+pub fn new_test_ext(interval: u32) -> CheckedExt {
+	CheckedExt(new_raw_ext(interval))
+}
+
+/// Test externalities whose `execute_with` checks the pallet's invariants (`try_state`) after
+/// the closure.
+pub struct CheckedExt(pub sp_io::TestExternalities);
+
+impl CheckedExt {
+	/// Runs `test`, then the invariants; a violation fails the test.
+	pub fn execute_with<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.0.execute_with(|| {
+			let result = test();
+			if let Err(e) = crate::Pallet::<Test>::do_try_state() {
+				panic!("pallet-checkpoint's invariants are broken: {e:?}");
+			}
+			result
+		})
 	}
 }

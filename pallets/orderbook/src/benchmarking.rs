@@ -222,5 +222,5 @@ mod benchmarks {
 		assert!(Orders::<T>::get(id).is_none());
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_raw_ext(), crate::mock::Test);
 }

@@ -23,6 +23,7 @@ mod benchmarking;
 pub mod engine;
 mod expiry;
 mod export;
+pub mod invariants;
 pub mod ledger;
 pub mod migrations;
 #[cfg(test)]

@@ -148,7 +148,7 @@ pub fn test_market() -> Market {
 	}
 }
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_raw_ext() -> sp_io::TestExternalities {
 	let vault: AccountId = {
 		use sp_runtime::traits::AccountIdConversion;
 		OrderbookPalletId::get().into_account_truncating()
@@ -186,4 +186,26 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// The mock chain, checking the order book's invariants when a test body ends.
+pub fn new_test_ext() -> CheckedExt {
+	CheckedExt(new_raw_ext())
+}
+
+/// Test externalities whose `execute_with` checks the order book's invariants (`try_state`)
+/// after the closure, so every test ends on a consistent book.
+pub struct CheckedExt(pub sp_io::TestExternalities);
+
+impl CheckedExt {
+	/// Runs `test`, then the invariants; a violation fails the test.
+	pub fn execute_with<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.0.execute_with(|| {
+			let result = test();
+			if let Err(e) = crate::Pallet::<Test>::do_try_state() {
+				panic!("the order book's invariants are broken: {e:?}");
+			}
+			result
+		})
+	}
 }

@@ -332,6 +332,11 @@ fn deleveraging_takes_only_from_the_opposite_side() {
 		assert_eq!(size(CHARLIE), 5 * LOT as i128, "same side untouched");
 		assert_eq!(size(BOB), 0, "the short winner was deleveraged");
 		assert_eq!(size(Perp::insurance_fund()), -5 * LOT as i128);
+		// Bob's 50 of profit covered half of the 100; the rest is the fund's deficit, not a
+		// debt that Alice's next deposit would silently pay (found by the invariants).
+		assert_eq!(Collateral::<Test>::get(ALICE), 0);
+		assert_eq!(Collateral::<Test>::get(Perp::insurance_fund()), -50);
+		System::assert_has_event(Event::DeficitTakenOver { who: ALICE, amount: 50 }.into());
 		assert_vault_matches_ledger();
 	});
 }

@@ -300,5 +300,5 @@ mod benchmarks {
 		}
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_raw_ext(), crate::mock::Test);
 }

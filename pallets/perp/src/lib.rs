@@ -46,6 +46,7 @@ mod export;
 pub mod fund;
 #[cfg(test)]
 mod fund_tests;
+pub mod invariants;
 mod margin;
 pub mod migrations;
 #[cfg(test)]
@@ -228,7 +229,9 @@ pub mod pallet {
 	pub type MarketIds<T: Config> =
 		StorageValue<_, BoundedVec<MarketId, T::MaxPerpMarkets>, ValueQuery>;
 
-	/// Collateral of each account (may go negative only transiently inside a liquidation).
+	/// Collateral of each account: realised cash, which may be negative while open positions'
+	/// unrealised profit backs it (margin checks value them together). A flat account's is
+	/// never negative; only the insurance fund's may be, by the deficit it took over.
 	#[pallet::storage]
 	pub type Collateral<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, i128, ValueQuery>;
@@ -393,6 +396,10 @@ pub mod pallet {
 		},
 		/// The insurance fund covered bad debt.
 		BadDebtCovered { who: T::AccountId, amount: Balance },
+		/// Bad debt that neither the insurance fund nor deleveraging could cover was taken over
+		/// by the fund: its collateral is negative by that much (the chain's recorded deficit)
+		/// until liquidation penalties refill it, and the bankrupt account is left at zero.
+		DeficitTakenOver { who: T::AccountId, amount: Balance },
 		/// A profitable position was deleveraged to cover bad debt.
 		AutoDeleveraged { who: T::AccountId, market: MarketId, quantity: Quantity },
 		/// The insurance fund sold (or bought back) `quantity` of a position it took over;
@@ -462,6 +469,11 @@ pub mod pallet {
 			Self::unwind_fund(now);
 			Self::refresh_prices_weight(markets.len() as u32)
 				.saturating_add(Self::unwind_fund_weight())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 

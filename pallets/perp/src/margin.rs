@@ -108,14 +108,7 @@ impl<T: Config> Pallet<T> {
 		match Self::margin_mode(who) {
 			MarginMode::Cross => Self::add_collateral(who, amount),
 			MarginMode::Isolated => {
-				let margin = IsolatedMargin::<T>::try_mutate(
-					who,
-					market,
-					|m| -> Result<i128, DispatchError> {
-						*m = add(*m, amount)?;
-						Ok(*m)
-					},
-				)?;
+				let margin = Self::add_isolated(who, market, amount)?;
 				Self::note_change(&(b"isolated", who, market, margin));
 				Ok(())
 			},
@@ -249,14 +242,23 @@ impl<T: Config> Pallet<T> {
 		market: MarketId,
 		amount: i128,
 	) -> DispatchResult {
-		let margin =
-			IsolatedMargin::<T>::try_mutate(who, market, |m| -> Result<i128, DispatchError> {
-				*m = add(*m, amount)?;
-				Ok(*m)
-			})?;
+		let margin = Self::add_isolated(who, market, amount)?;
 		Self::note_change(&(b"isolated", who, market, margin));
 		Self::deposit_event(Event::IsolatedMarginChanged { who: who.clone(), market, margin });
 		Ok(())
+	}
+
+	/// Adds `amount` to the stored isolated margin; a zero margin is not kept in storage.
+	fn add_isolated(
+		who: &T::AccountId,
+		market: MarketId,
+		amount: i128,
+	) -> Result<i128, DispatchError> {
+		IsolatedMargin::<T>::try_mutate_exists(who, market, |m| -> Result<i128, DispatchError> {
+			let margin = add(m.unwrap_or(0), amount)?;
+			*m = (margin != 0).then_some(margin);
+			Ok(margin)
+		})
 	}
 
 	/// Whether `who` may be liquidated in `market`. Never the insurance fund: it backstops

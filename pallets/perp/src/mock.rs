@@ -211,7 +211,7 @@ pub const FUNDS: u128 = 1_000_000_000;
 /// existential deposit, so withdrawals never reap it.
 pub const VAULT_SEED: u128 = 1;
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
+pub fn new_raw_ext() -> sp_io::TestExternalities {
 	ORACLE.with(|o| *o.borrow_mut() = Default::default());
 	let mut endowed: alloc::vec::Vec<(AccountId, u128)> =
 		TRADERS.iter().map(|a| (*a, FUNDS)).collect();
@@ -232,4 +232,35 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// The mock chain, checking the order book's and pallet-perp's invariants when a test body
+/// ends.
+pub fn new_test_ext() -> CheckedExt {
+	CheckedExt(new_raw_ext())
+}
+
+/// Test externalities whose `execute_with` checks both pallets' invariants (`try_state`)
+/// after the closure, so every test ends in a consistent state.
+pub struct CheckedExt(pub sp_io::TestExternalities);
+
+impl CheckedExt {
+	/// Runs `test`, then the invariants; a violation fails the test.
+	pub fn execute_with<R>(&mut self, test: impl FnOnce() -> R) -> R {
+		self.0.execute_with(|| {
+			let result = test();
+			check_invariants();
+			result
+		})
+	}
+}
+
+/// Both pallets' invariants; a violation panics with its message.
+pub fn check_invariants() {
+	if let Err(e) = pallet_orderbook::Pallet::<Test>::do_try_state() {
+		panic!("the order book's invariants are broken: {e:?}");
+	}
+	if let Err(e) = crate::Pallet::<Test>::do_try_state() {
+		panic!("pallet-perp's invariants are broken: {e:?}");
+	}
 }

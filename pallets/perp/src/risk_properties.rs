@@ -252,6 +252,9 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 		for who in [ALICE, BOB, CHARLIE] {
 			prop_assert!(Perp::health(&who).is_ok(), "every account can be valued");
 		}
+		let invariants =
+			pallet_orderbook::Pallet::<Test>::do_try_state().and_then(|()| Perp::do_try_state());
+		prop_assert!(invariants.is_ok(), "invariants after {:?}: {:?}", op, invariants);
 	}
 	let (takeovers, unwinds) = fund_events();
 	stats.takeovers += takeovers;

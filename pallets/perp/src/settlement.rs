@@ -300,7 +300,8 @@ impl<T: Config> Pallet<T> {
 	/// When the margin that backed the closed position (cross: the collateral, once no
 	/// position is left; isolated: the position's margin) is negative, the insurance fund
 	/// covers it; beyond the fund, the most profitable opposite positions in `market` are
-	/// deleveraged until the debt is covered.
+	/// deleveraged until the debt is covered; what is still left the fund takes over as a
+	/// deficit (negative collateral).
 	pub(crate) fn cover_bad_debt(
 		who: &T::AccountId,
 		market: MarketId,
@@ -331,6 +332,16 @@ impl<T: Config> Pallet<T> {
 		if remaining > 0 {
 			let uncovered = Self::auto_deleverage(market, -liquidated_sign, remaining, work)?;
 			Self::credit(who, market, remaining - uncovered)?;
+			// What nobody could cover is the fund's: a flat account never keeps a debt that
+			// a later deposit would silently pay.
+			if uncovered > 0 {
+				Self::add_collateral(&insurance, -uncovered)?;
+				Self::credit(who, market, uncovered)?;
+				Self::deposit_event(Event::DeficitTakenOver {
+					who: who.clone(),
+					amount: uncovered as u128,
+				});
+			}
 		}
 		Ok(())
 	}

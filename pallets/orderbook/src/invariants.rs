@@ -1,0 +1,176 @@
+//! The order book's invariants against storage: run by `try_state` (try-runtime), by the
+//! pallet's tests after every operation and by the runtime fuzzer after every extrinsic.
+//!
+//! - Book: every price level's FIFO chain links orders of that market, side and price, with
+//!   consistent back links, and its aggregates (count, remaining quantity, tail) equal the
+//!   orders it chains; every resting order sits in exactly one level; no book is crossed; a
+//!   known best price is the best level.
+//! - Indexes: every resting order is in its owner's `AccountOrders` entry and every id there
+//!   rests for that owner and market; every good-til-block order has exactly its `Expiries`
+//!   key and every key names such an order, none behind the expiry cursor.
+//! - Counters: `OpenOrders` counts the resting orders; no order or market id is at or past
+//!   the next id.
+//! - Ledger: every locked amount is exactly its owner's resting spot orders' escrow, no empty
+//!   entry is stored, and the vault holds at least what the ledger owes of every token.
+use crate::*;
+use alloc::collections::{BTreeMap, BTreeSet};
+use bourse_primitives::orderbook::{quote_amount, AssetKind, MarketKind, OrderId, Side};
+use sp_runtime::TryRuntimeError;
+
+impl<T: Config> Pallet<T> {
+	/// Checks every invariant of the order book; the first violation found is the error.
+	pub fn do_try_state() -> Result<(), TryRuntimeError> {
+		Self::check_counters()?;
+		Self::check_book()?;
+		Self::check_account_orders()?;
+		Self::check_expiries()?;
+		Self::check_escrow()
+	}
+
+	fn check_counters() -> Result<(), TryRuntimeError> {
+		let next_order = NextOrderId::<T>::get();
+		let mut count = 0u64;
+		for id in Orders::<T>::iter_keys() {
+			ensure_that(id < next_order, "a resting order's id is not below NextOrderId")?;
+			count += 1;
+		}
+		ensure_that(count == OpenOrders::<T>::get(), "OpenOrders differs from the resting orders")?;
+		let next_market = NextMarketId::<T>::get();
+		for id in Markets::<T>::iter_keys() {
+			ensure_that(id < next_market, "a market's id is not below NextMarketId")?;
+		}
+		Ok(())
+	}
+
+	/// Walks every level's chain; each resting order must be met exactly once.
+	fn check_book() -> Result<(), TryRuntimeError> {
+		let mut chained = BTreeSet::<OrderId>::new();
+		for ((market, side), key, level) in Levels::<T>::iter() {
+			let price = store::level_price(side, key);
+			ensure_that(Markets::<T>::contains_key(market), "a price level has no market")?;
+			ensure_that(level.orders > 0, "an empty price level is stored")?;
+			let (mut count, mut quantity) = (0u32, 0u128);
+			let (mut previous, mut cursor) = (None, Some(level.head));
+			while let Some(id) = cursor {
+				let order =
+					Orders::<T>::get(id).ok_or("a level chains an order that does not rest")?;
+				ensure_that(chained.insert(id), "an order is chained twice")?;
+				ensure_that(
+					order.market == market && order.side == side && order.price == price,
+					"a level chains an order of another market, side or price",
+				)?;
+				ensure_that(order.prev == previous, "an order's back link is wrong")?;
+				ensure_that(order.remaining() > 0, "a filled order still rests")?;
+				count = count.checked_add(1).ok_or("level count overflows")?;
+				quantity = quantity.checked_add(order.remaining()).ok_or("level size overflows")?;
+				previous = Some(id);
+				cursor = order.next;
+			}
+			ensure_that(previous == Some(level.tail), "a level's tail is not its last order")?;
+			ensure_that(count == level.orders, "a level's order count differs from its chain")?;
+			ensure_that(quantity == level.quantity, "a level's quantity differs from its chain")?;
+		}
+		ensure_that(
+			Orders::<T>::iter_keys().all(|id| chained.contains(&id)),
+			"a resting order is in no price level",
+		)?;
+		for ((market, side), known) in BestPrices::<T>::iter() {
+			ensure_that(
+				known == store::scan_best::<T>(market, side),
+				"a stored best price is not the best level",
+			)?;
+		}
+		for market in Markets::<T>::iter_keys() {
+			let bid = store::scan_best::<T>(market, Side::Buy);
+			let ask = store::scan_best::<T>(market, Side::Sell);
+			if let (Some(bid), Some(ask)) = (bid, ask) {
+				ensure_that(bid < ask, "a book is crossed")?;
+			}
+		}
+		Ok(())
+	}
+
+	fn check_account_orders() -> Result<(), TryRuntimeError> {
+		let mut indexed = BTreeSet::<OrderId>::new();
+		for (who, market, ids) in AccountOrders::<T>::iter() {
+			ensure_that(!ids.is_empty(), "an empty account order index is stored")?;
+			for id in ids {
+				let order =
+					Orders::<T>::get(id).ok_or("an account's index names no resting order")?;
+				ensure_that(
+					order.owner == who && order.market == market,
+					"an account's index names another account's or market's order",
+				)?;
+				ensure_that(indexed.insert(id), "an order is indexed twice")?;
+			}
+		}
+		ensure_that(
+			Orders::<T>::iter_keys().all(|id| indexed.contains(&id)),
+			"a resting order is missing from its owner's index",
+		)
+	}
+
+	fn check_expiries() -> Result<(), TryRuntimeError> {
+		let cursor = ExpiryCursor::<T>::get();
+		let mut keyed = 0usize;
+		for (block, id) in Expiries::<T>::iter_keys() {
+			ensure_that(block >= cursor, "an expiry key lies behind the expiry cursor")?;
+			let order = Orders::<T>::get(id).ok_or("an expiry key names no resting order")?;
+			ensure_that(
+				order.expires_at == Some(block),
+				"an expiry key's block is not the order's",
+			)?;
+			keyed += 1;
+		}
+		let expiring = Orders::<T>::iter_values().filter(|o| o.expires_at.is_some()).count();
+		ensure_that(keyed == expiring, "a good-til-block order has no expiry key")
+	}
+
+	/// Every locked ledger amount is exactly the escrow of its owner's resting spot orders,
+	/// and the vault holds at least what the ledger owes of every token.
+	fn check_escrow() -> Result<(), TryRuntimeError> {
+		let mut escrow: BTreeMap<(T::AccountId, AssetKind), u128> = BTreeMap::new();
+		for order in Orders::<T>::iter_values() {
+			let market = Markets::<T>::get(order.market).ok_or("a resting order has no market")?;
+			if market.kind != MarketKind::Spot {
+				continue;
+			}
+			let (asset, amount) = match order.side {
+				Side::Sell => (market.base, order.remaining()),
+				Side::Buy => (
+					market.quote,
+					quote_amount(order.price, order.remaining()).ok_or("escrow overflows")?,
+				),
+			};
+			let sum = escrow.entry((order.owner.clone(), asset)).or_default();
+			*sum = sum.checked_add(amount).ok_or("escrow overflows")?;
+		}
+		let mut assets = BTreeSet::new();
+		for (who, asset, balance) in Ledger::<T>::iter() {
+			assets.insert(asset);
+			ensure_that(!balance.is_empty(), "an empty ledger entry is stored")?;
+			ensure_that(
+				escrow.remove(&(who, asset)).unwrap_or(0) == balance.locked,
+				"a locked ledger amount differs from its resting orders' escrow",
+			)?;
+		}
+		ensure_that(
+			escrow.values().all(|locked| *locked == 0),
+			"a resting order's escrow is not locked in the ledger",
+		)?;
+		assets.extend(FeeBalances::<T>::iter_keys());
+		for asset in assets {
+			Self::check_ledger(asset, 0)?;
+		}
+		Ok(())
+	}
+}
+
+/// `Err(message)` unless `condition` holds.
+pub fn ensure_that(condition: bool, message: &'static str) -> Result<(), TryRuntimeError> {
+	if condition {
+		Ok(())
+	} else {
+		Err(message.into())
+	}
+}
