@@ -428,3 +428,50 @@ fn a_market_order_that_meets_only_makers_that_cannot_settle_clears_them() {
 		assert_vault_matches_ledger();
 	});
 }
+
+/// Alice (cross or isolated, 120 of collateral) is long 10 lots at 1000 from Bob; Bob rests a
+/// buy of 10 lots far below mark, at 10, and Alice sells into it. Before: reducing fills were
+/// never checked, so Alice realised a loss of 990 on 120 (flat, collateral -870) and Bob a gain
+/// of 990 he could withdraw from the vault, paid by every other trader's deposits.
+fn dump_position_to_a_friend(mode: MarginMode) {
+	assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(ALICE), mode));
+	assert_ok!(Perp::set_margin_mode(RuntimeOrigin::signed(BOB), MarginMode::Cross));
+	alice_long_ten_lots_from_bob();
+	assert_ok!(order(BOB, Side::Buy, 10, 10, TimeInForce::GoodTilCancelled));
+	let bob_before = Collateral::<Test>::get(BOB);
+	// As the taker: refused, nothing changes.
+	assert_noop!(
+		order(ALICE, Side::Sell, 10, 10, TimeInForce::ImmediateOrCancel),
+		Error::<Test>::WouldGoBankrupt
+	);
+	// As the maker: Alice's resting sell at 10 is cancelled when Bob's buy reaches it.
+	assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(BOB), M));
+	assert_ok!(order(ALICE, Side::Sell, 10, 10, TimeInForce::GoodTilCancelled));
+	let alice_order = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+	assert_ok!(order(BOB, Side::Buy, 10, 10, TimeInForce::ImmediateOrCancel));
+	assert!(cancels().contains(&(alice_order, CancelReason::CannotSettle)), "{:?}", cancels());
+	assert_eq!(size(ALICE), 10 * LOT as i128, "Alice still holds her position");
+	assert_eq!(Collateral::<Test>::get(BOB), bob_before, "Bob gained nothing");
+	// A close that Alice's margin covers still goes through (from 1000 to 990: a loss of 10).
+	assert_ok!(order(BOB, Side::Buy, 990, 10, TimeInForce::GoodTilCancelled));
+	assert_ok!(order(ALICE, Side::Sell, 990, 10, TimeInForce::ImmediateOrCancel));
+	assert_eq!(size(ALICE), 0);
+	assert_eq!(Collateral::<Test>::get(ALICE), 110);
+	assert_vault_matches_ledger();
+}
+
+#[test]
+fn a_reducing_fill_cannot_dump_a_loss_beyond_the_margin_cross() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		dump_position_to_a_friend(MarginMode::Cross);
+	});
+}
+
+#[test]
+fn a_reducing_fill_cannot_dump_a_loss_beyond_the_margin_isolated() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		dump_position_to_a_friend(MarginMode::Isolated);
+	});
+}

@@ -456,6 +456,11 @@ pub mod pallet {
 		/// The market's index rests on an oracle observation older than `MaxOracleAge`: no
 		/// new exposure and no withdrawals against it until the oracle reports again.
 		StalePrice,
+		/// The fill would leave the margin backing the position below zero: closing at that
+		/// price loses more than the account holds (the counterparty would be paid with other
+		/// traders' money). Close at a better price; an account already below zero is
+		/// liquidated.
+		WouldGoBankrupt,
 	}
 
 	#[pallet::hooks]

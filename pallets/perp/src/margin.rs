@@ -200,6 +200,14 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Refuses unless the margin backing `who`'s position in `market` (its equity at mark) is
+	/// at least zero: a trade that only reduces a position may leave it under margin, never
+	/// bankrupt (a loss nobody holds would be paid out of the vault).
+	pub(crate) fn ensure_solvent(who: &T::AccountId, market: MarketId) -> DispatchResult {
+		ensure!(Self::position_health(who, market)?.equity >= 0, Error::<T>::WouldGoBankrupt);
+		Ok(())
+	}
+
 	/// Isolated: tops the position's margin up to its initial requirement from free collateral
 	/// (the account check that follows refuses if the collateral is not there).
 	pub(crate) fn top_up_isolated(who: &T::AccountId, market: MarketId) -> DispatchResult {

@@ -8,7 +8,7 @@ use bourse_primitives::orderbook::{AssetKind, Side, TimeInForce};
 use frame_support::{assert_ok, traits::Hooks};
 use proptest::{
 	prelude::*,
-	test_runner::{Config as RunnerConfig, TestRunner},
+	test_runner::{Config as RunnerConfig, RngSeed, TestRunner},
 };
 use sp_runtime::{DispatchError, DispatchResult, StateVersion};
 
@@ -81,22 +81,23 @@ fn keep_two_sided(index_moved: bool) {
 		return;
 	}
 	assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(MAKER), M));
+	// The maker takes the other side of everything: a long run of moves can sink it. Then a
+	// liquidator closes it, as one would on a live chain.
+	if Perp::is_liquidatable(&MAKER, M).unwrap_or(false) {
+		let _ = Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), MAKER, M);
+	}
 	// Good-til-cancelled: a quote may trade with a trader's order left behind by the move.
 	let mid = index() / TICK * TICK;
-	assert_ok!(place(
-		MAKER,
-		Side::Buy,
-		mid - SPREAD_TICKS * TICK,
-		200,
-		TimeInForce::GoodTilCancelled
-	));
-	assert_ok!(place(
-		MAKER,
-		Side::Sell,
-		mid + SPREAD_TICKS * TICK,
-		200,
-		TimeInForce::GoodTilCancelled
-	));
+	for (side, price) in
+		[(Side::Buy, mid - SPREAD_TICKS * TICK), (Side::Sell, mid + SPREAD_TICKS * TICK)]
+	{
+		let quoted = place(MAKER, side, price, 200, TimeInForce::GoodTilCancelled);
+		// Only a maker under water (not liquidated yet: this block's liquidations are used
+		// up) may fail to quote: it cannot add risk, nor close into bankruptcy.
+		if quoted.is_err() {
+			assert!(Perp::is_liquidatable(&MAKER, M).unwrap_or(false), "{quoted:?}");
+		}
+	}
 }
 
 fn vault() -> i128 {
@@ -271,7 +272,14 @@ fn size(who: AccountId) -> i128 {
 
 #[test]
 fn random_trading_on_a_two_sided_book_keeps_the_risk_invariants() {
-	let mut runner = TestRunner::new(RunnerConfig { cases: 200, ..RunnerConfig::default() });
+	// A fixed seed unless `PROPTEST_RNG_SEED` names one: the test gate is reproducible, and
+	// exploring more seeds is one variable away (`PROPTEST_RNG_SEED=$RANDOM cargo test ...`).
+	let defaults = RunnerConfig::default();
+	let rng_seed = match defaults.rng_seed {
+		RngSeed::Random => RngSeed::Fixed(0xB0_0125),
+		chosen => chosen,
+	};
+	let mut runner = TestRunner::new(RunnerConfig { cases: 200, rng_seed, ..defaults });
 	let stats = core::cell::RefCell::new(Stats::default());
 	runner
 		.run(&proptest::collection::vec(op(), 10..60), |ops| {

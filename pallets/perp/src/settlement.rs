@@ -516,17 +516,23 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		let seller_grew = Self::apply_trade(seller, fill.market, -q, fill.price, seller_fee)
 			.map_err(blame(seller))?;
 		// A fill that grows a position (or flips it to the other side) must leave its owner
-		// above initial margin (an isolated position is first topped up from free collateral);
-		// reducing is always allowed (else an under-margined trader could not get out).
+		// above initial margin (an isolated position is first topped up from free collateral).
+		// Reducing is allowed below margin (else an under-margined trader could not get out),
+		// but never into bankruptcy: a long selling far below mark to a friend would hand the
+		// friend a loss the vault pays. The account under liquidation is bounded by its
+		// liquidation price instead, and the fund takes on what it must.
+		let liquidating = Liquidating::<T>::get();
+		let fund = Self::insurance_fund();
 		for (who, grew) in [(buyer, buyer_grew), (seller, seller_grew)] {
 			if grew {
 				Self::top_up_isolated(who, fill.market).map_err(blame(who))?;
 				Self::ensure_initial_margin(who, fill.market).map_err(blame(who))?;
+			} else if liquidating.as_ref() != Some(who) && *who != fund {
+				Self::ensure_solvent(who, fill.market).map_err(blame(who))?;
 			}
 		}
 		// A closed isolated position returns its margin, except to an account under
 		// liquidation: the penalty is taken from that margin first.
-		let liquidating = Liquidating::<T>::get();
 		for who in [buyer, seller] {
 			if liquidating.as_ref() != Some(who) {
 				Self::release_isolated_if_flat(who, fill.market).map_err(blame(who))?;

@@ -771,35 +771,34 @@ proptest! {
 	}
 }
 
-/// Found by the invariants: a short opened on unrealised profit alone and flipped long at a
-/// realised loss leaves the isolated margin below zero while the position's equity covers
-/// its margin (a healthy account), and a zero margin was stored as an entry.
+/// Found by the invariants: a position opened on unrealised profit alone needs no margin of
+/// its own, and a zero margin was stored as an entry; a flip at a realised loss leaves the
+/// isolated margin below zero while the new position's profit covers its initial margin.
 #[test]
 fn isolated_margin_may_go_below_zero_on_profit_but_is_never_kept_at_zero() {
 	new_test_ext().execute_with(|| {
-		create_market(10);
+		create_market(0);
 		deposit(BOB, 400);
 		deposit(CHARLIE, 400);
-		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 800));
 		// Charlie shorts 6 lots at 900 with the index at 800: his profit covers the margin.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 800));
 		assert_ok!(order(BOB, Side::Buy, 900, 6, TimeInForce::GoodTilCancelled));
 		assert_ok!(order(CHARLIE, Side::Sell, 900, 6, TimeInForce::ImmediateOrCancel));
 		assert!(!IsolatedMargin::<Test>::contains_key(CHARLIE, M), "no zero entry");
-		// At 1080 he buys 5 back at 900 and 3 more at 910: long 2, 1 realised loss.
+		// At 1080 he buys 8 at 910 in one fill: the short closes at a loss of 6, and the
+		// long 2 he flips to is 34 in profit.
 		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_080));
-		assert_ok!(order(CHARLIE, Side::Buy, 900, 5, TimeInForce::GoodTilCancelled));
-		assert_ok!(order(BOB, Side::Sell, 900, 5, TimeInForce::ImmediateOrCancel));
-		assert_ok!(order(CHARLIE, Side::Buy, 910, 3, TimeInForce::GoodTilCancelled));
-		assert_ok!(order(BOB, Side::Sell, 910, 3, TimeInForce::ImmediateOrCancel));
+		assert_ok!(order(BOB, Side::Sell, 910, 8, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(CHARLIE, Side::Buy, 910, 8, TimeInForce::ImmediateOrCancel));
 		assert_eq!(size(CHARLIE), 2 * LOT as i128);
-		assert_eq!(IsolatedMargin::<Test>::get(CHARLIE, M), -1);
+		assert_eq!(IsolatedMargin::<Test>::get(CHARLIE, M), -6);
 		let health = Perp::position_health(&CHARLIE, M).expect("health");
-		assert!(health.equity >= health.initial_requirement, "backed by its profit");
+		assert!(health.equity >= health.initial_requirement, "backed by its profit: {health:?}");
 		// Closing returns what is left (profit minus the realised loss) to collateral.
 		assert_ok!(order(BOB, Side::Buy, 1_080, 2, TimeInForce::GoodTilCancelled));
 		assert_ok!(order(CHARLIE, Side::Sell, 1_080, 2, TimeInForce::ImmediateOrCancel));
 		assert_eq!(size(CHARLIE), 0);
 		assert!(!IsolatedMargin::<Test>::contains_key(CHARLIE, M));
-		assert!(Collateral::<Test>::get(CHARLIE) > 0);
+		assert_eq!(Collateral::<Test>::get(CHARLIE), 400 - 6 + 34);
 	});
 }
