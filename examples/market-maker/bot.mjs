@@ -72,7 +72,9 @@ async function oraclePrice() {
   return price - (price % tick);
 }
 
-const request = (side, price, quantity, timeInForce) => ({
+// maxFills bounds the resting orders an order may trade with, and so the weight it is charged
+// up front: a taker allows a few, a post-only quote none (it never matches).
+const request = (side, price, quantity, timeInForce, maxFills = 0) => ({
   market: MARKET,
   side,
   price: price.toString(),
@@ -81,6 +83,7 @@ const request = (side, price, quantity, timeInForce) => ({
   expiresAt: null,
   clientId: null,
   selfTrade: 'CancelMaker',
+  maxFills,
 });
 
 const deadline = Date.now() + seconds * 1000;
@@ -93,7 +96,7 @@ if (mode === 'taker') {
     // Cross the maker's quote (a few ticks from the oracle price) by a margin.
     const worst = buy ? price + 20n * tick : price - 20n * tick;
     try {
-      await send(api.tx.orderbook.placeOrder(...Object.values(request(buy ? 'Buy' : 'Sell', worst, 2n * lot, 'ImmediateOrCancel'))));
+      await send(api.tx.orderbook.placeOrder(...Object.values(request(buy ? 'Buy' : 'Sell', worst, 2n * lot, 'ImmediateOrCancel', 8))));
       sent += 1;
     } catch (e) {
       log('order refused:', e.message);

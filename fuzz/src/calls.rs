@@ -145,6 +145,11 @@ fn expiry(input: &mut Input, now: u32) -> Option<u32> {
 	}
 }
 
+/// A fill bound: mostly as many as allowed, sometimes none, a few, or past the limit.
+fn max_fills(input: &mut Input) -> u32 {
+	input.pick(&[u32::MAX, u32::MAX, u32::MAX, 0, 1, 3, 33])
+}
+
 fn request(input: &mut Input, view: &View) -> OrderRequest {
 	let market = market(input, view);
 	let (tick, lot, mid, _) = market_params(view, market);
@@ -158,6 +163,7 @@ fn request(input: &mut Input, view: &View) -> OrderRequest {
 		expires_at: expiry(input, view.now),
 		client_id: input.pick(&[None, Some(client)]),
 		self_trade: self_trade(input),
+		max_fills: max_fills(input),
 	}
 }
 
@@ -277,20 +283,7 @@ pub fn next_call(input: &mut Input) -> (usize, RuntimeCall) {
 	let who = input.below(ACCOUNTS.len() as u32) as usize;
 	let signer = ACCOUNTS[who].to_account_id();
 	let call: RuntimeCall = match input.below(100) {
-		0..=29 => {
-			let r = request(input, &view);
-			pallet_orderbook::Call::place_order {
-				market: r.market,
-				side: r.side,
-				price: r.price,
-				quantity: r.quantity,
-				time_in_force: r.time_in_force,
-				expires_at: r.expires_at,
-				client_id: r.client_id,
-				self_trade: r.self_trade,
-			}
-			.into()
-		},
+		0..=29 => pallet_orderbook::Call::<Runtime>::from(request(input, &view)).into(),
 		30..=36 => {
 			let market = market(input, &view);
 			let (tick, lot, mid, _) = market_params(&view, market);
@@ -320,6 +313,7 @@ pub fn next_call(input: &mut Input) -> (usize, RuntimeCall) {
 				order_id,
 				new_price: price(input, tick, mid),
 				new_quantity: quantity(input, lot),
+				max_fills: max_fills(input),
 			}
 			.into()
 		},
@@ -341,6 +335,7 @@ pub fn next_call(input: &mut Input) -> (usize, RuntimeCall) {
 							order_id,
 							new_price: price(input, tick, mid),
 							new_quantity: quantity(input, lot),
+							max_fills: max_fills(input),
 						}
 					},
 				})
@@ -416,20 +411,7 @@ pub fn next_call(input: &mut Input) -> (usize, RuntimeCall) {
 
 fn next_order_call(input: &mut Input, view: &View, signer: &AccountId) -> RuntimeCall {
 	match input.below(2) {
-		0 => {
-			let r = request(input, view);
-			pallet_orderbook::Call::place_order {
-				market: r.market,
-				side: r.side,
-				price: r.price,
-				quantity: r.quantity,
-				time_in_force: r.time_in_force,
-				expires_at: r.expires_at,
-				client_id: r.client_id,
-				self_trade: r.self_trade,
-			}
-			.into()
-		},
+		0 => pallet_orderbook::Call::<Runtime>::from(request(input, view)).into(),
 		_ => {
 			pallet_orderbook::Call::cancel_order { order_id: order_id(input, view, signer) }.into()
 		},

@@ -3,15 +3,14 @@
 //! `inherents_applied`, signed extrinsics each in a storage transaction that is rolled back if
 //! the extrinsic is invalid, `finalize_block` with `on_idle` and `on_finalize`).
 use bourse_runtime::{
-	genesis_config_presets::development_config_genesis, Executive, Header, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SignedPayload, TxExtension, UncheckedExtrinsic, SLOT_DURATION, VERSION,
+	genesis_config_presets::development_config, tx_extension, Executive, Header, Runtime,
+	RuntimeCall, SignedPayload, UncheckedExtrinsic, SLOT_DURATION, VERSION,
 };
 use codec::Encode;
 use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
 use sp_core::{storage::Storage, H256};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
-	generic::Era,
 	traits::{Header as _, Zero},
 	ApplyExtrinsicResult, BuildStorage, Digest, DigestItem, MultiSignature,
 };
@@ -22,41 +21,15 @@ pub fn genesis() -> Storage {
 	static GENESIS: OnceLock<Storage> = OnceLock::new();
 	GENESIS
 		.get_or_init(|| {
-			let mut config = serde_json::to_value(RuntimeGenesisConfig::default())
-				.expect("the default genesis config serializes");
-			merge(&mut config, development_config_genesis());
-			let config: RuntimeGenesisConfig =
-				serde_json::from_value(config).expect("the development preset is a genesis config");
-			config.build_storage().expect("the development genesis builds")
+			development_config().build_storage().expect("the development genesis builds")
 		})
 		.clone()
-}
-
-/// Applies a genesis preset (a JSON patch) onto a full config, as the chain-spec builder does.
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
 }
 
 /// A signed extrinsic of `who`, immortal, no tip, as a wallet would build it.
 pub fn sign(who: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
 	let genesis = frame_system::BlockHash::<Runtime>::get(0u32);
-	let extension: TxExtension = (
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-	);
+	let extension = tx_extension(nonce);
 	let implicit =
 		((), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), (), ());
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);

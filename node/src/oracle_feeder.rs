@@ -5,7 +5,7 @@
 //! of the operators' fresh observations as each perp market's index (pallet-perp's pricing).
 use std::sync::Arc;
 
-use bourse_runtime::{opaque::Block, AccountId, RuntimeCall, TxExtension, UncheckedExtrinsic};
+use bourse_runtime::{opaque::Block, AccountId, RuntimeCall, UncheckedExtrinsic};
 use futures::StreamExt;
 use sc_client_api::BlockchainEvents;
 use sc_transaction_pool_api::{TransactionPool, TransactionSource};
@@ -14,7 +14,7 @@ use sp_blockchain::HeaderBackend;
 use sp_consensus_aura::AuraApi;
 use sp_core::{crypto::key_types::AURA, sr25519, Encode};
 use sp_keystore::KeystorePtr;
-use sp_runtime::{generic::Era, traits::Header as _, MultiSignature};
+use sp_runtime::{traits::Header as _, MultiSignature};
 use substrate_prometheus_endpoint::{register, CounterVec, Opts, PrometheusError, Registry, U64};
 
 use crate::{oracle_source::PriceSource, service::FullClient};
@@ -150,16 +150,7 @@ fn sign(
 		.map_err(|e| format!("reading the operator's nonce: {e}"))?;
 	let version = api.version(at).map_err(|e| format!("reading the runtime version: {e}"))?;
 	let genesis = client.info().genesis_hash;
-	let extension: TxExtension = (
-		frame_system::CheckNonZeroSender::new(),
-		frame_system::CheckSpecVersion::new(),
-		frame_system::CheckTxVersion::new(),
-		frame_system::CheckGenesis::new(),
-		frame_system::CheckEra::from(Era::Immortal),
-		frame_system::CheckNonce::from(nonce),
-		frame_system::CheckWeight::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::from(0),
-	);
+	let extension = bourse_runtime::tx_extension(nonce);
 	let implicit =
 		((), version.spec_version, version.transaction_version, genesis, genesis, (), (), ());
 	let payload =

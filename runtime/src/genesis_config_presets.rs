@@ -151,6 +151,27 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	Some(serde_json::to_string(&patch).expect("a JSON value serializes").into_bytes())
 }
 
+/// Applies a preset (a JSON patch) onto a full configuration, as the chain-spec builder does.
+pub fn merge_patch(base: &mut Value, patch: Value) {
+	match (base, patch) {
+		(Value::Object(base), Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge_patch(base.entry(key).or_insert(Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The development preset as a whole genesis configuration (for native tests and tools).
+#[cfg(feature = "std")]
+pub fn development_config() -> RuntimeGenesisConfig {
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default())
+		.expect("the default genesis config serializes");
+	merge_patch(&mut config, development_config_genesis());
+	serde_json::from_value(config).expect("the development preset is a genesis config")
+}
+
 /// Names of the presets.
 pub fn preset_names() -> Vec<PresetId> {
 	vec![

@@ -14,14 +14,9 @@ use sp_runtime::DispatchError;
 const USDB: AssetKind = AssetKind::Asset(1);
 
 fn dev_chain() -> sp_io::TestExternalities {
-	let preset = bourse_runtime::genesis_config_presets::get_preset(
-		&sp_genesis_builder::DEV_RUNTIME_PRESET.into(),
-	)
-	.expect("development preset");
 	// The preset is a patch over the default configuration, as the node applies it.
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("json");
-	merge(&mut config, serde_json::from_slice(&preset).expect("preset json"));
-	let config = serde_json::to_vec(&config).expect("json");
+	let config = serde_json::to_vec(&bourse_runtime::genesis_config_presets::development_config())
+		.expect("json");
 	let mut ext = sp_io::TestExternalities::default();
 	ext.execute_with(|| {
 		frame_support::genesis_builder_helper::build_state::<RuntimeGenesisConfig>(config)
@@ -29,17 +24,6 @@ fn dev_chain() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 	});
 	ext
-}
-
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
 }
 
 fn alice() -> AccountId {
@@ -61,6 +45,7 @@ fn bid(price: u128) -> RuntimeCall {
 		expires_at: None,
 		client_id: None,
 		self_trade: SelfTradePrevention::CancelMaker,
+		max_fills: u32::MAX,
 	}
 	.into()
 }
@@ -106,6 +91,7 @@ fn a_trading_key_trades_for_its_account_and_cannot_take_anything_out() {
 				order_id: first,
 				new_price: 580_000_000,
 				new_quantity: 10_000,
+				max_fills: u32::MAX,
 			}
 			.into()
 		));

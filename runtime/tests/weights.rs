@@ -19,6 +19,7 @@ fn request() -> OrderRequest {
 		expires_at: Some(1_000),
 		client_id: Some(1),
 		self_trade: SelfTradePrevention::CancelMaker,
+		max_fills: u32::MAX,
 	}
 }
 
@@ -30,20 +31,7 @@ fn worst_case_trading_calls_fit_in_a_block() {
 	let batch = <<Runtime as pallet_orderbook::Config>::MaxBatch as Get<u32>>::get() as usize;
 	let r = request();
 	let calls: Vec<(&str, RuntimeCall)> = vec![
-		(
-			"place_order",
-			pallet_orderbook::Call::place_order {
-				market: r.market,
-				side: r.side,
-				price: r.price,
-				quantity: r.quantity,
-				time_in_force: r.time_in_force,
-				expires_at: r.expires_at,
-				client_id: r.client_id,
-				self_trade: r.self_trade,
-			}
-			.into(),
-		),
+		("place_order", pallet_orderbook::Call::<Runtime>::from(r.clone()).into()),
 		(
 			"place_market_order",
 			pallet_orderbook::Call::place_market_order {
@@ -61,15 +49,25 @@ fn worst_case_trading_calls_fit_in_a_block() {
 		),
 		(
 			"replace_order",
-			pallet_orderbook::Call::replace_order { order_id: 1, new_price: 1, new_quantity: 1 }
-				.into(),
+			pallet_orderbook::Call::replace_order {
+				order_id: 1,
+				new_price: 1,
+				new_quantity: 1,
+				max_fills: u32::MAX,
+			}
+			.into(),
 		),
 		("cancel_all", pallet_orderbook::Call::cancel_all { market: 1 }.into()),
 		(
 			"batch (largest, all replaces)",
 			pallet_orderbook::Call::batch {
 				actions: vec![
-					BatchAction::Replace { order_id: 1, new_price: 1, new_quantity: 1 };
+					BatchAction::Replace {
+						order_id: 1,
+						new_price: 1,
+						new_quantity: 1,
+						max_fills: u32::MAX
+					};
 					batch / 2
 				],
 			}

@@ -432,6 +432,7 @@ fn overlay_apply(op: Op, live: &mut Vec<u64>) {
 				None,
 				None,
 				stp,
+				u32::MAX,
 			)
 			.is_ok() && pallet_orderbook::Orders::<Test>::contains_key(id)
 			{

@@ -4,7 +4,7 @@
 //! fill or remove at most `MaxFillsPerOrder` resting orders, so a batch is bounded like one
 //! order. A batch holds at most `MaxBatch` actions, a replace counting as two.
 use crate::*;
-use bourse_primitives::orderbook::{MarketKind, OrderId, Price, Quantity, TimeInForce};
+use bourse_primitives::orderbook::{MarketKind, OrderId, Price, Quantity};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::DispatchResultWithPostInfo, traits::Get, weights::Weight};
 use scale_info::TypeInfo;
@@ -26,6 +26,8 @@ pub enum BatchAction {
 		new_price: Price,
 		/// Its new open quantity.
 		new_quantity: Quantity,
+		/// Most resting orders the new order may fill or take off the book.
+		max_fills: u32,
 	},
 }
 
@@ -54,12 +56,13 @@ impl<T: Config> Pallet<T> {
 					Self::remove_resting(*order_id, CancelReason::User)
 						.map(|()| T::WeightInfo::cancel_order())
 				},
-				BatchAction::Replace { order_id, new_price, new_quantity } => {
+				BatchAction::Replace { order_id, new_price, new_quantity, max_fills } => {
 					Self::do_replace_within(
 						who,
 						*order_id,
 						*new_price,
 						*new_quantity,
+						*max_fills,
 						budget,
 						&mut steps,
 					)
@@ -97,42 +100,37 @@ impl<T: Config> Pallet<T> {
 			.fold(0u32, |n, a| n.saturating_add(a))
 	}
 
-	/// Most one action touching `steps` resting orders may weigh.
+	/// Most one action that made `steps` steps may weigh.
 	fn action_weight_bound(action: &BatchAction, steps: u32) -> Weight {
 		match action {
 			BatchAction::Cancel(_) => T::WeightInfo::cancel_order(),
-			BatchAction::Place(r) if r.time_in_force == TimeInForce::PostOnly => {
-				Self::order_weight_bound(0)
-			},
 			BatchAction::Place(_) => Self::order_weight_bound(steps),
 			BatchAction::Replace { .. } => Self::replace_weight_bound(steps),
 		}
 	}
 
 	/// Most `actions` may weigh as one batch: each action's base (a cancel as a cancel, a
-	/// post-only place as a resting order) plus, if any action may match, the shared budget of
-	/// `MaxFillsPerOrder` steps at the dearest step.
+	/// place as a resting order) plus the steps their `max_fills` allow, together at most
+	/// one order's budget, at the dearest step.
 	pub fn batch_actions_weight_bound(actions: &[BatchAction]) -> Weight {
 		let (order_base, order_step) = Self::affine_bound(|k, f| Self::order_weight(k, f, 0));
 		let (replace_base, replace_step) = Self::affine_bound(|k, f| Self::replace_weight(k, f, 0));
 		let mut total = Weight::zero();
-		let mut may_match = false;
+		let steps = Self::shared_steps(actions.iter().map(|action| match action {
+			BatchAction::Cancel(_) => 0,
+			BatchAction::Place(r) => Self::limit_step_bound(r.time_in_force, r.max_fills),
+			// A post-only replacement is refused if it would cross; bounded as if it may.
+			BatchAction::Replace { max_fills, .. } => Self::step_bound(*max_fills),
+		}));
 		for action in actions {
-			let (base, matches) = match action {
-				BatchAction::Cancel(_) => (T::WeightInfo::cancel_order(), false),
-				BatchAction::Place(r) => (order_base, r.time_in_force != TimeInForce::PostOnly),
-				// A post-only replacement is refused if it would cross; bounded as if it may.
-				BatchAction::Replace { .. } => (replace_base, true),
+			let base = match action {
+				BatchAction::Cancel(_) => T::WeightInfo::cancel_order(),
+				BatchAction::Place(_) => order_base,
+				BatchAction::Replace { .. } => replace_base,
 			};
 			total = total.saturating_add(base);
-			may_match |= matches;
 		}
-		if may_match {
-			// The dearest step of either kind over the shared budget, plus one: a maker that
-			// cannot settle at the last step counts twice.
-			let steps = T::MaxFillsPerOrder::get().saturating_add(1);
-			total = total.saturating_add(order_step.max(replace_step).saturating_mul(steps.into()));
-		}
+		total = total.saturating_add(order_step.max(replace_step).saturating_mul(steps.into()));
 		total.max(Self::order_weight(MarketKind::Spot, 0, 0))
 	}
 }

@@ -48,6 +48,7 @@ fn rest<T: Config>(
 		expires_at: None,
 		client_id: None,
 		self_trade: SelfTradePrevention::CancelMaker,
+		max_fills: u32::MAX,
 	};
 	Pallet::<T>::do_place_limit(who, request).expect("benchmark order rests").order_id
 }
@@ -108,6 +109,7 @@ mod benchmarks {
 			Some(1_000),
 			Some(1),
 			SelfTradePrevention::CancelMaker,
+			f,
 		);
 		assert_eq!(AccountOrders::<T>::get(&taker, market_id).len(), 1);
 	}
@@ -149,7 +151,7 @@ mod benchmarks {
 		let id =
 			rest::<T>(&who, market_id, Side::Buy, price - market.tick_size, lot * (f as u128 + 1));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), id, price, lot * (f as u128 + 1));
+		_(RawOrigin::Signed(who.clone()), id, price, lot * (f as u128 + 1), f);
 		assert!(Orders::<T>::get(id).is_none());
 	}
 
@@ -168,6 +170,7 @@ mod benchmarks {
 				expires_at: None,
 				client_id: Some(i as u64),
 				self_trade: SelfTradePrevention::CancelMaker,
+				max_fills: u32::MAX,
 			})
 			.collect();
 		#[extrinsic_call]
@@ -211,6 +214,7 @@ mod benchmarks {
 			expires_at: Some(now),
 			client_id: None,
 			self_trade: SelfTradePrevention::CancelMaker,
+			max_fills: u32::MAX,
 		};
 		let id = Pallet::<T>::do_place_limit(&who, request).expect("rests").order_id;
 		ExpiryCursor::<T>::put(now);

@@ -471,8 +471,11 @@ pub mod pallet {
 		/// Places a limit order. It matches what it can at once (price-time priority); what is
 		/// left rests (`GoodTilCancelled`, `PostOnly`) or is cancelled (`ImmediateOrCancel`);
 		/// `FillOrKill` fills completely or fails. `expires_at` is the last block it may trade.
+		/// `max_fills` bounds the resting orders it may fill or take off the book (at most
+		/// `MaxFillsPerOrder`) and so the weight charged up front: an order meant to rest
+		/// passes 0 and reserves a resting order's weight, not a block's worth of fills.
 		#[pallet::call_index(2)]
-		#[pallet::weight(Pallet::<T>::limit_order_weight_bound(*time_in_force))]
+		#[pallet::weight(Pallet::<T>::limit_order_weight_bound(*time_in_force, *max_fills))]
 		pub fn place_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -483,6 +486,7 @@ pub mod pallet {
 			expires_at: Option<u32>,
 			client_id: Option<u64>,
 			self_trade: SelfTradePrevention,
+			max_fills: u32,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let request = OrderRequest {
@@ -494,6 +498,7 @@ pub mod pallet {
 				expires_at,
 				client_id,
 				self_trade,
+				max_fills,
 			};
 			let placed = Self::do_place_limit(&who, request)?;
 			Ok(Some(Self::placed_weight(&placed)).into())
@@ -502,7 +507,7 @@ pub mod pallet {
 		/// Places a market order for `quantity`, bounded by a worst price or (buys) a maximum
 		/// quote amount to spend. Whatever cannot trade at once is cancelled.
 		#[pallet::call_index(3)]
-		#[pallet::weight(Pallet::<T>::order_weight_bound(T::MaxFillsPerOrder::get()))]
+		#[pallet::weight(Pallet::<T>::order_weight_bound(Pallet::<T>::step_bound(u32::MAX)))]
 		pub fn place_market_order(
 			origin: OriginFor<T>,
 			market: MarketId,
@@ -543,17 +548,19 @@ pub mod pallet {
 		/// id and time priority; any other change cancels it and places a new order with the
 		/// same expiry, client id and self-trade mode: good-til-cancelled (it may trade), or
 		/// post-only if the old one was (refused with `PostOnlyWouldCross` if it would trade).
-		/// `new_quantity` is the new open quantity.
+		/// `new_quantity` is the new open quantity; `max_fills` bounds the new order's matching
+		/// and the weight charged up front, as `place_order`'s.
 		#[pallet::call_index(6)]
-		#[pallet::weight(Pallet::<T>::replace_weight_bound(T::MaxFillsPerOrder::get()))]
+		#[pallet::weight(Pallet::<T>::replace_weight_bound(Pallet::<T>::step_bound(*max_fills)))]
 		pub fn replace_order(
 			origin: OriginFor<T>,
 			order_id: OrderId,
 			new_price: Price,
 			new_quantity: Quantity,
+			max_fills: u32,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let placed = Self::do_replace(&who, order_id, new_price, new_quantity)?;
+			let placed = Self::do_replace(&who, order_id, new_price, new_quantity, max_fills)?;
 			let fills = placed.fills.saturating_add(placed.rejected);
 			let weight = Self::replace_weight(placed.kind, fills, placed.removed);
 			Ok(Some(weight.saturating_add(placed.settlement_extra)).into())
@@ -593,7 +600,7 @@ pub mod pallet {
 			}
 			let n = orders.len() as u32;
 			let used = T::WeightInfo::place_orders(n).max(orders_weight);
-			Ok(Some(used.min(Self::batch_weight_bound(n))).into())
+			Ok(Some(used.min(Self::batch_weight_bound_of(&orders))).into())
 		}
 
 		/// Moves `amount` of `asset` from the caller's wallet into its trading ledger entry
@@ -661,22 +668,35 @@ pub mod pallet {
 				.saturating_add(placed.settlement_extra)
 		}
 
-		/// Most an order touching up to `steps` resting orders may weigh, whatever its market
-		/// (one step more is charged: a maker that cannot settle at the last step counts twice).
+		/// Steps (resting orders filled or taken off the book) an order allowed `max_fills`
+		/// may make: `max_fills` capped at `MaxFillsPerOrder`, plus one, as a maker that cannot
+		/// settle at the last step counts twice; none when it may not match at all.
+		pub fn step_bound(max_fills: u32) -> u32 {
+			match max_fills.min(T::MaxFillsPerOrder::get()) {
+				0 => 0,
+				n => n.saturating_add(1),
+			}
+		}
+
+		/// Steps a limit order may make: a post-only order never matches (it is refused if it
+		/// would cross), so none, whatever its `max_fills`.
+		pub fn limit_step_bound(time_in_force: TimeInForce, max_fills: u32) -> u32 {
+			match time_in_force {
+				TimeInForce::PostOnly => 0,
+				_ => Self::step_bound(max_fills),
+			}
+		}
+
+		/// Most an order making up to `steps` steps may weigh, whatever its market.
 		pub fn order_weight_bound(steps: u32) -> Weight {
 			Self::bound_at(|kind, f| Self::order_weight(kind, f, 0), steps)
 		}
 
-		/// Most a limit order with `time_in_force` may weigh. A post-only order never matches
-		/// (it is refused if it would cross), so it touches no resting order and is charged as
-		/// one that rests: a market maker's quote does not reserve a block's worth of fills.
-		pub fn limit_order_weight_bound(time_in_force: TimeInForce) -> Weight {
-			match time_in_force {
-				TimeInForce::PostOnly => {
-					Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0)).0
-				},
-				_ => Self::order_weight_bound(T::MaxFillsPerOrder::get()),
-			}
+		/// Most a limit order with `time_in_force` and `max_fills` may weigh: one that may not
+		/// match is charged as an order that rests, so a market maker's quote does not reserve
+		/// a block's worth of fills.
+		pub fn limit_order_weight_bound(time_in_force: TimeInForce, max_fills: u32) -> Weight {
+			Self::order_weight_bound(Self::limit_step_bound(time_in_force, max_fills))
 		}
 
 		/// Weight of a replace that made `fills` fills and `removed` removals in a market of
@@ -690,37 +710,37 @@ pub mod pallet {
 			.saturating_add(Self::removals_weight(removed))
 		}
 
-		/// Most a replace touching up to `steps` resting orders may weigh.
+		/// Most a replace making up to `steps` steps may weigh.
 		pub fn replace_weight_bound(steps: u32) -> Weight {
 			Self::bound_at(|kind, f| Self::replace_weight(kind, f, 0), steps)
 		}
 
-		/// Most a batch of `n` orders may weigh: each pays its base, and together they touch
-		/// at most `MaxFillsPerOrder` resting orders.
-		pub fn batch_weight_bound(n: u32) -> Weight {
+		/// Most `orders` may weigh as one `place_orders` batch: each order pays its base, and
+		/// together they make at most the steps their `max_fills` allow, and at most one
+		/// order's (`MaxFillsPerOrder`, plus one for a maker that cannot settle at the last).
+		pub fn batch_weight_bound_of(orders: &[OrderRequest]) -> Weight {
 			let (base, per_step) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
-			// One more: a maker that cannot settle at the last step counts twice.
-			let steps = T::MaxFillsPerOrder::get().saturating_add(1);
+			let steps = Self::shared_steps(
+				orders.iter().map(|o| Self::limit_step_bound(o.time_in_force, o.max_fills)),
+			);
+			let n = orders.len() as u32;
 			let orders =
 				base.saturating_mul(n.into()).saturating_add(per_step.saturating_mul(steps.into()));
 			T::WeightInfo::place_orders(n).max(orders)
 		}
 
-		/// Most `orders` may weigh as one batch: a batch of post-only orders only, which match
-		/// nothing, pays each order's base and no fills.
-		pub fn batch_weight_bound_of(orders: &[OrderRequest]) -> Weight {
-			let n = orders.len() as u32;
-			if orders.iter().all(|o| o.time_in_force == TimeInForce::PostOnly) {
-				let (base, _) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
-				return T::WeightInfo::place_orders(n).max(base.saturating_mul(n.into()));
-			}
-			Self::batch_weight_bound(n)
+		/// Steps a batch makes at most when its orders may make `steps` each: they share one
+		/// order's budget.
+		pub(crate) fn shared_steps(steps: impl Iterator<Item = u32>) -> u32 {
+			steps
+				.fold(0u32, |total, s| total.saturating_add(s))
+				.min(Self::step_bound(T::MaxFillsPerOrder::get()))
 		}
 
 		/// [`Self::affine_bound`] of `weight` at `steps` steps.
 		fn bound_at(weight: impl Fn(MarketKind, u32) -> Weight, steps: u32) -> Weight {
 			let (base, per_step) = Self::affine_bound(weight);
-			base.saturating_add(per_step.saturating_mul(steps.saturating_add(1).into()))
+			base.saturating_add(per_step.saturating_mul(steps.into()))
 		}
 
 		fn removals_weight(removed: u32) -> Weight {
@@ -728,12 +748,23 @@ pub mod pallet {
 		}
 
 		/// A base and a per-step weight that bound `weight(kind, fills)` plus removals and
-		/// settlement extras for both market kinds: the benchmarked weights are affine in fills,
-		/// so the larger intercept (a perp order's with its most escrow extra) plus, per step,
-		/// the largest of a fill's slope (a perp fill's with its most settlement extra) and a
-		/// removal bounds any mix of steps.
+		/// settlement extras for both market kinds: the larger intercept (a perp order's with
+		/// its most escrow extra) plus, per step, the largest of a fill's cost (a perp fill's
+		/// with its most settlement extra) and a removal bounds any mix of steps. The
+		/// benchmarked weights are affine in fills from the first fill on, which may cost more
+		/// than the next ones, so `(weight(n) - weight(0)) / n` is monotone in `n`: the larger
+		/// of the first fill's cost and the mean over the most fills bounds every count.
 		pub(crate) fn affine_bound(weight: impl Fn(MarketKind, u32) -> Weight) -> (Weight, Weight) {
-			let slope = |kind| weight(kind, 1).saturating_sub(weight(kind, 0));
+			let most = T::MaxFillsPerOrder::get().max(1);
+			let slope = |kind| {
+				let first = weight(kind, 1).saturating_sub(weight(kind, 0));
+				let all = weight(kind, most).saturating_sub(weight(kind, 0));
+				let mean = Weight::from_parts(
+					all.ref_time().div_ceil(most.into()),
+					all.proof_size().div_ceil(most.into()),
+				);
+				first.max(mean)
+			};
 			let perp_base =
 				weight(MarketKind::Perp, 0).saturating_add(T::PerpSettlement::max_escrow_extra());
 			let base = weight(MarketKind::Spot, 0).max(perp_base);

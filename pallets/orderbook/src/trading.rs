@@ -41,6 +41,28 @@ pub struct OrderRequest {
 	pub client_id: Option<u64>,
 	/// Self-trade prevention mode.
 	pub self_trade: SelfTradePrevention,
+	/// Most resting orders it may fill or take off the book (at most `MaxFillsPerOrder`;
+	/// larger values mean that). The call's up-front weight is charged for this many, so an
+	/// order meant to rest passes 0: if it would cross, its remainder is cancelled
+	/// (`FillLimit`) instead of trading. Ignored by post-only orders, which never match.
+	pub max_fills: u32,
+}
+
+impl<T: Config> From<OrderRequest> for Call<T> {
+	/// The `place_order` call of a request (as `place_orders` would place it).
+	fn from(r: OrderRequest) -> Self {
+		Call::place_order {
+			market: r.market,
+			side: r.side,
+			price: r.price,
+			quantity: r.quantity,
+			time_in_force: r.time_in_force,
+			expires_at: r.expires_at,
+			client_id: r.client_id,
+			self_trade: r.self_trade,
+			max_fills: r.max_fills,
+		}
+	}
 }
 
 /// What bounds a market order.
@@ -236,15 +258,17 @@ impl<T: Config> Pallet<T> {
 		Self::do_place_limit_within(who, r, T::MaxFillsPerOrder::get(), &mut 0)
 	}
 
-	/// A limit order that may fill or remove at most `max_steps` resting orders; `steps` is
-	/// set to how many it did as soon as matching ran, so a caller learns the work done even
-	/// when the order then fails (e.g. fill-or-kill not filled).
+	/// A limit order that may fill or remove at most `max_steps` resting orders (and at most
+	/// its own `max_fills`); `steps` is set to how many it did as soon as matching ran, so a
+	/// caller learns the work done even when the order then fails (e.g. fill-or-kill not
+	/// filled).
 	pub(crate) fn do_place_limit_within(
 		who: &T::AccountId,
 		r: OrderRequest,
 		max_steps: u32,
 		steps: &mut u32,
 	) -> Result<PlaceOutcome, DispatchError> {
+		let max_steps = max_steps.min(r.max_fills);
 		let market = Self::active_market(r.market)?;
 		Self::check_price(&market, r.price)?;
 		Self::check_quantity(&market, r.quantity)?;
@@ -727,24 +751,27 @@ impl<T: Config> Pallet<T> {
 		order_id: OrderId,
 		new_price: Price,
 		new_quantity: Quantity,
+		max_fills: u32,
 	) -> Result<PlaceOutcome, DispatchError> {
 		Self::do_replace_within(
 			who,
 			order_id,
 			new_price,
 			new_quantity,
+			max_fills,
 			T::MaxFillsPerOrder::get(),
 			&mut 0,
 		)
 	}
 
-	/// A replace whose new order may fill or remove at most `max_steps` resting orders (see
-	/// [`Self::do_place_limit_within`]).
+	/// A replace whose new order may fill or remove at most `max_fills` and `max_steps`
+	/// resting orders (see [`Self::do_place_limit_within`]).
 	pub(crate) fn do_replace_within(
 		who: &T::AccountId,
 		order_id: OrderId,
 		new_price: Price,
 		new_quantity: Quantity,
+		max_fills: u32,
 		max_steps: u32,
 		steps: &mut u32,
 	) -> Result<PlaceOutcome, DispatchError> {
@@ -792,6 +819,7 @@ impl<T: Config> Pallet<T> {
 				expires_at: order.expires_at,
 				client_id: order.client_id,
 				self_trade: order.self_trade,
+				max_fills,
 			},
 			max_steps,
 			steps,

@@ -96,6 +96,7 @@ fn open_long<T: Config>(market: MarketId, taker: &T::AccountId, maker: &T::Accou
 			None,
 			None,
 			SelfTradePrevention::CancelMaker,
+			u32::MAX,
 		)
 		.expect("benchmark order");
 	};
@@ -245,6 +246,7 @@ mod benchmarks {
 				None,
 				None,
 				SelfTradePrevention::CancelMaker,
+				u32::MAX,
 			)
 			.expect("benchmark ask");
 		}
@@ -260,6 +262,7 @@ mod benchmarks {
 				None,
 				None,
 				SelfTradePrevention::CancelMaker,
+				u32::MAX,
 			)
 			.expect("benchmark perp order");
 		}

@@ -77,6 +77,7 @@ fn place(who: AccountId, side: Side, ticks: u128, lots: u128, tif: TimeInForce) 
 		None,
 		None,
 		SelfTradePrevention::CancelMaker,
+		u32::MAX,
 	);
 }
 

@@ -63,6 +63,7 @@ pub(crate) fn order(
 		None,
 		None,
 		SelfTradePrevention::CancelMaker,
+		u32::MAX,
 	)
 }
 
@@ -498,6 +499,7 @@ fn a_fill_is_charged_for_the_makers_other_markets() {
 				None,
 				None,
 				SelfTradePrevention::CancelMaker,
+				u32::MAX,
 			)
 		};
 		assert_ok!(place(CHARLIE, second, Side::Sell, TimeInForce::GoodTilCancelled));
@@ -509,7 +511,9 @@ fn a_fill_is_charged_for_the_makers_other_markets() {
 		assert!(extra.ref_time() > 0);
 		let fill = Orderbook::order_weight(bourse_primitives::orderbook::MarketKind::Perp, 1, 0);
 		assert_eq!(info.actual_weight, Some(fill.saturating_add(extra)));
-		assert!(fill.saturating_add(extra).all_lte(Orderbook::order_weight_bound(1)));
+		assert!(fill
+			.saturating_add(extra)
+			.all_lte(Orderbook::order_weight_bound(Orderbook::step_bound(1))));
 		// Bob (two markets) now closes his short against Charlie (two markets): charged for
 		// his markets at escrow and for Charlie's at the fill; once closed he trades only one.
 		assert_ok!(place(CHARLIE, M, Side::Sell, TimeInForce::GoodTilCancelled));
@@ -517,7 +521,7 @@ fn a_fill_is_charged_for_the_makers_other_markets() {
 		assert_eq!(AccountMarkets::<Test>::get(CHARLIE).len(), 2);
 		let charged = fill.saturating_add(extra.saturating_mul(2));
 		assert_eq!(info.actual_weight, Some(charged));
-		assert!(charged.all_lte(Orderbook::order_weight_bound(1)));
+		assert!(charged.all_lte(Orderbook::order_weight_bound(Orderbook::step_bound(1))));
 	});
 }
 

@@ -13,6 +13,7 @@ fn post_only(side: Side, price: Price, quantity: Quantity) -> OrderRequest {
 		expires_at: None,
 		client_id: None,
 		self_trade: SelfTradePrevention::CancelMaker,
+		max_fills: u32::MAX,
 	}
 }
 
@@ -38,7 +39,12 @@ fn a_market_maker_refreshes_its_quotes_in_one_extrinsic() {
 			RuntimeOrigin::signed(ALICE),
 			alloc::vec![
 				BatchAction::Cancel(bid),
-				BatchAction::Replace { order_id: ask, new_price: 1_020, new_quantity: 2 * LOT },
+				BatchAction::Replace {
+					order_id: ask,
+					new_price: 1_020,
+					new_quantity: 2 * LOT,
+					max_fills: u32::MAX
+				},
 				BatchAction::Place(post_only(Side::Buy, 1_000, LOT)),
 			]
 		));
@@ -144,7 +150,12 @@ fn cancels_and_post_only_quotes_are_not_charged_for_fills() {
 fn a_replace_counts_twice_toward_the_batch_limit() {
 	new_test_ext().execute_with(|| {
 		let id = gtc(ALICE, Side::Buy, 990, LOT);
-		let replace = BatchAction::Replace { order_id: id, new_price: 980, new_quantity: LOT };
+		let replace = BatchAction::Replace {
+			order_id: id,
+			new_price: 980,
+			new_quantity: LOT,
+			max_fills: u32::MAX,
+		};
 		// The mock's MaxBatch is 4: two replaces fit, two replaces and a cancel do not.
 		frame_support::assert_noop!(
 			Orderbook::batch(

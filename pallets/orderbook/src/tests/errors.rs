@@ -20,6 +20,7 @@ fn try_place(
 		None,
 		None,
 		SelfTradePrevention::CancelMaker,
+		u32::MAX,
 	)
 }
 
@@ -71,7 +72,8 @@ fn place_order_errors_change_nothing() {
 				gtc_,
 				None,
 				None,
-				SelfTradePrevention::CancelMaker
+				SelfTradePrevention::CancelMaker,
+				u32::MAX
 			),
 			Error::<Test>::MarketNotFound
 		);

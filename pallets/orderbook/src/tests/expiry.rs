@@ -12,7 +12,8 @@ fn place_until(who: AccountId, side: Side, price: Price, last_block: u32) -> Ord
 		TimeInForce::GoodTilCancelled,
 		Some(last_block),
 		None,
-		SelfTradePrevention::CancelMaker
+		SelfTradePrevention::CancelMaker,
+		u32::MAX
 	));
 	id
 }
@@ -78,7 +79,8 @@ fn expiry_in_the_past_is_refused() {
 				TimeInForce::GoodTilCancelled,
 				Some(9),
 				None,
-				SelfTradePrevention::CancelMaker
+				SelfTradePrevention::CancelMaker,
+				u32::MAX
 			),
 			Error::<Test>::ExpiryInPast
 		);
@@ -95,6 +97,7 @@ fn expiry_in_the_past_is_refused() {
 				Some(last),
 				None,
 				SelfTradePrevention::CancelMaker,
+				u32::MAX,
 			)
 		};
 		frame_support::assert_noop!(at(1_011), Error::<Test>::ExpiryTooFar);
@@ -118,7 +121,13 @@ fn no_block_limits_expiries_and_orders_leave_their_block_as_they_leave_the_book(
 		gtc(CHARLIE, Side::Buy, 1_010, LOT); // fills Bob's ask at 1_010
 		ids.remove(0);
 		assert_eq!(in_block_9(), 4);
-		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), ids[0], 1_060, LOT));
+		assert_ok!(Orderbook::replace_order(
+			RuntimeOrigin::signed(ALICE),
+			ids[0],
+			1_060,
+			LOT,
+			u32::MAX
+		));
 		assert_eq!(in_block_9(), 4, "the replacement keeps the expiry");
 		assert!(!Expiries::<Test>::contains_key(9, ids[0]), "the old id left");
 		// More in the same block, up to Charlie's order limit: one key each, no list to fill.

@@ -147,6 +147,7 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 				None,
 				None,
 				SelfTradePrevention::CancelMaker,
+				u32::MAX,
 			)
 			.map(|_| {
 				originals.insert(next, lots * LOT);
@@ -177,6 +178,7 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 							o.id,
 							ticks * 10,
 							lots * LOT,
+							u32::MAX,
 						)
 						.map(|_| ())
 						.map_err(|e| e.error);

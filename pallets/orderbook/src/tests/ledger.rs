@@ -100,7 +100,8 @@ fn an_order_needs_ledger_funds_whatever_the_wallet_holds() {
 				TimeInForce::GoodTilCancelled,
 				None,
 				None,
-				SelfTradePrevention::CancelMaker
+				SelfTradePrevention::CancelMaker,
+				u32::MAX
 			),
 			Error::<Test>::InsufficientBalance
 		);

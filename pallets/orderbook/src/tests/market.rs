@@ -76,7 +76,8 @@ fn paused_market_refuses_orders_but_allows_cancels() {
 				TimeInForce::GoodTilCancelled,
 				None,
 				None,
-				SelfTradePrevention::CancelMaker
+				SelfTradePrevention::CancelMaker,
+				u32::MAX
 			),
 			Error::<Test>::MarketNotActive
 		);

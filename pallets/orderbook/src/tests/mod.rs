@@ -72,7 +72,8 @@ pub fn place(
 		tif,
 		None,
 		None,
-		SelfTradePrevention::CancelMaker
+		SelfTradePrevention::CancelMaker,
+		u32::MAX
 	));
 	id
 }

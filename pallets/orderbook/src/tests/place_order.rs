@@ -134,7 +134,8 @@ fn self_trade_prevention_modes() {
 				TimeInForce::GoodTilCancelled,
 				None,
 				None,
-				mode
+				mode,
+				u32::MAX
 			));
 			out = Some((
 				Orders::<Test>::get(own).is_some(),
@@ -277,6 +278,7 @@ fn a_post_only_order_is_charged_up_front_as_one_that_rests() {
 				expires_at: None,
 				client_id: None,
 				self_trade: SelfTradePrevention::CancelMaker,
+				max_fills: u32::MAX,
 			})
 		};
 		let post_only = call(TimeInForce::PostOnly).get_dispatch_info().call_weight;
@@ -298,8 +300,74 @@ fn a_post_only_order_is_charged_up_front_as_one_that_rests() {
 			None,
 			None,
 			SelfTradePrevention::CancelMaker,
+			u32::MAX,
 		)
 		.expect("rests");
 		assert!(info.actual_weight.expect("refunded").all_lte(post_only));
+	});
+}
+
+/// A limit order's `max_fills` bounds both its matching and its up-front charge: an order
+/// meant to rest reserves a resting order's weight, not a block's worth of fills.
+#[test]
+fn max_fills_bounds_matching_and_the_weight_charged_up_front() {
+	use bourse_primitives::orderbook::MarketKind;
+	use frame_support::{
+		dispatch::GetDispatchInfo,
+		traits::{Get, UnfilteredDispatchable},
+	};
+	new_test_ext().execute_with(|| {
+		for _ in 0..4 {
+			gtc(BOB, Side::Sell, 1_000, LOT);
+		}
+		let bid = |price, max_fills| crate::Call::<Test>::place_order {
+			market: 0,
+			side: Side::Buy,
+			price,
+			quantity: 4 * LOT,
+			time_in_force: TimeInForce::GoodTilCancelled,
+			expires_at: None,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelMaker,
+			max_fills,
+		};
+		let buy = |max_fills| bid(1_000, max_fills);
+		let up_front = |max_fills| buy(max_fills).get_dispatch_info().call_weight;
+		// None allowed: charged as an order that rests. Otherwise one step more than allowed
+		// (a maker that cannot settle at the last step counts twice), capped by the limit.
+		assert_eq!(up_front(0), Orderbook::order_weight_bound(0));
+		assert_eq!(up_front(2), Orderbook::order_weight_bound(3));
+		assert!(up_front(0).all_lt(up_front(2)));
+		let most = <Test as Config>::MaxFillsPerOrder::get();
+		assert_eq!(up_front(u32::MAX), up_front(most));
+		assert_eq!(up_front(most), Orderbook::order_weight_bound(most + 1));
+
+		// With none allowed, a crossing order trades nothing and its remainder is cancelled
+		// (it would otherwise rest crossing the book).
+		let before = (funds(ALICE), funds(BOB));
+		let id = NextOrderId::<Test>::get();
+		let call = buy(0);
+		assert_ok!(call.dispatch_bypass_filter(RuntimeOrigin::signed(ALICE)));
+		assert!(fills().is_empty());
+		assert!(cancels().contains(&(id, CancelReason::FillLimit)));
+		assert_eq!((funds(ALICE), funds(BOB)), before);
+		assert_eq!(Orderbook::open_orders(&BOB).len(), 4);
+
+		// Two allowed: two fills, and the remainder does not rest behind the asks it crosses.
+		let id = NextOrderId::<Test>::get();
+		let info = buy(2).dispatch_bypass_filter(RuntimeOrigin::signed(ALICE)).expect("placed");
+		assert_eq!(fills().len(), 2);
+		assert!(cancels().contains(&(id, CancelReason::FillLimit)));
+		assert!(Orders::<Test>::get(id).is_none());
+		assert_eq!(Orderbook::open_orders(&BOB).len(), 2);
+		let charged = info.actual_weight.expect("refunded to the work done");
+		assert_eq!(charged, Orderbook::order_weight(MarketKind::Spot, 2, 0));
+		assert!(charged.all_lte(up_front(2)));
+
+		// A bid below the asks with none allowed rests as usual.
+		let id = NextOrderId::<Test>::get();
+		let below = bid(990, 0);
+		assert_ok!(below.dispatch_bypass_filter(RuntimeOrigin::signed(CHARLIE)));
+		assert_eq!(Orders::<Test>::get(id).map(|o| o.price), Some(990));
 	});
 }

@@ -7,7 +7,13 @@ fn lowering_quantity_keeps_id_and_priority() {
 	new_test_ext().execute_with(|| {
 		let first = gtc(ALICE, Side::Sell, 1_000, 3 * LOT);
 		let second = gtc(BOB, Side::Sell, 1_000, LOT);
-		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), first, 1_000, LOT));
+		assert_ok!(Orderbook::replace_order(
+			RuntimeOrigin::signed(ALICE),
+			first,
+			1_000,
+			LOT,
+			u32::MAX
+		));
 		assert_eq!(funds(ALICE).base_held, LOT);
 		gtc(CHARLIE, Side::Buy, 1_000, LOT);
 		assert_eq!(fills()[0].maker_order, first, "kept its place ahead of {second}");
@@ -20,7 +26,13 @@ fn changing_price_gives_a_new_order_that_may_trade() {
 		gtc(BOB, Side::Sell, 1_100, LOT);
 		let old = gtc(ALICE, Side::Buy, 1_000, 2 * LOT);
 		let new = NextOrderId::<Test>::get();
-		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_100, 2 * LOT));
+		assert_ok!(Orderbook::replace_order(
+			RuntimeOrigin::signed(ALICE),
+			old,
+			1_100,
+			2 * LOT,
+			u32::MAX
+		));
 		assert!(Orders::<Test>::get(old).is_none());
 		assert_eq!(fills()[0].taker_order, new);
 		let rest = Orders::<Test>::get(new).expect("remainder rests");
@@ -35,11 +47,17 @@ fn failed_replace_changes_nothing() {
 	new_test_ext().execute_with(|| {
 		let id = gtc(ALICE, Side::Buy, 1_000, LOT);
 		frame_support::assert_noop!(
-			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), id, 1_000, 20_000_000 * LOT),
+			Orderbook::replace_order(
+				RuntimeOrigin::signed(ALICE),
+				id,
+				1_000,
+				20_000_000 * LOT,
+				u32::MAX
+			),
 			Error::<Test>::InsufficientBalance
 		);
 		frame_support::assert_noop!(
-			Orderbook::replace_order(RuntimeOrigin::signed(BOB), id, 1_000, LOT),
+			Orderbook::replace_order(RuntimeOrigin::signed(BOB), id, 1_000, LOT, u32::MAX),
 			Error::<Test>::NotOrderOwner
 		);
 	});
@@ -55,6 +73,7 @@ fn request(side: Side, price: Price, quantity: Quantity) -> OrderRequest {
 		expires_at: None,
 		client_id: Some(7),
 		self_trade: SelfTradePrevention::CancelMaker,
+		max_fills: u32::MAX,
 	}
 }
 
@@ -98,16 +117,28 @@ fn replacing_a_post_only_order_keeps_it_post_only() {
 		assert!(Orders::<Test>::get(old).expect("rests").post_only);
 		// Repricing onto the ask would trade: a post-only order refuses, and nothing changes.
 		frame_support::assert_noop!(
-			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_100, LOT),
+			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_100, LOT, u32::MAX),
 			Error::<Test>::PostOnlyWouldCross
 		);
 		let new = NextOrderId::<Test>::get();
-		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_050, LOT));
+		assert_ok!(Orderbook::replace_order(
+			RuntimeOrigin::signed(ALICE),
+			old,
+			1_050,
+			LOT,
+			u32::MAX
+		));
 		assert!(Orders::<Test>::get(new).expect("new order rests").post_only);
 		// A good-til-cancelled order stays one.
 		let gtc_id = gtc(CHARLIE, Side::Buy, 900, LOT);
 		let next = NextOrderId::<Test>::get();
-		assert_ok!(Orderbook::replace_order(RuntimeOrigin::signed(CHARLIE), gtc_id, 950, LOT));
+		assert_ok!(Orderbook::replace_order(
+			RuntimeOrigin::signed(CHARLIE),
+			gtc_id,
+			950,
+			LOT,
+			u32::MAX
+		));
 		assert!(!Orders::<Test>::get(next).expect("rests").post_only);
 	});
 }
@@ -133,7 +164,7 @@ fn a_batch_shares_one_fill_budget() {
 		let expected = Orderbook::order_weight(MarketKind::Spot, 3, 0)
 			.saturating_add(Orderbook::order_weight(MarketKind::Spot, 2, 0));
 		assert_eq!(charged, <Test as Config>::WeightInfo::place_orders(2).max(expected));
-		assert!(charged.all_lte(Orderbook::batch_weight_bound(batch.len() as u32)));
+		assert!(charged.all_lte(Orderbook::batch_weight_bound_of(&batch)));
 	});
 }
 
@@ -156,12 +187,13 @@ fn removed_makers_are_charged_and_bounded_like_fills() {
 			None,
 			None,
 			SelfTradePrevention::CancelMaker,
+			u32::MAX,
 		)
 		.expect("placed");
 		// 3 removals + 2 fills = the 5 steps the mock allows.
 		assert_eq!(fills().len(), 2);
 		let charged = info.actual_weight.expect("refunded to the work done");
 		assert_eq!(charged, Orderbook::order_weight(MarketKind::Spot, 2, 3));
-		assert!(charged.all_lte(Orderbook::order_weight_bound(5)));
+		assert!(charged.all_lte(Orderbook::order_weight_bound(Orderbook::step_bound(5))));
 	});
 }

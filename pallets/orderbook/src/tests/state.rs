@@ -66,7 +66,8 @@ fn trade_a_little() {
 		TimeInForce::GoodTilCancelled,
 		Some(50),
 		Some(7),
-		SelfTradePrevention::CancelBoth
+		SelfTradePrevention::CancelBoth,
+		u32::MAX
 	));
 }
 

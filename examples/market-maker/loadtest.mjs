@@ -1,0 +1,192 @@
+// Load generator: how many transfers, resting orders, maker+taker pairs and batched orders per
+// second a running Bourse node includes in its blocks. Run by scripts/loadtest.sh, which starts
+// a fresh dev node; or by hand against any dev chain:
+//
+//   node loadtest.mjs [--url ws://127.0.0.1:9944] [--per-account 250]
+//
+// Each workload pre-signs its extrinsics from the dev chain's 12 well-known accounts (explicit
+// nonces, immortal), submits them all to the pool at once, then reads the blocks that include
+// them: a block full of one workload shows what a block can take of it. The first and last
+// block of a workload are partly filled (submission still running, pool draining), so the
+// rate is taken over the blocks in between, by their timestamps. Prints a table; exits 1 if an
+// extrinsic failed or a workload filled no block.
+import { ApiPromise, Keyring, WsProvider } from '@polkadot/api';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith('--') ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
+);
+const url = args.url ?? 'ws://127.0.0.1:9944';
+// Orders per account and market are bounded (MaxOrdersPerAccount = 256).
+const perAccount = Number(args['per-account'] ?? 250);
+const log = (...a) => console.error('[loadtest]', ...a);
+
+const api = await ApiPromise.create({ provider: new WsProvider(url), noInitWarn: true });
+const keyring = new Keyring({ type: 'sr25519' });
+const names = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
+const accounts = [...names.map((n) => `//${n}`), ...names.map((n) => `//${n}//stash`)].map((uri) => keyring.addFromUri(uri));
+
+const MARKET = 0;
+const info = (await api.provider.send('orderbook_markets', [])).find((m) => m.id === MARKET);
+const [tick, lot] = [BigInt(info.tickSize), BigInt(info.lotSize)];
+const BID = 590_000_000n; // below the genesis index of 60,000 USDB: bids rest
+const ASK = 610_000_000n; // above: asks rest until a taker takes them
+const order = (side, price, timeInForce, maxFills) => ({
+  market: MARKET,
+  side,
+  price: price.toString(),
+  quantity: lot.toString(),
+  timeInForce,
+  expiresAt: null,
+  clientId: null,
+  selfTrade: 'CancelMaker',
+  maxFills,
+});
+const place = (o) => api.tx.orderbook.placeOrder(...Object.values(o));
+
+/// Signs `calls` (pairs of account index and extrinsic) with consecutive nonces per account.
+async function signAll(calls) {
+  const nonces = await Promise.all(accounts.map((a) => api.rpc.system.accountNextIndex(a.address)));
+  const next = nonces.map((n) => n.toNumber());
+  const signed = [];
+  for (const [who, tx] of calls) {
+    signed.push(await tx.signAsync(accounts[who], { nonce: next[who]++, era: 0 }));
+  }
+  return signed;
+}
+
+/// Submits `signed` and follows the blocks until all are included. Returns, over the full
+/// blocks, the extrinsics and fills per block and per second, and the failures seen.
+async function run(name, signed, method) {
+  const start = (await api.rpc.chain.getHeader()).number.toNumber();
+  log(`${name}: submitting ${signed.length} extrinsics`);
+  let pending = signed.length;
+  const submitted = Promise.all(signed.map((xt) => api.rpc.author.submitExtrinsic(xt).catch((e) => {
+    pending -= 1;
+    throw new Error(`${name}: the pool refused an extrinsic: ${e.message}`);
+  })));
+  const blocks = [];
+  let failed = 0;
+  let number = start + 1;
+  const deadline = Date.now() + 600_000;
+  while (pending > 0 && Date.now() < deadline) {
+    const best = (await api.rpc.chain.getHeader()).number.toNumber();
+    if (best < number) {
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    const hash = await api.rpc.chain.getBlockHash(number);
+    const [block, events] = await Promise.all([api.rpc.chain.getBlock(hash), api.query.system.events.at(hash)]);
+    const extrinsics = block.block.extrinsics;
+    let now = 0n;
+    let count = 0;
+    const fills = events.filter((e) => e.event.section === 'orderbook' && e.event.method === 'Filled').length;
+    extrinsics.forEach((xt, index) => {
+      const m = `${xt.method.section}.${xt.method.method}`;
+      if (m === 'timestamp.set') now = BigInt(xt.method.args[0].toString());
+      if (m !== method) return;
+      count += 1;
+      const failure = events.find((e) => e.phase.isApplyExtrinsic && e.phase.asApplyExtrinsic.eq(index) && api.events.system.ExtrinsicFailed.is(e.event));
+      const batchFailure = events.find((e) => e.phase.isApplyExtrinsic && e.phase.asApplyExtrinsic.eq(index)
+        && (e.event.section === 'orderbook' && (e.event.method === 'BatchActionFailed' || e.event.method === 'BatchOrderFailed')));
+      if (failure || batchFailure) failed += 1;
+    });
+    pending -= count;
+    blocks.push({ number, count, fills, now });
+    number += 1;
+  }
+  await submitted;
+  if (pending > 0) throw new Error(`${name}: ${pending} extrinsics not included within 10 minutes`);
+  if (failed > 0) log(`${name}: ${failed} extrinsics failed`);
+  // Drop leading empty blocks, then the first and last (partial) blocks.
+  while (blocks.length && blocks[0].count === 0) blocks.shift();
+  const full = blocks.slice(1, -1);
+  if (full.length < 1) throw new Error(`${name}: no full block (all in ${blocks.length}); submit more`);
+  const included = full.reduce((s, b) => s + b.count, 0);
+  const fills = full.reduce((s, b) => s + b.fills, 0);
+  const millis = Number(full[full.length - 1].now - blocks[0].now);
+  return {
+    name,
+    blocks: full.length,
+    perBlock: included / full.length,
+    perSecond: (included * 1000) / millis,
+    fillsPerSecond: (fills * 1000) / millis,
+    failed,
+  };
+}
+
+/// Submits `signed` and waits until all are in a block (no measurement).
+async function settle(signed) {
+  const done = signed.map((xt) => new Promise((resolve, reject) => {
+    api.rpc.author.submitAndWatchExtrinsic(xt, (status) => {
+      if (status.isInBlock || status.isFinalized) resolve();
+      if (status.isInvalid || status.isDropped) reject(new Error(`transaction ${status.type}`));
+    }).catch(reject);
+  }));
+  await Promise.all(done);
+}
+
+const n = accounts.length;
+const results = [];
+
+// 1. Balance transfers, each account to the next.
+{
+  const calls = [];
+  for (let i = 0; i < n * perAccount * 2; i += 1) {
+    calls.push([i % n, api.tx.balances.transferKeepAlive(accounts[(i + 1) % n].address, 1_000_000_000_000n)]);
+  }
+  const r = await run('balances.transferKeepAlive', await signAll(calls), 'balances.transferKeepAlive');
+  results.push({ ...r, unit: 'transfers', units: 1 });
+}
+
+// 2. Single resting orders: bids below the book, none crossing, maxFills 0.
+{
+  const calls = [];
+  for (let i = 0; i < n * perAccount; i += 1) {
+    calls.push([i % n, place(order('Buy', BID - tick * BigInt(Math.floor(i / n) % 200), 'GoodTilCancelled', 0))]);
+  }
+  const r = await run('placeOrder (resting)', await signAll(calls), 'orderbook.placeOrder');
+  results.push({ ...r, unit: 'orders', units: 1 });
+  // Room for the batches: every account cancels its bids.
+  await settle(await signAll(accounts.map((_, who) => [who, api.tx.orderbook.cancelAll(MARKET)])));
+}
+
+// 3. Maker + taker pairs: half the accounts post asks, the other half take them (IOC, maxFills 1).
+{
+  const calls = [];
+  const half = n / 2;
+  for (let k = 0; k < half * perAccount; k += 1) {
+    calls.push([k % half, place(order('Sell', ASK, 'GoodTilCancelled', 0))]);
+    calls.push([half + (k % half), place(order('Buy', ASK, 'ImmediateOrCancel', 1))]);
+  }
+  // A taker included before its maker finds nothing: pairs are counted by their fills.
+  const r = await run('maker + taker pairs', await signAll(calls), 'orderbook.placeOrder');
+  results.push({ ...r, unit: 'pairs (fills)', rate: r.fillsPerSecond });
+}
+
+// 4. Batches of MaxBatch post-only bids (a market maker's quote refresh).
+{
+  const size = api.consts.orderbook.maxBatch.toNumber();
+  const calls = [];
+  const batches = Math.floor(perAccount / size);
+  for (let i = 0; i < n * batches; i += 1) {
+    const level = Math.floor(i / n) * size;
+    const actions = [...Array(size).keys()].map((j) => ({ Place: order('Buy', BID - tick * BigInt(level + j), 'PostOnly', 0) }));
+    calls.push([i % n, api.tx.orderbook.batch(actions)]);
+  }
+  const r = await run(`batch of ${size} post-only places`, await signAll(calls), 'orderbook.batch');
+  results.push({ ...r, unit: 'orders', units: size });
+}
+
+const transfers = results[0].perSecond;
+console.log('| workload | full blocks | extrinsics / block | per second | vs transfers |');
+console.log('|---|---|---|---|---|');
+for (const r of results) {
+  const rate = r.rate ?? r.perSecond * r.units;
+  console.log(`| ${r.name} | ${r.blocks} | ${r.perBlock.toFixed(0)} | ${rate.toFixed(0)} ${r.unit} | ${(rate / transfers).toFixed(2)}x |`);
+}
+const failed = results.reduce((s, r) => s + r.failed, 0);
+await api.disconnect();
+if (failed > 0) {
+  console.error(`${failed} extrinsics failed`);
+  process.exit(1);
+}
