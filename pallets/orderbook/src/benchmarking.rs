@@ -90,9 +90,38 @@ mod benchmarks {
 		assert_eq!(Markets::<T>::get(market_id).map(|m| m.status), Some(MarketStatus::Paused));
 	}
 
-	/// A buy that makes `f` fills against one-lot asks, then rests its last lot.
+	/// A buy that rests without matching, the dearest way: it joins a level another trader's
+	/// order holds (the tail is relinked), has an expiry, and an ask rests above it (the
+	/// crossing check reads the other side's best price).
 	#[benchmark]
-	fn place_order(f: Linear<0, { T::MaxFillsPerOrder::get() }>) {
+	fn place_order_resting() {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		let other = funded::<T>("other", 0, &market);
+		rest::<T>(&other, market_id, Side::Buy, price, lot);
+		rest::<T>(&other, market_id, Side::Sell, price + market.tick_size, lot);
+		let taker = funded::<T>("taker", 0, &market);
+		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
+		#[extrinsic_call]
+		place_order(
+			RawOrigin::Signed(taker.clone()),
+			market_id,
+			Side::Buy,
+			price,
+			lot,
+			TimeInForce::GoodTilCancelled,
+			Some(now + 1),
+			Some(1),
+			SelfTradePrevention::CancelMaker,
+			0,
+		);
+		assert_eq!(AccountOrders::<T>::get(&taker, market_id).len(), 1);
+	}
+
+	/// A buy that makes `f` fills against one-lot asks, then rests its last lot (an order
+	/// that makes no fill is `place_order_resting`).
+	#[benchmark]
+	fn place_order(f: Linear<1, { T::MaxFillsPerOrder::get() }>) {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		asks::<T>(market_id, &market, f, price, lot);
@@ -175,6 +204,37 @@ mod benchmarks {
 			.collect();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), batch);
+		assert_eq!(AccountOrders::<T>::get(&who, market_id).len() as u32, n);
+	}
+
+	/// `batch` of `n` post-only bids, each the dearest way an order rests: it joins a level
+	/// another trader's order holds (the tail is relinked) and has an expiry.
+	#[benchmark]
+	fn batch_places(n: Linear<1, { T::MaxBatch::get() }>) {
+		let (market_id, market) = setup::<T>();
+		let (price, lot) = price_and_lot(&market);
+		let other = funded::<T>("other", 0, &market);
+		let who = funded::<T>("trader", 0, &market);
+		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
+		let actions: Vec<BatchAction> = (0..n)
+			.map(|i| {
+				let price = price - market.tick_size * i as u128;
+				rest::<T>(&other, market_id, Side::Buy, price, lot);
+				BatchAction::Place(OrderRequest {
+					market: market_id,
+					side: Side::Buy,
+					price,
+					quantity: lot,
+					time_in_force: TimeInForce::PostOnly,
+					expires_at: Some(now + 1),
+					client_id: Some(i as u64),
+					self_trade: SelfTradePrevention::CancelMaker,
+					max_fills: 0,
+				})
+			})
+			.collect();
+		#[extrinsic_call]
+		batch(RawOrigin::Signed(who.clone()), actions);
 		assert_eq!(AccountOrders::<T>::get(&who, market_id).len() as u32, n);
 	}
 

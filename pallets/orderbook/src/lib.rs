@@ -654,6 +654,9 @@ pub mod pallet {
 		/// pallet-perp benchmarked it (fills settle as positions); a removal as expiring an order.
 		pub fn order_weight(kind: MarketKind, fills: u32, removed: u32) -> Weight {
 			match kind {
+				// An order that traded nothing is benchmarked apart: a fill's setup (the
+				// taker's settlement, fee entries) is not charged to it.
+				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(),
 				MarketKind::Spot => T::WeightInfo::place_order(fills),
 				MarketKind::Perp => T::PerpSettlement::order_weight(fills),
 			}

@@ -172,3 +172,36 @@ fn a_replace_counts_twice_toward_the_batch_limit() {
 		assert_eq!(failures(), [(1, Error::<Test>::OrderNotFound.into())]);
 	});
 }
+
+/// Quotes that only rest are charged as one benchmarked group (`batch_places`), sharing the
+/// market's and the trader's reads and writes; a place that trades is charged as an order.
+#[test]
+fn resting_places_are_charged_as_a_group() {
+	use bourse_primitives::orderbook::MarketKind;
+	new_test_ext().execute_with(|| {
+		gtc(BOB, Side::Sell, 1_010, LOT);
+		let quotes = alloc::vec![
+			BatchAction::Place(post_only(Side::Buy, 990, LOT)),
+			BatchAction::Place(post_only(Side::Buy, 980, LOT)),
+			BatchAction::Place(post_only(Side::Buy, 970, LOT)),
+		];
+		let info = Orderbook::batch(RuntimeOrigin::signed(ALICE), quotes).expect("placed");
+		assert!(failures().is_empty(), "{:?}", failures());
+		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::batch_places(3)));
+
+		// A taking place beside a resting one: the taker as an order with its fill.
+		let taking = OrderRequest {
+			time_in_force: TimeInForce::ImmediateOrCancel,
+			..post_only(Side::Buy, 1_010, LOT)
+		};
+		let actions = alloc::vec![
+			BatchAction::Place(post_only(Side::Buy, 960, LOT)),
+			BatchAction::Place(taking),
+		];
+		let info = Orderbook::batch(RuntimeOrigin::signed(CHARLIE), actions).expect("placed");
+		assert_eq!(fills().len(), 1);
+		let expected = <() as crate::WeightInfo>::batch_places(1)
+			.saturating_add(Orderbook::order_weight(MarketKind::Spot, 1, 0));
+		assert_eq!(info.actual_weight, Some(expected));
+	});
+}
