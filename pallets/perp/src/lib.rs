@@ -742,14 +742,11 @@ pub mod pallet {
 				.saturating_add(Self::markets_beyond_one_weight(work.markets))
 		}
 
-		/// Weight of `on_initialize` refreshing `markets` markets: the benchmarked funding pass
-		/// plus, per market, the oracle read, the price state and both impact walks.
+		/// Weight of `on_initialize` refreshing `markets` markets, as benchmarked (`funding`:
+		/// every market due, each with a fresh oracle observation and books so thin that both
+		/// impact walks read all `MaxImpactLevels` levels).
 		pub fn refresh_prices_weight(markets: u32) -> Weight {
-			let per_market =
-				2u64.saturating_mul(T::MaxImpactLevels::get().into()).saturating_add(3);
-			<T as Config>::WeightInfo::funding(markets).saturating_add(
-				T::DbWeight::get().reads_writes(per_market, 1).saturating_mul(markets.into()),
-			)
+			<T as Config>::WeightInfo::funding(markets)
 		}
 
 		/// Weight of `add_isolated_margin` by an account trading `markets` markets.
