@@ -168,7 +168,8 @@ const results = [];
 {
   const size = api.consts.orderbook.maxBatch.toNumber();
   const calls = [];
-  const batches = Math.max(3, Math.floor(perAccount / size));
+  // At most 256 orders per account and market; enough batches for a few full blocks.
+  const batches = Math.min(Math.floor(256 / size), Math.max(8, Math.floor(perAccount / size)));
   for (let i = 0; i < n * batches; i += 1) {
     const level = Math.floor(i / n) * size;
     const actions = [...Array(size).keys()].map((j) => ({ Place: order('Buy', BID - tick * BigInt(level + j), 'PostOnly', 0) }));
