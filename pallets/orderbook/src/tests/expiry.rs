@@ -121,13 +121,7 @@ fn no_block_limits_expiries_and_orders_leave_their_block_as_they_leave_the_book(
 		gtc(CHARLIE, Side::Buy, 1_010, LOT); // fills Bob's ask at 1_010
 		ids.remove(0);
 		assert_eq!(in_block_9(), 4);
-		assert_ok!(Orderbook::replace_order(
-			RuntimeOrigin::signed(ALICE),
-			ids[0],
-			1_060,
-			LOT,
-			u32::MAX
-		));
+		assert_ok!(replace(ALICE, ids[0], 1_060, LOT));
 		assert_eq!(in_block_9(), 4, "the replacement keeps the expiry");
 		assert!(!Expiries::<Test>::contains_key(9, ids[0]), "the old id left");
 		// More in the same block, up to Charlie's order limit: one key each, no list to fill.

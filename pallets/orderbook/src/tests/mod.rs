@@ -78,6 +78,16 @@ pub fn place(
 	id
 }
 
+/// `replace_order` by `who`, its new order allowed every fill.
+pub fn replace(
+	who: AccountId,
+	id: OrderId,
+	price: Price,
+	quantity: Quantity,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Orderbook::replace_order(RuntimeOrigin::signed(who), id, price, quantity, u32::MAX)
+}
+
 pub fn gtc(who: AccountId, side: Side, price: Price, quantity: Quantity) -> OrderId {
 	place(who, side, price, quantity, TimeInForce::GoodTilCancelled)
 }

@@ -7,13 +7,7 @@ fn lowering_quantity_keeps_id_and_priority() {
 	new_test_ext().execute_with(|| {
 		let first = gtc(ALICE, Side::Sell, 1_000, 3 * LOT);
 		let second = gtc(BOB, Side::Sell, 1_000, LOT);
-		assert_ok!(Orderbook::replace_order(
-			RuntimeOrigin::signed(ALICE),
-			first,
-			1_000,
-			LOT,
-			u32::MAX
-		));
+		assert_ok!(replace(ALICE, first, 1_000, LOT));
 		assert_eq!(funds(ALICE).base_held, LOT);
 		gtc(CHARLIE, Side::Buy, 1_000, LOT);
 		assert_eq!(fills()[0].maker_order, first, "kept its place ahead of {second}");
@@ -26,13 +20,7 @@ fn changing_price_gives_a_new_order_that_may_trade() {
 		gtc(BOB, Side::Sell, 1_100, LOT);
 		let old = gtc(ALICE, Side::Buy, 1_000, 2 * LOT);
 		let new = NextOrderId::<Test>::get();
-		assert_ok!(Orderbook::replace_order(
-			RuntimeOrigin::signed(ALICE),
-			old,
-			1_100,
-			2 * LOT,
-			u32::MAX
-		));
+		assert_ok!(replace(ALICE, old, 1_100, 2 * LOT));
 		assert!(Orders::<Test>::get(old).is_none());
 		assert_eq!(fills()[0].taker_order, new);
 		let rest = Orders::<Test>::get(new).expect("remainder rests");
@@ -47,19 +35,10 @@ fn failed_replace_changes_nothing() {
 	new_test_ext().execute_with(|| {
 		let id = gtc(ALICE, Side::Buy, 1_000, LOT);
 		frame_support::assert_noop!(
-			Orderbook::replace_order(
-				RuntimeOrigin::signed(ALICE),
-				id,
-				1_000,
-				20_000_000 * LOT,
-				u32::MAX
-			),
+			replace(ALICE, id, 1_000, 20_000_000 * LOT),
 			Error::<Test>::InsufficientBalance
 		);
-		frame_support::assert_noop!(
-			Orderbook::replace_order(RuntimeOrigin::signed(BOB), id, 1_000, LOT, u32::MAX),
-			Error::<Test>::NotOrderOwner
-		);
+		frame_support::assert_noop!(replace(BOB, id, 1_000, LOT), Error::<Test>::NotOrderOwner);
 	});
 }
 
@@ -117,28 +96,16 @@ fn replacing_a_post_only_order_keeps_it_post_only() {
 		assert!(Orders::<Test>::get(old).expect("rests").post_only);
 		// Repricing onto the ask would trade: a post-only order refuses, and nothing changes.
 		frame_support::assert_noop!(
-			Orderbook::replace_order(RuntimeOrigin::signed(ALICE), old, 1_100, LOT, u32::MAX),
+			replace(ALICE, old, 1_100, LOT),
 			Error::<Test>::PostOnlyWouldCross
 		);
 		let new = NextOrderId::<Test>::get();
-		assert_ok!(Orderbook::replace_order(
-			RuntimeOrigin::signed(ALICE),
-			old,
-			1_050,
-			LOT,
-			u32::MAX
-		));
+		assert_ok!(replace(ALICE, old, 1_050, LOT));
 		assert!(Orders::<Test>::get(new).expect("new order rests").post_only);
 		// A good-til-cancelled order stays one.
 		let gtc_id = gtc(CHARLIE, Side::Buy, 900, LOT);
 		let next = NextOrderId::<Test>::get();
-		assert_ok!(Orderbook::replace_order(
-			RuntimeOrigin::signed(CHARLIE),
-			gtc_id,
-			950,
-			LOT,
-			u32::MAX
-		));
+		assert_ok!(replace(CHARLIE, gtc_id, 950, LOT));
 		assert!(!Orders::<Test>::get(next).expect("rests").post_only);
 	});
 }
