@@ -6,9 +6,10 @@
 #   ./scripts/fuzz.sh [seconds] [extra libFuzzer flags...]    (default: 3600 s)
 #
 # The corpus grows in fuzz/corpus (reused by the next campaign); a finding is written to
-# fuzz/artifacts/crash-<hash> and reproduces with
+# fuzz/artifacts/crash-<hash> and reproduces (that input alone, with the finding printed) with
 #   ./scripts/fuzz.sh 0 fuzz/artifacts/crash-<hash>
 set -euo pipefail
+caller=$PWD
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh" >/dev/null
 # shellcheck source=/dev/null
@@ -26,8 +27,16 @@ cd "$root/fuzz"
 # cargo-fuzz passes -Z flags; the stable compiler accepts them with RUSTC_BOOTSTRAP. The wasm
 # runtime is not needed natively.
 export RUSTC_BOOTSTRAP=1 SKIP_WASM_BUILD=1
+# Reproducing: a saved input (path from where the script was called) runs alone.
+if [ $# -gt 0 ] && (cd "$caller" && [ -f "$1" ]); then
+	input=$(cd "$caller" && realpath "$1")
+	shift
+	exec cargo fuzz run --fuzz-dir libfuzzer --sanitizer none --release runtime "$input" -- "$@"
+fi
 limit=()
 [ "$seconds" -gt 0 ] && limit=(-max_total_time="$seconds")
+# -len_control=0: inputs may use the whole -max_len at once. A short input is a block or two;
+# a long one runs up to 32 blocks on the same chain, where the deeper states are.
 exec cargo fuzz run --fuzz-dir libfuzzer --sanitizer none --release runtime \
 	"$root/fuzz/corpus" -- -artifact_prefix="$root/fuzz/artifacts/" -max_len=8192 \
-	-print_final_stats=1 "${limit[@]}" "$@"
+	-len_control=0 -print_final_stats=1 "${limit[@]}" "$@"

@@ -35,201 +35,201 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
-		// Proof size: measured `111`, estimated `1489` bytes.
-		// Minimum execution time: 10_436_000 picoseconds.
-		Weight::from_parts(11_296_000, 1489)
+		// Proof size: measured `0`, estimated `1489` bytes.
+		// Minimum execution time: 9_264_000 picoseconds.
+		Weight::from_parts(10_045_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
-		// Proof size: measured `253`, estimated `3545` bytes.
-		// Minimum execution time: 8_673_000 picoseconds.
-		Weight::from_parts(9_775_000, 3545)
+		// Proof size: measured `142`, estimated `3545` bytes.
+		// Minimum execution time: 7_301_000 picoseconds.
+		Weight::from_parts(8_022_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn place_order_resting() -> Weight {
-		// Proof size: measured `1443`, estimated `5575` bytes.
-		// Minimum execution time: 54_491_000 picoseconds.
-		Weight::from_parts(62_884_000, 5575)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		// Proof size: measured `1030`, estimated `5575` bytes.
+		// Minimum execution time: 47_570_000 picoseconds.
+		Weight::from_parts(51_206_000, 5575)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order(f: u32, ) -> Weight {
-		// Proof size: measured `1249 + f * (341 ±0)`, estimated `6142 + f * (5152 ±0)` bytes.
-		// Minimum execution time: 111_566_000 picoseconds.
-		Weight::from_parts(177_190_457, 6142)
-			// Standard error: 501_226
-			.saturating_add(Weight::from_parts(40_195_711, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
+		// Proof size: measured `743 + f * (330 ±0)`, estimated `6142 + f * (5152 ±0)` bytes.
+		// Minimum execution time: 104_024_000 picoseconds.
+		Weight::from_parts(73_213_270, 6142)
+			// Standard error: 42_991
+			.saturating_add(Weight::from_parts(34_318_865, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 5152).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		// Proof size: measured `1540`, estimated `8856` bytes.
-		// Minimum execution time: 47_381_000 picoseconds.
-		Weight::from_parts(55_743_000, 8856)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(8_u64))
+		// Proof size: measured `1119`, estimated `8856` bytes.
+		// Minimum execution time: 41_582_000 picoseconds.
+		Weight::from_parts(44_346_000, 8856)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
-		// Proof size: measured `2601 + n * (150 ±0)`, estimated `78009 + n * (2622 ±0)` bytes.
-		// Minimum execution time: 53_610_000 picoseconds.
-		Weight::from_parts(176_493_747, 78009)
-			// Standard error: 162_501
-			.saturating_add(Weight::from_parts(24_028_969, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(36_u64))
+		// Proof size: measured `2174 + n * (150 ±0)`, estimated `78009 + n * (2622 ±38)` bytes.
+		// Minimum execution time: 47_401_000 picoseconds.
+		Weight::from_parts(111_531_529, 78009)
+			// Standard error: 46_519
+			.saturating_add(Weight::from_parts(23_063_829, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(35_u64))
+			.saturating_add(T::DbWeight::get().writes(33_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `1565 + f * (341 ±0)`, estimated `8238 + f * (5169 ±0)` bytes.
-		// Minimum execution time: 87_030_000 picoseconds.
-		Weight::from_parts(134_580_205, 8238)
-			// Standard error: 470_107
-			.saturating_add(Weight::from_parts(39_222_923, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(15_u64))
+		// Proof size: measured `1007 + f * (332 ±0)`, estimated `8238 + f * (5169 ±5)` bytes.
+		// Minimum execution time: 78_257_000 picoseconds.
+		Weight::from_parts(94_471_942, 8238)
+			// Standard error: 92_730
+			.saturating_add(Weight::from_parts(36_596_500, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(15_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 5169).saturating_mul(f.into()))
 	}
 	/// The range of component `n` is `[1, 16]`.
 	fn place_orders(n: u32, ) -> Weight {
-		// Proof size: measured `955`, estimated `6000 + n * (2540 ±0)` bytes.
-		// Minimum execution time: 49_183_000 picoseconds.
-		Weight::from_parts(27_326_155, 6000)
-			// Standard error: 34_283
-			.saturating_add(Weight::from_parts(28_840_576, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `728`, estimated `6000 + n * (2540 ±0)` bytes.
+		// Minimum execution time: 44_746_000 picoseconds.
+		Weight::from_parts(22_235_716, 6000)
+			// Standard error: 60_742
+			.saturating_add(Weight::from_parts(29_468_348, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2540).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 16]`.
 	fn batch_places(n: u32, ) -> Weight {
-		// Proof size: measured `1199 + n * (172 ±0)`, estimated `5575 + n * (2622 ±0)` bytes.
-		// Minimum execution time: 59_028_000 picoseconds.
-		Weight::from_parts(25_502_217, 5575)
-			// Standard error: 27_763
-			.saturating_add(Weight::from_parts(37_525_367, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof size: measured `777 + n * (172 ±0)`, estimated `5575 + n * (2622 ±0)` bytes.
+		// Minimum execution time: 51_337_000 picoseconds.
+		Weight::from_parts(18_588_037, 5575)
+			// Standard error: 36_563
+			.saturating_add(Weight::from_parts(37_700_474, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		// Proof size: measured `1637`, estimated `6208` bytes.
-		// Minimum execution time: 65_607_000 picoseconds.
-		Weight::from_parts(69_313_000, 6208)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size: measured `1410`, estimated `6208` bytes.
+		// Minimum execution time: 62_012_000 picoseconds.
+		Weight::from_parts(64_806_000, 6208)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		// Proof size: measured `1637`, estimated `6208` bytes.
-		// Minimum execution time: 70_245_000 picoseconds.
-		Weight::from_parts(77_746_000, 6208)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size: measured `1410`, estimated `6208` bytes.
+		// Minimum execution time: 65_427_000 picoseconds.
+		Weight::from_parts(69_273_000, 6208)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		// Proof size: measured `1423`, estimated `5996` bytes.
-		// Minimum execution time: 55_623_000 picoseconds.
-		Weight::from_parts(68_031_000, 5996)
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		// Proof size: measured `1018`, estimated `5996` bytes.
+		// Minimum execution time: 50_225_000 picoseconds.
+		Weight::from_parts(53_640_000, 5996)
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 }
 
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(11_296_000, 1489)
+		Weight::from_parts(10_045_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(9_775_000, 3545)
+		Weight::from_parts(8_022_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn place_order_resting() -> Weight {
-		Weight::from_parts(62_884_000, 5575)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+		Weight::from_parts(51_206_000, 5575)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(177_190_457, 6142)
-			.saturating_add(Weight::from_parts(40_195_711, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
+		Weight::from_parts(73_213_270, 6142)
+			.saturating_add(Weight::from_parts(34_318_865, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(15_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 5152).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(55_743_000, 8856)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(8_u64))
+		Weight::from_parts(44_346_000, 8856)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(176_493_747, 78009)
-			.saturating_add(Weight::from_parts(24_028_969, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(36_u64))
+		Weight::from_parts(111_531_529, 78009)
+			.saturating_add(Weight::from_parts(23_063_829, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(34_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(35_u64))
+			.saturating_add(RocksDbWeight::get().writes(33_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(134_580_205, 8238)
-			.saturating_add(Weight::from_parts(39_222_923, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(15_u64))
+		Weight::from_parts(94_471_942, 8238)
+			.saturating_add(Weight::from_parts(36_596_500, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(15_u64))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 5169).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(27_326_155, 6000)
-			.saturating_add(Weight::from_parts(28_840_576, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(22_235_716, 6000)
+			.saturating_add(Weight::from_parts(29_468_348, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2540).saturating_mul(n.into()))
 	}
 	fn batch_places(n: u32, ) -> Weight {
-		Weight::from_parts(25_502_217, 5575)
-			.saturating_add(Weight::from_parts(37_525_367, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+		Weight::from_parts(18_588_037, 5575)
+			.saturating_add(Weight::from_parts(37_700_474, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(69_313_000, 6208)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(64_806_000, 6208)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(77_746_000, 6208)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(69_273_000, 6208)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(68_031_000, 5996)
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+		Weight::from_parts(53_640_000, 5996)
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 }

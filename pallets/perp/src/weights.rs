@@ -33,90 +33,89 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_perp_market() -> Weight {
-		// Proof size: measured `176`, estimated `1550` bytes.
-		// Minimum execution time: 17_526_000 picoseconds.
-		Weight::from_parts(22_674_000, 1550)
+		// Proof size: measured `66`, estimated `1550` bytes.
+		// Minimum execution time: 16_144_000 picoseconds.
+		Weight::from_parts(17_326_000, 1550)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	fn deposit_collateral() -> Weight {
-		// Proof size: measured `1100`, estimated `6208` bytes.
-		// Minimum execution time: 58_457_000 picoseconds.
-		Weight::from_parts(61_701_000, 6208)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size: measured `984`, estimated `6208` bytes.
+		// Minimum execution time: 56_013_000 picoseconds.
+		Weight::from_parts(58_768_000, 6208)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// The range of component `p` is `[1, 15]`.
 	fn withdraw_collateral(p: u32, ) -> Weight {
-		// Proof size: measured `1886 + p * (131 ±0)`, estimated `6208 + p * (2599 ±0)` bytes.
-		// Minimum execution time: 108_461_000 picoseconds.
-		Weight::from_parts(89_511_068, 6208)
-			// Standard error: 46_212
-			.saturating_add(Weight::from_parts(22_595_173, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+		// Proof size: measured `1770 + p * (131 ±0)`, estimated `6208 + p * (2599 ±0)` bytes.
+		// Minimum execution time: 104_876_000 picoseconds.
+		Weight::from_parts(87_758_265, 6208)
+			// Standard error: 32_172
+			.saturating_add(Weight::from_parts(21_493_827, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		// Proof size: measured `657`, estimated `6070` bytes.
-		// Minimum execution time: 29_654_000 picoseconds.
-		Weight::from_parts(31_527_000, 6070)
+		// Proof size: measured `430`, estimated `6070` bytes.
+		// Minimum execution time: 25_709_000 picoseconds.
+		Weight::from_parts(27_792_000, 6070)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn liquidate() -> Weight {
+		// Proof size: measured `1690`, estimated `8946` bytes.
+		// Minimum execution time: 296_051_000 picoseconds.
+		Weight::from_parts(306_145_000, 8946)
+			.saturating_add(T::DbWeight::get().reads(26_u64))
+			.saturating_add(T::DbWeight::get().writes(19_u64))
+	}
+	fn set_margin_mode() -> Weight {
+		// Proof size: measured `66`, estimated `3642` bytes.
+		// Minimum execution time: 10_525_000 picoseconds.
+		Weight::from_parts(11_777_000, 3642)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn add_isolated_margin() -> Weight {
+		// Proof size: measured `967`, estimated `3642` bytes.
+		// Minimum execution time: 50_375_000 picoseconds.
+		Weight::from_parts(54_020_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
-	fn liquidate() -> Weight {
-		// Proof size: measured `1998`, estimated `8946` bytes.
-		// Minimum execution time: 306_106_000 picoseconds.
-		Weight::from_parts(318_363_000, 8946)
-			.saturating_add(T::DbWeight::get().reads(28_u64))
-			.saturating_add(T::DbWeight::get().writes(21_u64))
-	}
-	fn set_margin_mode() -> Weight {
-		// Proof size: measured `182`, estimated `3642` bytes.
-		// Minimum execution time: 13_280_000 picoseconds.
-		Weight::from_parts(14_481_000, 3642)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
-	fn add_isolated_margin() -> Weight {
-		// Proof size: measured `1083`, estimated `3642` bytes.
-		// Minimum execution time: 52_498_000 picoseconds.
-		Weight::from_parts(55_702_000, 3642)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
-	}
 	fn remove_isolated_margin() -> Weight {
-		// Proof size: measured `937`, estimated `3589` bytes.
-		// Minimum execution time: 50_525_000 picoseconds.
-		Weight::from_parts(53_420_000, 3589)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size: measured `821`, estimated `3589` bytes.
+		// Minimum execution time: 48_803_000 picoseconds.
+		Weight::from_parts(52_037_000, 3589)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn place_perp_order(f: u32, ) -> Weight {
-		// Proof size: measured `1044 + f * (431 ±0)`, estimated `6000 + f * (4585 ±2)` bytes.
-		// Minimum execution time: 77_906_000 picoseconds.
-		Weight::from_parts(72_259_062, 6000)
-			// Standard error: 259_408
-			.saturating_add(Weight::from_parts(185_103_481, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+		// Proof size: measured `555 + f * (419 ±0)`, estimated `6000 + f * (4585 ±0)` bytes.
+		// Minimum execution time: 72_198_000 picoseconds.
+		Weight::from_parts(77_703_909, 6000)
+			// Standard error: 163_474
+			.saturating_add(Weight::from_parts(177_454_026, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(17_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 4585).saturating_mul(f.into()))
 	}
 	/// The range of component `m` is `[1, 16]`.
 	fn funding(m: u32, ) -> Weight {
-		// Proof size: measured `2676 + m * (438 ±0)`, estimated `3589 + m * (86360 ±0)` bytes.
-		// Minimum execution time: 131_997_000 picoseconds.
-		Weight::from_parts(20_101_810, 3589)
-			// Standard error: 116_984
-			.saturating_add(Weight::from_parts(114_579_288, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `2449 + m * (438 ±0)`, estimated `3589 + m * (86360 ±0)` bytes.
+		// Minimum execution time: 128_441_000 picoseconds.
+		Weight::from_parts(25_268_991, 3589)
+			// Standard error: 92_110
+			.saturating_add(Weight::from_parts(112_259_449, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((38_u64).saturating_mul(m.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 86360).saturating_mul(m.into()))
 	}
@@ -125,64 +124,63 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_perp_market() -> Weight {
-		Weight::from_parts(22_674_000, 1550)
+		Weight::from_parts(17_326_000, 1550)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn deposit_collateral() -> Weight {
-		Weight::from_parts(61_701_000, 6208)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(58_768_000, 6208)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_collateral(p: u32, ) -> Weight {
-		Weight::from_parts(89_511_068, 6208)
-			.saturating_add(Weight::from_parts(22_595_173, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+		Weight::from_parts(87_758_265, 6208)
+			.saturating_add(Weight::from_parts(21_493_827, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		Weight::from_parts(31_527_000, 6070)
+		Weight::from_parts(27_792_000, 6070)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+	}
+	fn liquidate() -> Weight {
+		Weight::from_parts(306_145_000, 8946)
+			.saturating_add(RocksDbWeight::get().reads(26_u64))
+			.saturating_add(RocksDbWeight::get().writes(19_u64))
+	}
+	fn set_margin_mode() -> Weight {
+		Weight::from_parts(11_777_000, 3642)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn add_isolated_margin() -> Weight {
+		Weight::from_parts(54_020_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
-	fn liquidate() -> Weight {
-		Weight::from_parts(318_363_000, 8946)
-			.saturating_add(RocksDbWeight::get().reads(28_u64))
-			.saturating_add(RocksDbWeight::get().writes(21_u64))
-	}
-	fn set_margin_mode() -> Weight {
-		Weight::from_parts(14_481_000, 3642)
-			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
-	}
-	fn add_isolated_margin() -> Weight {
-		Weight::from_parts(55_702_000, 3642)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
-	}
 	fn remove_isolated_margin() -> Weight {
-		Weight::from_parts(53_420_000, 3589)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(52_037_000, 3589)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn place_perp_order(f: u32, ) -> Weight {
-		Weight::from_parts(72_259_062, 6000)
-			.saturating_add(Weight::from_parts(185_103_481, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(20_u64))
+		Weight::from_parts(77_703_909, 6000)
+			.saturating_add(Weight::from_parts(177_454_026, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(17_u64))
+			.saturating_add(RocksDbWeight::get().writes(13_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 4585).saturating_mul(f.into()))
 	}
 	fn funding(m: u32, ) -> Weight {
-		Weight::from_parts(20_101_810, 3589)
-			.saturating_add(Weight::from_parts(114_579_288, 0).saturating_mul(m.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(25_268_991, 3589)
+			.saturating_add(Weight::from_parts(112_259_449, 0).saturating_mul(m.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((38_u64).saturating_mul(m.into())))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 86360).saturating_mul(m.into()))
 	}
