@@ -39,9 +39,9 @@ impl View {
 	fn read() -> Self {
 		let mut markets: Vec<_> = pallet_orderbook::Markets::<Runtime>::iter().collect();
 		markets.sort_by_key(|(id, _)| *id);
-		let orders = pallet_orderbook::Orders::<Runtime>::iter()
+		let orders = pallet_orderbook::Orders::<Runtime>::iter_values()
 			.take(256)
-			.map(|(id, order)| (id, order.owner))
+			.map(|order| (order.id, order.owner))
 			.collect();
 		Self {
 			markets,
@@ -307,7 +307,7 @@ pub fn next_call(input: &mut Input) -> (usize, RuntimeCall) {
 		46..=47 => pallet_orderbook::Call::cancel_all { market: market(input, &view) }.into(),
 		48..=54 => {
 			let order_id = order_id(input, &view, &signer);
-			let market = pallet_orderbook::Orders::<Runtime>::get(order_id).map_or(0, |o| o.market);
+			let market = bourse_runtime::Orderbook::find_order(order_id).map_or(0, |o| o.market);
 			let (tick, lot, mid, _) = market_params(&view, market);
 			pallet_orderbook::Call::replace_order {
 				order_id,

@@ -147,8 +147,8 @@ pub struct Depth {
 
 /// A resting order as stored on chain.
 ///
-/// Orders at one price level form a doubly linked FIFO list (`prev`/`next`), so cancelling
-/// any order and filling the head are both O(1) storage operations.
+/// The order book keeps it under a key that orders the book (market, side, price, id), so
+/// time priority within a price level is storage order and no order links to another.
 #[derive(
 	Clone,
 	PartialEq,
@@ -191,10 +191,6 @@ pub struct Order<AccountId> {
 	pub self_trade: SelfTradePrevention,
 	/// Placed as post-only: a replace keeps it post-only (storage version 2 of the order book).
 	pub post_only: bool,
-	/// Previous order at the same price (older).
-	pub prev: Option<OrderId>,
-	/// Next order at the same price (newer).
-	pub next: Option<OrderId>,
 }
 
 impl<AccountId> Order<AccountId> {

@@ -206,7 +206,7 @@ impl_runtime_apis! {
 		}
 
 		fn order(id: OrderId) -> Option<Order<AccountId>> {
-			pallet_orderbook::Orders::<Runtime>::get(id)
+			Orderbook::find_order(id)
 		}
 
 		fn trading_balances(who: AccountId) -> Vec<bourse_primitives::orderbook::AccountBalance> {

@@ -84,7 +84,7 @@ fn a_trading_key_trades_for_its_account_and_cannot_take_anything_out() {
 		// Place, replace and cancel Alice's orders.
 		let first = pallet_orderbook::NextOrderId::<Runtime>::get();
 		assert_ok!(as_alice(bid(590_000_000)));
-		let order = pallet_orderbook::Orders::<Runtime>::get(first).expect("rests");
+		let order = pallet_orderbook::Pallet::<Runtime>::order_of(&alice(), first).expect("rests");
 		assert_eq!(order.owner, alice(), "the order is Alice's");
 		assert_ok!(as_alice(
 			pallet_orderbook::Call::replace_order {
@@ -97,7 +97,7 @@ fn a_trading_key_trades_for_its_account_and_cannot_take_anything_out() {
 		));
 		let replaced = first + 1;
 		assert_ok!(as_alice(pallet_orderbook::Call::cancel_order { order_id: replaced }.into()));
-		assert!(pallet_orderbook::Orders::<Runtime>::get(replaced).is_none());
+		assert!(pallet_orderbook::Pallet::<Runtime>::find_order(replaced).is_none());
 
 		// Nothing that moves funds out: refused by the filter, Alice's funds unchanged.
 		let before = (usdb(&alice()), System::account(alice()).data.free);

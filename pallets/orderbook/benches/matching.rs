@@ -106,7 +106,7 @@ fn workload(rng: &mut Rng) -> Vec<Op> {
 struct EngineBook<S> {
 	book: S,
 	next_id: u64,
-	live: Vec<u64>,
+	live: Vec<engine::OrderRef>,
 }
 
 impl<S: BookStore<u64>> EngineBook<S> {
@@ -144,11 +144,9 @@ impl<S: BookStore<u64>> EngineBook<S> {
 						client_id: None,
 						self_trade: SelfTradePrevention::CancelMaker,
 						post_only: false,
-						prev: None,
-						next: None,
 					};
 					engine::insert(&mut self.book, order, u32::MAX).expect("room");
-					self.live.push(id);
+					self.live.push(engine::OrderRef { id, market: 0, side, price });
 				}
 			},
 			Op::Cross { owner, side, qty } => {
@@ -167,7 +165,7 @@ impl<S: BookStore<u64>> EngineBook<S> {
 			Op::Cancel { nth } => {
 				if !self.live.is_empty() {
 					let victim = self.live.swap_remove(nth % self.live.len());
-					let _ = engine::cancel(&mut self.book, victim);
+					let _ = engine::cancel(&mut self.book, &victim);
 				}
 			},
 		}
@@ -414,7 +412,7 @@ fn overlay_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-fn overlay_apply(op: Op, live: &mut Vec<u64>) {
+fn overlay_apply(op: Op, live: &mut Vec<(u64, u64)>) {
 	let (tick, lot) = (100u128, 10_000u128);
 	let stp = SelfTradePrevention::CancelMaker;
 	match op {
@@ -434,9 +432,9 @@ fn overlay_apply(op: Op, live: &mut Vec<u64>) {
 				stp,
 				u32::MAX,
 			)
-			.is_ok() && pallet_orderbook::Orders::<Test>::contains_key(id)
+			.is_ok() && Orderbook::order_ref(&owner, id).is_some()
 			{
-				live.push(id);
+				live.push((id, owner));
 			}
 		},
 		Op::Cross { owner, side, qty } => {
@@ -453,9 +451,9 @@ fn overlay_apply(op: Op, live: &mut Vec<u64>) {
 		},
 		Op::Cancel { nth } => {
 			if !live.is_empty() {
-				let victim = live.swap_remove(nth % live.len());
-				if let Some(order) = pallet_orderbook::Orders::<Test>::get(victim) {
-					let _ = Orderbook::cancel_order(RuntimeOrigin::signed(order.owner), victim);
+				let (victim, owner) = live.swap_remove(nth % live.len());
+				if Orderbook::order_ref(&owner, victim).is_some() {
+					let _ = Orderbook::cancel_order(RuntimeOrigin::signed(owner), victim);
 				}
 			}
 		},
@@ -463,7 +461,7 @@ fn overlay_apply(op: Op, live: &mut Vec<u64>) {
 }
 
 /// A prefilled overlay and its live order ids; events are cleared so they do not pile up.
-fn overlay_with_book(prefill: &[Op]) -> (sp_io::TestExternalities, Vec<u64>) {
+fn overlay_with_book(prefill: &[Op]) -> (sp_io::TestExternalities, Vec<(u64, u64)>) {
 	let mut ext = overlay_ext();
 	let mut live = Vec::new();
 	ext.execute_with(|| {
@@ -476,7 +474,7 @@ fn overlay_with_book(prefill: &[Op]) -> (sp_io::TestExternalities, Vec<u64>) {
 	(ext, live)
 }
 
-fn run_overlay(ext: &mut sp_io::TestExternalities, live: &mut Vec<u64>, ops: &[Op]) {
+fn run_overlay(ext: &mut sp_io::TestExternalities, live: &mut Vec<(u64, u64)>, ops: &[Op]) {
 	ext.execute_with(|| {
 		for (i, op) in ops.iter().enumerate() {
 			overlay_apply(*op, live);

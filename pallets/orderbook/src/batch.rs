@@ -59,9 +59,8 @@ impl<T: Config> Pallet<T> {
 					)
 				},
 				BatchAction::Cancel(order_id) => {
-					let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
-					frame_support::ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
-					Self::remove_resting(*order_id, CancelReason::User)
+					let at = Self::order_ref(who, *order_id).ok_or(Error::<T>::OrderNotFound)?;
+					Self::remove_resting(&at, CancelReason::User)
 						.map(|()| Some(T::WeightInfo::cancel_order()))
 				},
 				BatchAction::Replace { order_id, new_price, new_quantity, max_fills } => {

@@ -53,12 +53,28 @@ fn rest<T: Config>(
 	Pallet::<T>::do_place_limit(who, request).expect("benchmark order rests").order_id
 }
 
-/// `n` one-lot asks at `price`, each from its own account.
+/// `n` one-lot asks at `price`, each from its own account whose order index is full (every
+/// maker's index is rewritten when its order fills: the larger, the dearer).
 fn asks<T: Config>(market_id: MarketId, market: &Market, n: u32, price: u128, lot: u128) {
 	for i in 0..n {
 		let maker = funded::<T>("maker", i, market);
+		fill_index::<T>(&maker, market_id, market, T::MaxOrdersPerAccount::get() - 1);
 		rest::<T>(&maker, market_id, Side::Sell, price, lot);
 	}
+}
+
+/// Rests `count` one-lot asks of `who` far above the benchmark price (one per level), so its
+/// order index holds that many more entries.
+fn fill_index<T: Config>(who: &T::AccountId, market_id: MarketId, market: &Market, count: u32) {
+	let (price, lot) = price_and_lot(market);
+	for i in 0..count {
+		rest::<T>(who, market_id, Side::Sell, price + market.tick_size * (1_000 + i as u128), lot);
+	}
+}
+
+/// Resting orders of `who` in `market`.
+fn orders_in<T: Config>(who: &T::AccountId, market: MarketId) -> u32 {
+	AccountOrders::<T>::get(who).iter().filter(|r| r.market == market).count() as u32
 }
 
 #[benchmarks]
@@ -91,8 +107,8 @@ mod benchmarks {
 	}
 
 	/// A buy that rests without matching, the dearest way: it joins a level another trader's
-	/// order holds (the tail is relinked), has an expiry, and an ask rests above it (the
-	/// crossing check reads the other side's best price).
+	/// order holds, has an expiry, and an ask rests above it (the crossing check reads the
+	/// other side's best price).
 	#[benchmark]
 	fn place_order_resting() {
 		let (market_id, market) = setup::<T>();
@@ -115,7 +131,7 @@ mod benchmarks {
 			SelfTradePrevention::CancelMaker,
 			0,
 		);
-		assert_eq!(AccountOrders::<T>::get(&taker, market_id).len(), 1);
+		assert_eq!(orders_in::<T>(&taker, market_id), 1);
 	}
 
 	/// A buy that makes `f` fills against one-lot asks, then rests its last lot (an order
@@ -140,34 +156,50 @@ mod benchmarks {
 			SelfTradePrevention::CancelMaker,
 			f,
 		);
-		assert_eq!(AccountOrders::<T>::get(&taker, market_id).len(), 1);
+		assert_eq!(orders_in::<T>(&taker, market_id), 1);
 	}
 
-	/// Cancels the middle order of a three-order level (relinks both neighbours).
+	/// Cancels the head of a two-order level (its successor becomes the head: a next-key
+	/// lookup) from a full order index, with an expiry key to delete.
 	#[benchmark]
 	fn cancel_order() {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let who = funded::<T>("trader", 0, &market);
-		rest::<T>(&who, market_id, Side::Buy, price, lot);
-		let middle = rest::<T>(&who, market_id, Side::Buy, price, lot);
+		fill_index::<T>(&who, market_id, &market, T::MaxOrdersPerAccount::get() - 2);
+		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
+		let request = OrderRequest {
+			market: market_id,
+			side: Side::Buy,
+			price,
+			quantity: lot,
+			time_in_force: TimeInForce::GoodTilCancelled,
+			expires_at: Some(now + 1),
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelMaker,
+			max_fills: 0,
+		};
+		let head = Pallet::<T>::do_place_limit(&who, request).expect("rests").order_id;
 		rest::<T>(&who, market_id, Side::Buy, price, lot);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who), middle);
-		assert!(Orders::<T>::get(middle).is_none());
+		_(RawOrigin::Signed(who.clone()), head);
+		assert!(Pallet::<T>::order_ref(&who, head).is_none());
 	}
 
+	/// Cancels `n` orders of a full order index (the rest are in another market).
 	#[benchmark]
 	fn cancel_all(n: Linear<1, { T::MaxOrdersPerAccount::get() }>) {
 		let (market_id, market) = setup::<T>();
+		let (other_market, _) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let who = funded::<T>("trader", 0, &market);
+		fill_index::<T>(&who, other_market, &market, T::MaxOrdersPerAccount::get() - n);
 		for i in 0..n {
 			rest::<T>(&who, market_id, Side::Buy, price - market.tick_size * (i as u128 % 50), lot);
 		}
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market_id);
-		assert!(AccountOrders::<T>::get(&who, market_id).is_empty());
+		assert_eq!(orders_in::<T>(&who, market_id), 0);
 	}
 
 	/// Moves a resting bid up through `f` one-lot asks.
@@ -181,7 +213,7 @@ mod benchmarks {
 			rest::<T>(&who, market_id, Side::Buy, price - market.tick_size, lot * (f as u128 + 1));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), id, price, lot * (f as u128 + 1), f);
-		assert!(Orders::<T>::get(id).is_none());
+		assert!(Pallet::<T>::order_ref(&who, id).is_none());
 	}
 
 	#[benchmark]
@@ -204,11 +236,11 @@ mod benchmarks {
 			.collect();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), batch);
-		assert_eq!(AccountOrders::<T>::get(&who, market_id).len() as u32, n);
+		assert_eq!(orders_in::<T>(&who, market_id), n);
 	}
 
 	/// `batch` of `n` post-only bids, each the dearest way an order rests: it joins a level
-	/// another trader's order holds (the tail is relinked) and has an expiry.
+	/// another trader's order holds and has an expiry.
 	#[benchmark]
 	fn batch_places(n: Linear<1, { T::MaxBatch::get() }>) {
 		let (market_id, market) = setup::<T>();
@@ -235,7 +267,7 @@ mod benchmarks {
 			.collect();
 		#[extrinsic_call]
 		batch(RawOrigin::Signed(who.clone()), actions);
-		assert_eq!(AccountOrders::<T>::get(&who, market_id).len() as u32, n);
+		assert_eq!(orders_in::<T>(&who, market_id), n);
 	}
 
 	#[benchmark]
@@ -258,12 +290,13 @@ mod benchmarks {
 		assert_eq!(Pallet::<T>::trading_balance(&who, market.base).free, before - market.min_size);
 	}
 
-	/// `on_idle` expiring one order.
+	/// `on_idle` expiring one order of a full order index.
 	#[benchmark]
 	fn expire_order() {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let who = funded::<T>("trader", 0, &market);
+		fill_index::<T>(&who, market_id, &market, T::MaxOrdersPerAccount::get() - 1);
 		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
 		let request = OrderRequest {
 			market: market_id,
@@ -283,7 +316,7 @@ mod benchmarks {
 		{
 			Pallet::<T>::on_idle(next, Weight::MAX);
 		}
-		assert!(Orders::<T>::get(id).is_none());
+		assert!(Pallet::<T>::order_ref(&who, id).is_none());
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_raw_ext(), crate::mock::Test);

@@ -5,7 +5,6 @@
 //! even while it waits here (the engine removes it when it meets it).
 use crate::*;
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::OrderId;
 use frame_support::{traits::Get, weights::Weight};
 
 impl<T: Config> Pallet<T> {
@@ -34,15 +33,15 @@ impl<T: Config> Pallet<T> {
 			.flatten()
 			.min()
 			.unwrap_or(0);
-			let ids: Vec<OrderId> =
-				Expiries::<T>::iter_key_prefix(block).take(fit as usize + 1).collect();
-			let more = ids.len() as u64 > fit;
-			for id in ids.into_iter().take(fit as usize) {
+			let due: Vec<engine::OrderRef> =
+				Expiries::<T>::iter_prefix_values(block).take(fit as usize + 1).collect();
+			let more = due.len() as u64 > fit;
+			for at in due.into_iter().take(fit as usize) {
 				used = used.saturating_add(per_order);
-				Expiries::<T>::remove(block, id);
+				Expiries::<T>::remove(block, at.id);
 				// Every order leaves this index as it leaves the book: it still rests here.
-				if let Err(e) = Self::remove_resting(id, CancelReason::Expired) {
-					log::error!(target: "orderbook", "expiring order {id} failed: {e:?}");
+				if let Err(e) = Self::remove_resting(&at, CancelReason::Expired) {
+					log::error!(target: "orderbook", "expiring order {} failed: {e:?}", at.id);
 				}
 			}
 			if more {

@@ -2,8 +2,10 @@
 //! genesis (markets, then resting orders re-queued in their time priority, then the trading
 //! ledger and fee entries).
 use crate::{
-	engine, store::StorageBook, AccountOrders, Config, Expiries, FeeBalances, Ledger, Levels,
-	Markets, NextMarketId, NextOrderId, OpenOrders, Orders, Pallet,
+	engine::{self, OrderRef},
+	store::StorageBook,
+	AccountOrders, Config, Expiries, FeeBalances, Ledger, Markets, NextMarketId, NextOrderId,
+	OpenOrders, Orders, Pallet,
 };
 use alloc::{collections::BTreeSet, format, string::String, vec::Vec};
 use bourse_primitives::{
@@ -23,13 +25,8 @@ impl<T: Config> Pallet<T> {
 			let Some(market) = Markets::<T>::get(id) else { continue };
 			markets.push(market_state(id, &market));
 			for side in [Side::Buy, Side::Sell] {
-				for (_, level) in Levels::<T>::iter_prefix((id, side)) {
-					let mut cursor = Some(level.head);
-					while let Some(order) = cursor.and_then(Orders::<T>::get) {
-						cursor = order.next;
-						orders.push(order_state(order));
-					}
-				}
+				// Storage order is book order.
+				orders.extend(Orders::<T>::iter_prefix_values((id, side)).map(order_state));
 			}
 		}
 		// Sorted (account, then token), so a document does not depend on storage hashing.
@@ -78,7 +75,10 @@ impl<T: Config> Pallet<T> {
 		NextMarketId::<T>::put(state.next_market_id);
 
 		let mut order_ids = BTreeSet::new();
-		for o in &state.orders {
+		// Oldest first, whatever the document's order: each joins its level as the newest.
+		let mut by_age: Vec<&OrderState<T::AccountId>> = state.orders.iter().collect();
+		by_age.sort_by_key(|o| o.id);
+		for o in by_age {
 			let at = || format!("order {}", o.id);
 			if !order_ids.insert(o.id) {
 				return Err(format!("{}: duplicate id", at()));
@@ -90,10 +90,11 @@ impl<T: Config> Pallet<T> {
 				.ok_or_else(|| format!("{}: unknown market {}", at(), o.market))?;
 			check_order(&market, o).map_err(|e| format!("{}: {e}", at()))?;
 			let order = order_of(o);
-			AccountOrders::<T>::try_mutate(&o.owner, o.market, |ids| ids.try_push(o.id))
+			let place = OrderRef::of(&order);
+			AccountOrders::<T>::try_mutate(&o.owner, |refs| refs.try_push(place))
 				.map_err(|_| format!("{}: owner has more orders than MaxOrdersPerAccount", at()))?;
 			if let Some(last) = o.expires_at {
-				Expiries::<T>::insert(last, o.id, ());
+				Expiries::<T>::insert(last, o.id, place);
 			}
 			engine::insert(&mut StorageBook::<T>::default(), order, T::MaxOrdersPerLevel::get())
 				.map_err(|_| format!("{}: price level holds MaxOrdersPerLevel orders", at()))?;
@@ -206,7 +207,5 @@ fn order_of<A: Clone>(o: &OrderState<A>) -> Order<A> {
 		client_id: o.client_id,
 		self_trade: o.self_trade,
 		post_only: o.post_only,
-		prev: None,
-		next: None,
 	}
 }

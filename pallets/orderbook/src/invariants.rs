@@ -1,20 +1,23 @@
 //! The order book's invariants against storage: run by `try_state` (try-runtime), by the
 //! pallet's tests after every operation and by the runtime fuzzer after every extrinsic.
 //!
-//! - Book: every price level's FIFO chain links orders of that market, side and price, with
-//!   consistent back links, and its aggregates (count, remaining quantity, tail) equal the
-//!   orders it chains; every resting order sits in exactly one level; no book is crossed; a
-//!   known best price is the best level.
-//! - Indexes: every resting order is in its owner's `AccountOrders` entry and every id there
-//!   rests for that owner and market; every good-til-block order has exactly its `Expiries`
-//!   key and every key names such an order, none behind the expiry cursor.
+//! - Book: every order is stored under its own market, side, price and id; every price level's
+//!   aggregates (count, remaining quantity) equal the orders stored at its price, and its head
+//!   is the oldest of them; every resting order sits in a level; no book is crossed; a known
+//!   best price is the best level.
+//! - Indexes: every resting order is in its owner's `AccountOrders` entry and every entry there
+//!   names where an order of that owner rests; every good-til-block order has exactly its
+//!   `Expiries` key, naming where it rests, and every key names such an order, none behind the
+//!   expiry cursor.
 //! - Counters: `OpenOrders` counts the resting orders; no order or market id is at or past
 //!   the next id.
 //! - Ledger: every locked amount is exactly its owner's resting spot orders' escrow, no empty
 //!   entry is stored, and the vault holds at least what the ledger owes of every token.
 use crate::*;
 use alloc::collections::{BTreeMap, BTreeSet};
-use bourse_primitives::orderbook::{quote_amount, AssetKind, MarketKind, OrderId, Side};
+use bourse_primitives::orderbook::{
+	quote_amount, AssetKind, MarketId, MarketKind, OrderId, Price, Side,
+};
 use sp_runtime::TryRuntimeError;
 
 impl<T: Config> Pallet<T> {
@@ -30,8 +33,8 @@ impl<T: Config> Pallet<T> {
 	fn check_counters() -> Result<(), TryRuntimeError> {
 		let next_order = NextOrderId::<T>::get();
 		let mut count = 0u64;
-		for id in Orders::<T>::iter_keys() {
-			ensure_that(id < next_order, "a resting order's id is not below NextOrderId")?;
+		for order in Orders::<T>::iter_values() {
+			ensure_that(order.id < next_order, "a resting order's id is not below NextOrderId")?;
 			count += 1;
 		}
 		ensure_that(count == OpenOrders::<T>::get(), "OpenOrders differs from the resting orders")?;
@@ -42,38 +45,35 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Walks every level's chain; each resting order must be met exactly once.
+	/// Sums the stored orders per level and compares with the levels.
 	fn check_book() -> Result<(), TryRuntimeError> {
-		let mut chained = BTreeSet::<OrderId>::new();
+		// Per (market, side, price): orders, remaining quantity, oldest id.
+		let mut levels = BTreeMap::<(MarketId, u8, Price), (u32, u128, OrderId)>::new();
+		for ((market, side), key, order) in Orders::<T>::iter() {
+			ensure_that(
+				(order.market, order.side) == (market, side)
+					&& key == store::book_key(side, order.price, order.id),
+				"an order is stored under another market, side, price or id",
+			)?;
+			ensure_that(order.remaining() > 0, "a filled order still rests")?;
+			let side_key = if side == Side::Buy { 0 } else { 1 };
+			let entry = levels.entry((market, side_key, order.price)).or_insert((0, 0, order.id));
+			entry.0 = entry.0.checked_add(1).ok_or("level count overflows")?;
+			entry.1 = entry.1.checked_add(order.remaining()).ok_or("level size overflows")?;
+			entry.2 = entry.2.min(order.id);
+		}
 		for ((market, side), key, level) in Levels::<T>::iter() {
 			let price = store::level_price(side, key);
 			ensure_that(Markets::<T>::contains_key(market), "a price level has no market")?;
 			ensure_that(level.orders > 0, "an empty price level is stored")?;
-			let (mut count, mut quantity) = (0u32, 0u128);
-			let (mut previous, mut cursor) = (None, Some(level.head));
-			while let Some(id) = cursor {
-				let order =
-					Orders::<T>::get(id).ok_or("a level chains an order that does not rest")?;
-				ensure_that(chained.insert(id), "an order is chained twice")?;
-				ensure_that(
-					order.market == market && order.side == side && order.price == price,
-					"a level chains an order of another market, side or price",
-				)?;
-				ensure_that(order.prev == previous, "an order's back link is wrong")?;
-				ensure_that(order.remaining() > 0, "a filled order still rests")?;
-				count = count.checked_add(1).ok_or("level count overflows")?;
-				quantity = quantity.checked_add(order.remaining()).ok_or("level size overflows")?;
-				previous = Some(id);
-				cursor = order.next;
-			}
-			ensure_that(previous == Some(level.tail), "a level's tail is not its last order")?;
-			ensure_that(count == level.orders, "a level's order count differs from its chain")?;
-			ensure_that(quantity == level.quantity, "a level's quantity differs from its chain")?;
+			let side_key = if side == Side::Buy { 0 } else { 1 };
+			let (count, quantity, oldest) =
+				levels.remove(&(market, side_key, price)).ok_or("a price level holds no order")?;
+			ensure_that(count == level.orders, "a level's order count differs from its orders")?;
+			ensure_that(quantity == level.quantity, "a level's quantity differs from its orders")?;
+			ensure_that(oldest == level.head, "a level's head is not its oldest order")?;
 		}
-		ensure_that(
-			Orders::<T>::iter_keys().all(|id| chained.contains(&id)),
-			"a resting order is in no price level",
-		)?;
+		ensure_that(levels.is_empty(), "a resting order is in no price level")?;
 		for ((market, side), known) in BestPrices::<T>::iter() {
 			ensure_that(
 				known == store::scan_best::<T>(market, side),
@@ -91,31 +91,32 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_account_orders() -> Result<(), TryRuntimeError> {
+		use crate::engine::BookStore;
+		let book = store::StorageBook::<T>::default();
 		let mut indexed = BTreeSet::<OrderId>::new();
-		for (who, market, ids) in AccountOrders::<T>::iter() {
-			ensure_that(!ids.is_empty(), "an empty account order index is stored")?;
-			for id in ids {
-				let order =
-					Orders::<T>::get(id).ok_or("an account's index names no resting order")?;
-				ensure_that(
-					order.owner == who && order.market == market,
-					"an account's index names another account's or market's order",
-				)?;
-				ensure_that(indexed.insert(id), "an order is indexed twice")?;
+		for (who, refs) in AccountOrders::<T>::iter() {
+			ensure_that(!refs.is_empty(), "an empty account order index is stored")?;
+			for at in refs {
+				let order = book.order(&at).ok_or("an account's index names no resting order")?;
+				ensure_that(order.owner == who, "an account's index names another's order")?;
+				ensure_that(indexed.insert(at.id), "an order is indexed twice")?;
 			}
 		}
 		ensure_that(
-			Orders::<T>::iter_keys().all(|id| indexed.contains(&id)),
+			Orders::<T>::iter_values().all(|o| indexed.contains(&o.id)),
 			"a resting order is missing from its owner's index",
 		)
 	}
 
 	fn check_expiries() -> Result<(), TryRuntimeError> {
+		use crate::engine::BookStore;
+		let book = store::StorageBook::<T>::default();
 		let cursor = ExpiryCursor::<T>::get();
 		let mut keyed = 0usize;
-		for (block, id) in Expiries::<T>::iter_keys() {
+		for (block, id, at) in Expiries::<T>::iter() {
 			ensure_that(block >= cursor, "an expiry key lies behind the expiry cursor")?;
-			let order = Orders::<T>::get(id).ok_or("an expiry key names no resting order")?;
+			ensure_that(at.id == id, "an expiry key names another order")?;
+			let order = book.order(&at).ok_or("an expiry key names no resting order")?;
 			ensure_that(
 				order.expires_at == Some(block),
 				"an expiry key's block is not the order's",

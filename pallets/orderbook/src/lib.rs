@@ -71,9 +71,9 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 
 	/// v2: `Order::post_only`; v3: the trading ledger replaces per-order holds; v4: fill
-	/// histories leave chain state (the node's fill index serves them); see
-	/// [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	/// histories leave chain state (the node's fill index serves them); v5: orders keyed in
+	/// book order, one order index per account; see [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -119,7 +119,7 @@ pub mod pallet {
 		type PerpSettlement: Settlement<Self::AccountId>;
 		/// Told about every trading-state change (checkpoint digest).
 		type OnStateChange: OnTradingStateChange;
-		/// Most resting orders one account may have in one market.
+		/// Most resting orders one account may have, over all markets.
 		#[pallet::constant]
 		type MaxOrdersPerAccount: Get<u32>;
 		/// Most orders at one price level.
@@ -184,9 +184,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type FeeBalances<T> = StorageMap<_, Blake2_128Concat, AssetKind, Balance, ValueQuery>;
 
-	/// Resting orders by id.
+	/// Resting orders in book order: by (market, side), then price (best first), then id
+	/// (oldest first); see [`store::book_key`]. Iterating a side is matching order.
 	#[pallet::storage]
-	pub type Orders<T: Config> = StorageMap<_, Twox64Concat, OrderId, Order<T::AccountId>>;
+	pub type Orders<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		(MarketId, Side),
+		Identity,
+		store::BookKey,
+		Order<T::AccountId>,
+	>;
 
 	/// Price levels by (market, side) and price key (see [`store`]: iteration is best-first).
 	#[pallet::storage]
@@ -199,15 +207,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type BestPrices<T> = StorageMap<_, Twox64Concat, (MarketId, Side), Option<Price>>;
 
-	/// Resting order ids of an account in a market.
+	/// Where each resting order of an account rests (all markets): cancels, replaces and
+	/// `cancel_all` find orders here, and a batch of one account's orders writes it once.
 	#[pallet::storage]
-	pub type AccountOrders<T: Config> = StorageDoubleMap<
+	pub type AccountOrders<T: Config> = StorageMap<
 		_,
 		Blake2_128Concat,
 		T::AccountId,
-		Twox64Concat,
-		MarketId,
-		BoundedVec<OrderId, T::MaxOrdersPerAccount>,
+		BoundedVec<engine::OrderRef, T::MaxOrdersPerAccount>,
 		ValueQuery,
 	>;
 
@@ -221,8 +228,15 @@ pub mod pallet {
 	/// when it rests and deleted when it leaves the book (filled, cancelled, replaced, expired),
 	/// so no block's list can be filled for others. `on_idle` works them off block by block.
 	#[pallet::storage]
-	pub type Expiries<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, u32, Twox64Concat, OrderId, (), OptionQuery>;
+	pub type Expiries<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		u32,
+		Twox64Concat,
+		OrderId,
+		engine::OrderRef,
+		OptionQuery,
+	>;
 
 	/// First block whose expiries are not processed yet (the backlog starts here).
 	#[pallet::storage]
@@ -347,13 +361,15 @@ pub mod pallet {
 		PostOnlyWouldCross,
 		/// A fill-or-kill order cannot be filled completely at once.
 		FillOrKillNotFilled,
-		/// The account has the most resting orders allowed in this market.
+		/// The account has the most resting orders allowed (`MaxOrdersPerAccount`, all markets).
 		TooManyOrders,
 		/// The price level holds the most orders allowed.
 		PriceLevelFull,
-		/// No resting order with this id.
+		/// The caller has no resting order with this id (an order of another account is not
+		/// found either: orders are found through their owner's index).
 		OrderNotFound,
-		/// The order belongs to someone else.
+		/// The order belongs to someone else. (Not returned since storage version 5: such an
+		/// order is `OrderNotFound`.)
 		NotOrderOwner,
 		/// Not enough free balance to escrow the order.
 		InsufficientBalance,
@@ -543,9 +559,8 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::cancel_order())]
 		pub fn cancel_order(origin: OriginFor<T>, order_id: OrderId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
-			ensure!(order.owner == who, Error::<T>::NotOrderOwner);
-			Self::remove_resting(order_id, CancelReason::User)
+			let at = Self::order_ref(&who, order_id).ok_or(Error::<T>::OrderNotFound)?;
+			Self::remove_resting(&at, CancelReason::User)
 		}
 
 		/// Cancels all resting orders of the caller in `market`.
@@ -554,11 +569,13 @@ pub mod pallet {
 		pub fn cancel_all(origin: OriginFor<T>, market: MarketId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(Markets::<T>::contains_key(market), Error::<T>::MarketNotFound);
-			let ids = AccountOrders::<T>::get(&who, market);
-			for id in ids.iter() {
-				Self::remove_resting(*id, CancelReason::User)?;
+			let refs = AccountOrders::<T>::get(&who);
+			let mut cancelled = 0u32;
+			for at in refs.iter().filter(|r| r.market == market) {
+				Self::remove_resting(at, CancelReason::User)?;
+				cancelled += 1;
 			}
-			Ok(Some(T::WeightInfo::cancel_all(ids.len() as u32)).into())
+			Ok(Some(T::WeightInfo::cancel_all(cancelled)).into())
 		}
 
 		/// Replaces a resting order atomically. Lowering only the quantity keeps the order's

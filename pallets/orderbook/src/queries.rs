@@ -2,7 +2,7 @@
 use crate::*;
 use alloc::vec::Vec;
 use bourse_primitives::{
-	orderbook::{Depth, DepthLevel, MarketId, Order, Price, Side},
+	orderbook::{Depth, DepthLevel, MarketId, Order, OrderId, Price, Side},
 	Balance,
 };
 
@@ -48,12 +48,20 @@ impl<T: Config> Pallet<T> {
 		None
 	}
 
-	/// Resting orders of `who` in every market.
+	/// Resting orders of `who` in every market, oldest first.
 	pub fn open_orders(who: &T::AccountId) -> Vec<Order<T::AccountId>> {
-		AccountOrders::<T>::iter_prefix_values(who)
-			.flat_map(|ids| ids.into_inner())
-			.filter_map(Orders::<T>::get)
-			.collect()
+		use crate::engine::BookStore;
+		let book = store::StorageBook::<T>::default();
+		AccountOrders::<T>::get(who).iter().filter_map(|at| book.order(at)).collect()
+	}
+
+	/// The resting order `id` of any account. Orders are indexed by owner, so this walks the
+	/// owners' indexes: for the runtime API, not for calls.
+	pub fn find_order(id: OrderId) -> Option<Order<T::AccountId>> {
+		use crate::engine::BookStore;
+		let at = AccountOrders::<T>::iter_values()
+			.find_map(|refs| refs.into_iter().find(|r| r.id == id))?;
+		store::StorageBook::<T>::default().order(&at)
 	}
 
 	/// Best bid and best ask of `market`.

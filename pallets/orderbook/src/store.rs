@@ -7,8 +7,13 @@
 //! storage overlay that lookup is costly (it walks the trie and skips keys deleted in the
 //! overlay), so the best price of each side is also kept in [`BestPrices`]: updated when a
 //! better level appears, looked up again only when the best level empties.
+//!
+//! Orders live under the same (market, side) prefix and their level key followed by their id
+//! in big-endian bytes ([`BookKey`]), so the orders of a level follow each other in time order:
+//! an order joins its level with one write, and the successor of a level's head is the next
+//! key. No order links to another.
 use crate::{
-	engine::{BookStore, Level},
+	engine::{BookStore, Level, OrderRef},
 	BestPrices, Config, Levels, Orders,
 };
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
@@ -33,6 +38,17 @@ pub fn level_price(side: Side, key: LevelKey) -> Price {
 	}
 }
 
+/// Storage key of a resting order on one side: its level's key, then its id (time priority).
+pub type BookKey = [u8; 24];
+
+/// The key under which order `id` at `price` rests on `side`.
+pub fn book_key(side: Side, price: Price, id: OrderId) -> BookKey {
+	let mut key = [0u8; 24];
+	key[..16].copy_from_slice(&level_key(side, price));
+	key[16..].copy_from_slice(&id.to_be_bytes());
+	key
+}
+
 /// The order book in chain storage.
 pub struct StorageBook<T>(core::marker::PhantomData<T>);
 
@@ -43,14 +59,28 @@ impl<T> Default for StorageBook<T> {
 }
 
 impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
-	fn order(&self, id: OrderId) -> Option<Order<T::AccountId>> {
-		Orders::<T>::get(id)
+	fn order(&self, at: &OrderRef) -> Option<Order<T::AccountId>> {
+		Orders::<T>::get((at.market, at.side), book_key(at.side, at.price, at.id))
 	}
 	fn put_order(&mut self, order: &Order<T::AccountId>) {
-		Orders::<T>::insert(order.id, order);
+		Orders::<T>::insert(
+			(order.market, order.side),
+			book_key(order.side, order.price, order.id),
+			order,
+		);
 	}
-	fn remove_order(&mut self, id: OrderId) {
-		Orders::<T>::remove(id);
+	fn remove_order(&mut self, at: &OrderRef) {
+		Orders::<T>::remove((at.market, at.side), book_key(at.side, at.price, at.id));
+	}
+	fn next_in_level(&self, at: &OrderRef) -> Option<Order<T::AccountId>> {
+		let prefix = (at.market, at.side);
+		let from = Orders::<T>::hashed_key_for(prefix, book_key(at.side, at.price, at.id));
+		let key = Orders::<T>::iter_key_prefix_from(prefix, from).next()?;
+		// The next key may belong to the next level: then `at` was its level's newest.
+		if key[..16] != level_key(at.side, at.price) {
+			return None;
+		}
+		Orders::<T>::get(prefix, key)
 	}
 	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level> {
 		Levels::<T>::get((market, side), level_key(side, price))

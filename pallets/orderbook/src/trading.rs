@@ -1,6 +1,6 @@
 //! Placing, matching, settling and cancelling orders.
 use crate::{
-	engine::{self, EngineError, FillVerdict, Incoming, MatchLimits, RemovalReason},
+	engine::{self, EngineError, FillVerdict, Incoming, MatchLimits, OrderRef, RemovalReason},
 	settlement::{SettleError, Settlement, SpotSettlement, TakerLegs},
 	store::{self, StorageBook},
 	*,
@@ -286,7 +286,7 @@ impl<T: Config> Pallet<T> {
 		let may_rest =
 			matches!(r.time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
 		if may_rest {
-			let open = AccountOrders::<T>::decode_len(who, r.market).unwrap_or(0) as u32;
+			let open = AccountOrders::<T>::decode_len(who).unwrap_or(0) as u32;
 			ensure!(open < T::MaxOrdersPerAccount::get(), Error::<T>::TooManyOrders);
 		}
 		let escrowed = match r.side {
@@ -560,15 +560,13 @@ impl<T: Config> Pallet<T> {
 				client_id,
 				self_trade: incoming.self_trade,
 				post_only: time_in_force == TimeInForce::PostOnly,
-				prev: None,
-				next: None,
 			};
+			let at = OrderRef::of(&order);
 			engine::insert(&mut book, order, T::MaxOrdersPerLevel::get())
 				.map_err(map_engine::<T>)?;
-			AccountOrders::<T>::try_append(&who, market_id, incoming.id)
-				.map_err(|_| Error::<T>::TooManyOrders)?;
+			AccountOrders::<T>::try_append(&who, at).map_err(|_| Error::<T>::TooManyOrders)?;
 			if let Some(last) = expires_at {
-				Expiries::<T>::insert(last, incoming.id, ());
+				Expiries::<T>::insert(last, incoming.id, at);
 			}
 			OpenOrders::<T>::mutate(|n| *n += 1);
 		} else if outcome.remaining > 0 {
@@ -696,8 +694,8 @@ impl<T: Config> Pallet<T> {
 		.map(|(legs, extra, freed)| (fill, legs, extra, freed))
 	}
 
-	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
-	fn after_unlinked(order: &Order<T::AccountId>, reason: CancelReason) -> DispatchResult {
+	/// Releases what a resting order holds (spot escrow, perp margin reservation).
+	pub(crate) fn release_resting_escrow(order: &Order<T::AccountId>) -> DispatchResult {
 		let market = Markets::<T>::get(order.market).ok_or(Error::<T>::MarketNotFound)?;
 		let (base, quote) = Self::resting_escrow(order)?;
 		Self::release(
@@ -708,7 +706,12 @@ impl<T: Config> Pallet<T> {
 			base,
 			quote,
 			Some(order.price),
-		)?;
+		)
+	}
+
+	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
+	fn after_unlinked(order: &Order<T::AccountId>, reason: CancelReason) -> DispatchResult {
+		Self::release_resting_escrow(order)?;
 		Self::forget_resting(order);
 		T::OnStateChange::note_change(&(b"cancel", order.id).encode());
 		Self::deposit_event(Event::OrderCancelled {
@@ -724,12 +727,12 @@ impl<T: Config> Pallet<T> {
 	/// count.
 	fn forget_resting(order: &Order<T::AccountId>) {
 		let id = order.id;
-		// An account's last order in a market takes its (then empty) index entry with it.
-		AccountOrders::<T>::mutate_exists(&order.owner, order.market, |ids| {
-			if let Some(list) = ids {
-				list.retain(|x| *x != id);
+		// An account's last order takes its (then empty) index entry with it.
+		AccountOrders::<T>::mutate_exists(&order.owner, |refs| {
+			if let Some(list) = refs {
+				list.retain(|r| r.id != id);
 				if list.is_empty() {
-					*ids = None;
+					*refs = None;
 				}
 			}
 		});
@@ -739,11 +742,22 @@ impl<T: Config> Pallet<T> {
 		OpenOrders::<T>::mutate(|n| *n = n.saturating_sub(1));
 	}
 
-	/// Takes a resting order off the book and releases its escrow.
-	pub(crate) fn remove_resting(id: OrderId, reason: CancelReason) -> DispatchResult {
+	/// Takes the order resting at `at` off the book and releases its escrow.
+	pub(crate) fn remove_resting(at: &OrderRef, reason: CancelReason) -> DispatchResult {
 		let order =
-			engine::cancel(&mut StorageBook::<T>::default(), id).map_err(map_engine::<T>)?;
+			engine::cancel(&mut StorageBook::<T>::default(), at).map_err(map_engine::<T>)?;
 		Self::after_unlinked(&order, reason)
+	}
+
+	/// Where `who`'s resting order `id` rests, from `who`'s order index.
+	pub fn order_ref(who: &T::AccountId, id: OrderId) -> Option<OrderRef> {
+		AccountOrders::<T>::get(who).into_iter().find(|r| r.id == id)
+	}
+
+	/// `who`'s resting order `id`.
+	pub fn order_of(who: &T::AccountId, id: OrderId) -> Option<Order<T::AccountId>> {
+		use engine::BookStore;
+		StorageBook::<T>::default().order(&Self::order_ref(who, id)?)
 	}
 
 	pub(crate) fn do_replace(
@@ -775,8 +789,11 @@ impl<T: Config> Pallet<T> {
 		max_steps: u32,
 		steps: &mut u32,
 	) -> Result<PlaceOutcome, DispatchError> {
-		let order = Orders::<T>::get(order_id).ok_or(Error::<T>::OrderNotFound)?;
-		ensure!(&order.owner == who, Error::<T>::NotOrderOwner);
+		let at = Self::order_ref(who, order_id).ok_or(Error::<T>::OrderNotFound)?;
+		let order = {
+			use engine::BookStore;
+			StorageBook::<T>::default().order(&at).ok_or(Error::<T>::OrderNotFound)?
+		};
 		let market = Self::active_market(order.market)?;
 		Self::check_price(&market, new_price)?;
 		Self::check_quantity(&market, new_quantity)?;
@@ -788,7 +805,7 @@ impl<T: Config> Pallet<T> {
 				Side::Buy => (0, Self::quote_of(order.price, lowered)?),
 			};
 			Self::release(order.market, &market, who, order.side, base, quote, Some(order.price))?;
-			engine::reduce(&mut StorageBook::<T>::default(), order_id, order.filled + new_quantity)
+			engine::reduce(&mut StorageBook::<T>::default(), &at, order.filled + new_quantity)
 				.map_err(map_engine::<T>)?;
 			T::OnStateChange::note_change(&(b"reduce", order_id, new_quantity).encode());
 			Self::deposit_event(Event::OrderReduced { order_id, quantity: new_quantity });
@@ -803,7 +820,7 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 
-		Self::remove_resting(order_id, CancelReason::Replaced)?;
+		Self::remove_resting(&at, CancelReason::Replaced)?;
 		let placed = Self::do_place_limit_within(
 			who,
 			OrderRequest {

@@ -36,115 +36,115 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
 		// Proof size: measured `0`, estimated `1489` bytes.
-		// Minimum execution time: 9_264_000 picoseconds.
-		Weight::from_parts(10_045_000, 1489)
+		// Minimum execution time: 9_344_000 picoseconds.
+		Weight::from_parts(10_105_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
 		// Proof size: measured `142`, estimated `3545` bytes.
-		// Minimum execution time: 7_301_000 picoseconds.
-		Weight::from_parts(8_022_000, 3545)
+		// Minimum execution time: 7_331_000 picoseconds.
+		Weight::from_parts(8_082_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn place_order_resting() -> Weight {
-		// Proof size: measured `1030`, estimated `5575` bytes.
-		// Minimum execution time: 47_570_000 picoseconds.
-		Weight::from_parts(51_206_000, 5575)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Proof size: measured `873`, estimated `10939` bytes.
+		// Minimum execution time: 41_642_000 picoseconds.
+		Weight::from_parts(45_057_000, 10939)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order(f: u32, ) -> Weight {
-		// Proof size: measured `743 + f * (330 ±0)`, estimated `6142 + f * (5152 ±0)` bytes.
-		// Minimum execution time: 104_024_000 picoseconds.
-		Weight::from_parts(73_213_270, 6142)
-			// Standard error: 42_991
-			.saturating_add(Weight::from_parts(34_318_865, 0).saturating_mul(f.into()))
+		// Proof size: measured `1738 + f * (7720 ±0)`, estimated `10939 + f * (9949 ±0)` bytes.
+		// Minimum execution time: 145_036_000 picoseconds.
+		Weight::from_parts(183_581_145, 10939)
+			// Standard error: 472_562
+			.saturating_add(Weight::from_parts(50_244_778, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5152).saturating_mul(f.into()))
+			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		// Proof size: measured `1119`, estimated `8856` bytes.
-		// Minimum execution time: 41_582_000 picoseconds.
-		Weight::from_parts(44_346_000, 8856)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Proof size: measured `8467`, estimated `10939` bytes.
+		// Minimum execution time: 72_959_000 picoseconds.
+		Weight::from_parts(82_874_000, 10939)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
-		// Proof size: measured `2174 + n * (150 ±0)`, estimated `78009 + n * (2622 ±38)` bytes.
-		// Minimum execution time: 47_401_000 picoseconds.
-		Weight::from_parts(111_531_529, 78009)
-			// Standard error: 46_519
-			.saturating_add(Weight::from_parts(23_063_829, 0).saturating_mul(n.into()))
+		// Proof size: measured `11467 + n * (109 ±0)`, estimated `77767 + n * (2625 ±0)` bytes.
+		// Minimum execution time: 90_755_000 picoseconds.
+		Weight::from_parts(308_338_563, 77767)
+			// Standard error: 110_815
+			.saturating_add(Weight::from_parts(32_833_321, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(33_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `1007 + f * (332 ±0)`, estimated `8238 + f * (5169 ±5)` bytes.
-		// Minimum execution time: 78_257_000 picoseconds.
-		Weight::from_parts(94_471_942, 8238)
-			// Standard error: 92_730
-			.saturating_add(Weight::from_parts(36_596_500, 0).saturating_mul(f.into()))
+		// Proof size: measured `2041 + f * (7721 ±0)`, estimated `10939 + f * (9949 ±10)` bytes.
+		// Minimum execution time: 92_027_000 picoseconds.
+		Weight::from_parts(150_908_620, 10939)
+			// Standard error: 366_880
+			.saturating_add(Weight::from_parts(54_850_509, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5169).saturating_mul(f.into()))
+			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
 	}
 	/// The range of component `n` is `[1, 16]`.
 	fn place_orders(n: u32, ) -> Weight {
-		// Proof size: measured `728`, estimated `6000 + n * (2540 ±0)` bytes.
-		// Minimum execution time: 44_746_000 picoseconds.
-		Weight::from_parts(22_235_716, 6000)
-			// Standard error: 60_742
-			.saturating_add(Weight::from_parts(29_468_348, 0).saturating_mul(n.into()))
+		// Proof size: measured `728`, estimated `10939 + n * (2532 ±0)` bytes.
+		// Minimum execution time: 43_955_000 picoseconds.
+		Weight::from_parts(19_671_947, 10939)
+			// Standard error: 12_408
+			.saturating_add(Weight::from_parts(27_643_106, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2540).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	/// The range of component `n` is `[1, 16]`.
 	fn batch_places(n: u32, ) -> Weight {
-		// Proof size: measured `777 + n * (172 ±0)`, estimated `5575 + n * (2622 ±0)` bytes.
-		// Minimum execution time: 51_337_000 picoseconds.
-		Weight::from_parts(18_588_037, 5575)
-			// Standard error: 36_563
-			.saturating_add(Weight::from_parts(37_700_474, 0).saturating_mul(n.into()))
+		// Proof size: measured `794 + n * (34 ±0)`, estimated `10939 + n * (2532 ±0)` bytes.
+		// Minimum execution time: 45_227_000 picoseconds.
+		Weight::from_parts(17_404_773, 10939)
+			// Standard error: 15_463
+			.saturating_add(Weight::from_parts(32_226_949, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
 		// Proof size: measured `1410`, estimated `6208` bytes.
-		// Minimum execution time: 62_012_000 picoseconds.
-		Weight::from_parts(64_806_000, 6208)
+		// Minimum execution time: 62_192_000 picoseconds.
+		Weight::from_parts(65_628_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
 		// Proof size: measured `1410`, estimated `6208` bytes.
-		// Minimum execution time: 65_427_000 picoseconds.
-		Weight::from_parts(69_273_000, 6208)
+		// Minimum execution time: 66_669_000 picoseconds.
+		Weight::from_parts(69_663_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		// Proof size: measured `1018`, estimated `5996` bytes.
-		// Minimum execution time: 50_225_000 picoseconds.
-		Weight::from_parts(53_640_000, 5996)
+		// Proof size: measured `9294`, estimated `10939` bytes.
+		// Minimum execution time: 82_874_000 picoseconds.
+		Weight::from_parts(89_724_000, 10939)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -153,82 +153,82 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(10_045_000, 1489)
+		Weight::from_parts(10_105_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(8_022_000, 3545)
+		Weight::from_parts(8_082_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn place_order_resting() -> Weight {
-		Weight::from_parts(51_206_000, 5575)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		Weight::from_parts(45_057_000, 10939)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(73_213_270, 6142)
-			.saturating_add(Weight::from_parts(34_318_865, 0).saturating_mul(f.into()))
+		Weight::from_parts(183_581_145, 10939)
+			.saturating_add(Weight::from_parts(50_244_778, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5152).saturating_mul(f.into()))
+			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(44_346_000, 8856)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+		Weight::from_parts(82_874_000, 10939)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(111_531_529, 78009)
-			.saturating_add(Weight::from_parts(23_063_829, 0).saturating_mul(n.into()))
+		Weight::from_parts(308_338_563, 77767)
+			.saturating_add(Weight::from_parts(32_833_321, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(34_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(33_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(94_471_942, 8238)
-			.saturating_add(Weight::from_parts(36_596_500, 0).saturating_mul(f.into()))
+		Weight::from_parts(150_908_620, 10939)
+			.saturating_add(Weight::from_parts(54_850_509, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 5169).saturating_mul(f.into()))
+			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(22_235_716, 6000)
-			.saturating_add(Weight::from_parts(29_468_348, 0).saturating_mul(n.into()))
+		Weight::from_parts(19_671_947, 10939)
+			.saturating_add(Weight::from_parts(27_643_106, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2540).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn batch_places(n: u32, ) -> Weight {
-		Weight::from_parts(18_588_037, 5575)
-			.saturating_add(Weight::from_parts(37_700_474, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_404_773, 10939)
+			.saturating_add(Weight::from_parts(32_226_949, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2622).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(64_806_000, 6208)
+		Weight::from_parts(65_628_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(69_273_000, 6208)
+		Weight::from_parts(69_663_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(53_640_000, 5996)
+		Weight::from_parts(89_724_000, 10939)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}

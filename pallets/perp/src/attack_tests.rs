@@ -115,7 +115,7 @@ fn a_maker_that_cannot_settle_is_cancelled_and_the_taker_goes_on() {
 			RuntimeEvent::Orderbook(pallet_orderbook::Event::MakerCannotSettle { order_id, .. })
 				if order_id == bob_order
 		)));
-		assert!(pallet_orderbook::Orders::<Test>::get(bob_order).is_none());
+		assert!(Orderbook::find_order(bob_order).is_none());
 		assert_eq!(Collateral::<Test>::get(BOB), 1_000, "nothing of Bob's moved");
 		assert_eq!(ReservedNotional::<Test>::get(BOB, M), 0);
 		assert!(AccountMarkets::<Test>::get(BOB).is_empty());

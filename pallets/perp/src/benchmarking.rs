@@ -50,7 +50,7 @@ fn thin_book<T: Config>(market: MarketId) {
 	use pallet_orderbook::{engine::Level, store::level_key, Levels};
 	let book = pallet_orderbook::Markets::<T>::get(market).expect("benchmark market");
 	let index = PerpMarkets::<T>::get(market).map_or(0, |p| p.index_price);
-	let level = Level { head: 0, tail: 0, quantity: book.lot_size, orders: 1 };
+	let level = Level { head: 0, quantity: book.lot_size, orders: 1 };
 	for i in 1..=T::MaxImpactLevels::get() as u128 {
 		let step = i * book.tick_size;
 		Levels::<T>::insert((market, Side::Buy), level_key(Side::Buy, index - step), level);

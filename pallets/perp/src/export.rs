@@ -124,7 +124,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		for (_, order) in pallet_orderbook::Orders::<T>::iter() {
+		for order in pallet_orderbook::Orders::<T>::iter_values() {
 			if !PerpMarkets::<T>::contains_key(order.market) {
 				continue;
 			}

@@ -1,7 +1,7 @@
 //! An in-memory [`BookStore`]: levels in a BTreeMap (ordered, for best prices), orders in a
-//! hash map by id (a BTreeMap without std).
-use super::{BookStore, Level};
-use alloc::collections::BTreeMap;
+//! hash map by id (a BTreeMap without std) with each level's queue in a BTreeSet of ids.
+use super::{BookStore, Level, OrderRef};
+use alloc::collections::{BTreeMap, BTreeSet};
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
 
 /// Hashes an order id with one multiplication (Fibonacci hashing): ids are sequential, so
@@ -40,11 +40,13 @@ pub struct MemoryBook<A> {
 	pub orders: OrderMap<A>,
 	/// Levels by (market, side, price).
 	pub levels: BTreeMap<(MarketId, SideKey, Price), Level>,
+	/// Resting order ids in book order: (market, side, price, id).
+	pub queue: BTreeSet<(MarketId, SideKey, Price, OrderId)>,
 }
 
 impl<A> Default for MemoryBook<A> {
 	fn default() -> Self {
-		Self { orders: OrderMap::default(), levels: BTreeMap::new() }
+		Self { orders: OrderMap::default(), levels: BTreeMap::new(), queue: BTreeSet::new() }
 	}
 }
 
@@ -59,17 +61,26 @@ fn side_key(side: Side) -> SideKey {
 }
 
 impl<A: Clone> BookStore<A> for MemoryBook<A> {
-	fn order(&self, id: OrderId) -> Option<Order<A>> {
-		self.orders.get(&id).cloned()
+	fn order(&self, at: &OrderRef) -> Option<Order<A>> {
+		self.orders.get(&at.id).cloned()
 	}
 	fn put_order(&mut self, order: &Order<A>) {
+		self.queue.insert((order.market, side_key(order.side), order.price, order.id));
 		self.orders.insert(order.id, order.clone());
 	}
-	fn modify_order(&mut self, id: OrderId, f: impl FnOnce(&mut Order<A>)) -> bool {
-		self.orders.get_mut(&id).map(f).is_some()
+	fn modify_order(&mut self, at: &OrderRef, f: impl FnOnce(&mut Order<A>)) -> bool {
+		self.orders.get_mut(&at.id).map(f).is_some()
 	}
-	fn remove_order(&mut self, id: OrderId) {
-		self.orders.remove(&id);
+	fn remove_order(&mut self, at: &OrderRef) {
+		self.queue.remove(&(at.market, side_key(at.side), at.price, at.id));
+		self.orders.remove(&at.id);
+	}
+	fn next_in_level(&self, at: &OrderRef) -> Option<Order<A>> {
+		let (market, side) = (at.market, side_key(at.side));
+		let from = (market, side, at.price, at.id.checked_add(1)?);
+		let to = (market, side, at.price, OrderId::MAX);
+		let (_, _, _, id) = self.queue.range(from..=to).next()?;
+		self.orders.get(id).cloned()
 	}
 	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level> {
 		self.levels.get(&(market, side_key(side), price)).copied()

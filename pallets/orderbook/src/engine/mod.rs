@@ -15,7 +15,10 @@ use bourse_primitives::orderbook::{
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-/// One price level: a FIFO list of orders plus aggregates for depth queries.
+/// One price level: where its FIFO queue starts, plus aggregates for depth queries.
+///
+/// The orders themselves are kept in time order by the store (see [`BookStore`]); the level
+/// only remembers its oldest order, so matching reads the head directly.
 #[derive(
 	Clone,
 	Copy,
@@ -31,24 +34,56 @@ use scale_info::TypeInfo;
 pub struct Level {
 	/// Oldest order (matched first).
 	pub head: OrderId,
-	/// Newest order (new orders join here).
-	pub tail: OrderId,
 	/// Sum of remaining quantities.
 	pub quantity: Quantity,
 	/// Number of orders.
 	pub orders: u32,
 }
 
+/// Where a resting order sits: enough to find it in the book without a search.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct OrderRef {
+	/// Order id (also its time priority).
+	pub id: OrderId,
+	/// Market of the book.
+	pub market: MarketId,
+	/// Side of the book.
+	pub side: Side,
+	/// Price level.
+	pub price: Price,
+}
+
+impl OrderRef {
+	/// Where `order` rests.
+	pub fn of<A>(order: &Order<A>) -> Self {
+		Self { id: order.id, market: order.market, side: order.side, price: order.price }
+	}
+}
+
 /// Storage access the engine needs. Implemented over memory and over FRAME storage.
+///
+/// Orders are kept in book order: by market and side, then best price first, then oldest
+/// (smallest id) first, so the queue of a price level needs no links between its orders.
 pub trait BookStore<AccountId> {
-	/// The order with `id`, if it rests.
-	fn order(&self, id: OrderId) -> Option<Order<AccountId>>;
-	/// Writes an order.
+	/// The order at `at`, if it rests.
+	fn order(&self, at: &OrderRef) -> Option<Order<AccountId>>;
+	/// Writes an order (under its market, side, price and id).
 	fn put_order(&mut self, order: &Order<AccountId>);
-	/// Changes resting order `id` in place; false if it does not rest. The default reads and
+	/// Changes resting order `at` in place; false if it does not rest. The default reads and
 	/// writes it back; a store that can mutate in place saves the copy.
-	fn modify_order(&mut self, id: OrderId, f: impl FnOnce(&mut Order<AccountId>)) -> bool {
-		match self.order(id) {
+	fn modify_order(&mut self, at: &OrderRef, f: impl FnOnce(&mut Order<AccountId>)) -> bool {
+		match self.order(at) {
 			Some(mut order) => {
 				f(&mut order);
 				self.put_order(&order);
@@ -58,7 +93,10 @@ pub trait BookStore<AccountId> {
 		}
 	}
 	/// Deletes an order.
-	fn remove_order(&mut self, id: OrderId);
+	fn remove_order(&mut self, at: &OrderRef);
+	/// The oldest order of `at`'s price level that is newer than `at` (its successor in the
+	/// level's queue).
+	fn next_in_level(&self, at: &OrderRef) -> Option<Order<AccountId>>;
 	/// The level at `price` on `side` of `market`.
 	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level>;
 	/// Writes a level.
@@ -199,10 +237,10 @@ pub fn crosses(side: Side, limit: Option<Price>, price: Price) -> bool {
 	}
 }
 
-/// Appends `order` at the tail of its price level.
+/// Adds `order` at the end of its price level's queue (its id is the newest there).
 pub fn insert<A: Clone, S: BookStore<A>>(
 	store: &mut S,
-	mut order: Order<A>,
+	order: Order<A>,
 	max_per_level: u32,
 ) -> Result<(), EngineError> {
 	let (market, side, price) = (order.market, order.side, order.price);
@@ -212,21 +250,12 @@ pub fn insert<A: Clone, S: BookStore<A>>(
 			if level.orders >= max_per_level {
 				return Err(EngineError::LevelFull);
 			}
-			let tail = level.tail;
-			if !store.modify_order(tail, |t| t.next = Some(order.id)) {
-				return Err(EngineError::UnknownOrder);
-			}
-			order.prev = Some(tail);
-			order.next = None;
-			level.tail = order.id;
 			level.quantity = level.quantity.saturating_add(remaining);
 			level.orders += 1;
 			store.put_level(market, side, price, &level);
 		},
 		None => {
-			order.prev = None;
-			order.next = None;
-			let level = Level { head: order.id, tail: order.id, quantity: remaining, orders: 1 };
+			let level = Level { head: order.id, quantity: remaining, orders: 1 };
 			store.add_level(market, side, price, &level);
 		},
 	}
@@ -234,51 +263,50 @@ pub fn insert<A: Clone, S: BookStore<A>>(
 	Ok(())
 }
 
-/// Takes `order` (as currently stored) off the book, relinking its level.
+/// Takes `order` (as currently stored) off the book and out of its level's aggregates.
 pub fn unlink<A: Clone, S: BookStore<A>>(store: &mut S, order: &Order<A>) {
 	let (market, side, price) = (order.market, order.side, order.price);
-	if let Some(prev) = order.prev {
-		store.modify_order(prev, |p| p.next = order.next);
-	}
-	if let Some(next) = order.next {
-		store.modify_order(next, |n| n.prev = order.prev);
-	}
+	let at = OrderRef::of(order);
 	if let Some(mut level) = store.level(market, side, price) {
-		if level.orders <= 1 {
-			store.remove_level(market, side, price);
-		} else {
-			if level.head == order.id {
-				level.head = order.next.unwrap_or(level.head);
-			}
-			if level.tail == order.id {
-				level.tail = order.prev.unwrap_or(level.tail);
-			}
-			level.orders -= 1;
-			level.quantity = level.quantity.saturating_sub(order.remaining());
-			store.put_level(market, side, price, &level);
+		let successor = if level.head == order.id { store.next_in_level(&at) } else { None };
+		match successor {
+			Some(next) if level.orders > 1 => {
+				level.head = next.id;
+				level.orders -= 1;
+				level.quantity = level.quantity.saturating_sub(order.remaining());
+				store.put_level(market, side, price, &level);
+			},
+			// The head had no successor: the level empties.
+			None if level.head == order.id => store.remove_level(market, side, price),
+			_ if level.orders <= 1 => store.remove_level(market, side, price),
+			_ => {
+				level.orders -= 1;
+				level.quantity = level.quantity.saturating_sub(order.remaining());
+				store.put_level(market, side, price, &level);
+			},
 		}
 	}
-	store.remove_order(order.id);
+	store.remove_order(&at);
 }
 
-/// Cancels resting order `id`, returning it as it was.
+/// Cancels resting order `at`, returning it as it was.
 pub fn cancel<A: Clone, S: BookStore<A>>(
 	store: &mut S,
-	id: OrderId,
+	at: &OrderRef,
 ) -> Result<Order<A>, EngineError> {
-	let order = store.order(id).ok_or(EngineError::UnknownOrder)?;
+	let order = store.order(at).ok_or(EngineError::UnknownOrder)?;
 	unlink(store, &order);
 	Ok(order)
 }
 
-/// Lowers the quantity of resting order `id` to `new_quantity` (> filled) in place: it keeps
+/// Lowers the quantity of resting order `at` to `new_quantity` (> filled) in place: it keeps
 /// its time priority.
 pub fn reduce<A: Clone, S: BookStore<A>>(
 	store: &mut S,
-	id: OrderId,
+	at: &OrderRef,
 	new_quantity: Quantity,
 ) -> Result<Order<A>, EngineError> {
-	let mut order = store.order(id).ok_or(EngineError::UnknownOrder)?;
+	let mut order = store.order(at).ok_or(EngineError::UnknownOrder)?;
 	let removed = order.quantity.saturating_sub(new_quantity);
 	order.quantity = new_quantity;
 	if let Some(mut level) = store.level(order.market, order.side, order.price) {
@@ -342,7 +370,8 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 			break;
 		}
 		last_best = Some(price);
-		let Some(maker) = store.order(level.head) else { break };
+		let head = OrderRef { id: level.head, market: taker.market, side: book_side, price };
+		let Some(maker) = store.order(&head) else { break };
 		// A maker rejected at the last step takes the count one past `max_fills` (the weight
 		// bounds allow for that one step: `MatchLimits::max_fills`).
 		if outcome.steps() >= limits.max_fills {
@@ -408,7 +437,7 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		if maker_done {
 			unlink(store, &maker);
 		} else {
-			store.modify_order(maker.id, |m| m.filled += quantity);
+			store.modify_order(&head, |m| m.filled += quantity);
 			let mut level = level;
 			level.quantity = level.quantity.saturating_sub(quantity);
 			store.put_level(taker.market, book_side, price, &level);
@@ -442,15 +471,11 @@ pub fn level_orders<A, S: BookStore<A>>(
 	price: Price,
 ) -> Vec<Order<A>> {
 	let mut orders = Vec::new();
-	let mut cursor = store.level(market, side, price).map(|l| l.head);
-	while let Some(id) = cursor {
-		match store.order(id) {
-			Some(order) => {
-				cursor = order.next;
-				orders.push(order);
-			},
-			None => break,
-		}
+	let Some(level) = store.level(market, side, price) else { return orders };
+	let mut cursor = store.order(&OrderRef { id: level.head, market, side, price });
+	while let Some(order) = cursor {
+		cursor = store.next_in_level(&OrderRef::of(&order));
+		orders.push(order);
 	}
 	orders
 }

@@ -21,9 +21,17 @@ fn order(id: OrderId, owner: u64, side: Side, price: Price, quantity: Quantity) 
 		client_id: None,
 		self_trade: Stp::CancelMaker,
 		post_only: false,
-		prev: None,
-		next: None,
 	}
+}
+
+/// Where order `id` rests (a place where it does not, if it does not rest).
+fn at(book: &MemoryBook<u64>, id: OrderId) -> OrderRef {
+	book.orders.get(&id).map(OrderRef::of).unwrap_or(OrderRef {
+		id,
+		market: M,
+		side: Side::Buy,
+		price: 0,
+	})
 }
 
 fn incoming(
@@ -59,7 +67,7 @@ fn matches_best_price_first_then_oldest() {
 	let trades: Vec<_> = out.fills.iter().map(|f| (f.maker_order, f.price, f.quantity)).collect();
 	assert_eq!(trades, vec![(2, 100, 5), (3, 100, 5), (1, 101, 2)]);
 	assert_eq!(out.remaining, 0);
-	assert_eq!(book.order(1).map(|o| o.remaining()), Some(3));
+	assert_eq!(book.orders.get(&1).map(|o| o.remaining()), Some(3));
 	assert_eq!(book.level(M, Side::Sell, 101).map(|l| (l.quantity, l.orders)), Some((3, 1)));
 	assert!(book.level(M, Side::Sell, 100).is_none());
 }
@@ -81,11 +89,12 @@ fn cancel_relinks_middle_of_level() {
 	for id in 1..=3 {
 		rest(&mut book, order(id, id, Side::Buy, 50, 1));
 	}
-	cancel(&mut book, 2).expect("rests");
+	let place = at(&book, 2);
+	cancel(&mut book, &place).expect("rests");
 	let ids: Vec<_> = level_orders(&book, M, Side::Buy, 50).iter().map(|o| o.id).collect();
 	assert_eq!(ids, vec![1, 3]);
 	assert_eq!(book.level(M, Side::Buy, 50).map(|l| (l.quantity, l.orders)), Some((2, 2)));
-	assert_eq!(cancel(&mut book, 2), Err(EngineError::UnknownOrder));
+	assert_eq!(cancel(&mut book, &place), Err(EngineError::UnknownOrder));
 }
 
 #[test]
@@ -93,7 +102,8 @@ fn reduce_keeps_time_priority() {
 	let mut book = MemoryBook::default();
 	rest(&mut book, order(1, 1, Side::Sell, 7, 10));
 	rest(&mut book, order(2, 2, Side::Sell, 7, 10));
-	reduce(&mut book, 1, 4).expect("rests");
+	let place = at(&book, 1);
+	reduce(&mut book, &place, 4).expect("rests");
 	let out = match_order(&mut book, &incoming(3, 3, Side::Buy, Some(7), 4), NO_LIMITS);
 	assert_eq!(out.fills[0].maker_order, 1);
 	assert!(out.fills[0].maker_done);
@@ -105,7 +115,7 @@ fn level_capacity_is_enforced() {
 	insert(&mut book, order(1, 1, Side::Buy, 5, 1), 2).expect("room");
 	insert(&mut book, order(2, 1, Side::Buy, 5, 1), 2).expect("room");
 	assert_eq!(insert(&mut book, order(3, 1, Side::Buy, 5, 1), 2), Err(EngineError::LevelFull));
-	assert!(book.order(3).is_none());
+	assert!(!book.orders.contains_key(&3));
 }
 
 #[test]
@@ -126,13 +136,13 @@ fn self_trade_modes() {
 	taker.self_trade = Stp::CancelTaker;
 	let out = match_order(&mut book, &taker, NO_LIMITS);
 	assert!(out.taker_stopped && out.fills.is_empty() && out.removed.is_empty());
-	assert!(book.order(1).is_some());
+	assert!(book.orders.contains_key(&1));
 
 	let mut book = setup();
 	taker.self_trade = Stp::CancelBoth;
 	let out = match_order(&mut book, &taker, NO_LIMITS);
 	assert!(out.taker_stopped && out.fills.is_empty());
-	assert!(book.order(1).is_none() && book.order(2).is_some());
+	assert!(!book.orders.contains_key(&1) && book.orders.contains_key(&2));
 }
 
 #[test]
@@ -182,7 +192,7 @@ fn removals_count_toward_the_fill_limit() {
 	);
 	assert_eq!((out.removed.len(), out.fills.len(), out.steps()), (3, 1, 4));
 	assert_eq!((out.remaining, out.hit_fill_limit), (4, true));
-	assert!(book.order(5).is_some(), "the fifth order was not touched");
+	assert!(book.orders.contains_key(&5), "the fifth order was not touched");
 }
 
 /// One step of a random workload.
@@ -211,12 +221,14 @@ fn check_book(book: &MemoryBook<u64>) -> Result<(), TestCaseError> {
 		prop_assert_eq!(orders.len(), level.orders as usize);
 		prop_assert_eq!(orders.iter().map(|o| o.remaining()).sum::<u128>(), level.quantity);
 		prop_assert!(orders.windows(2).all(|w| w[0].id < w[1].id), "FIFO within a level");
+		prop_assert_eq!(orders.first().map(|o| o.id), Some(level.head), "the head is the oldest");
 		prop_assert!(orders
 			.iter()
 			.all(|o| o.remaining() > 0 && o.price == price && o.side == side));
 		seen += orders.len();
 	}
 	prop_assert_eq!(seen, book.orders.len(), "every order is on exactly one level");
+	prop_assert_eq!(book.queue.len(), book.orders.len(), "the queues hold every order once");
 	if let (Some(bid), Some(ask)) = (book.best_price(M, Side::Buy), book.best_price(M, Side::Sell))
 	{
 		prop_assert!(bid < ask, "crossed book: bid {} >= ask {}", bid, ask);
@@ -256,13 +268,14 @@ proptest! {
 				},
 				Op::Cancel { pick } => {
 					if let Some(&id) = book.orders.keys().nth(pick % book.orders.len().max(1)) {
-						cancel(&mut book, id).expect("rests");
+						let place = at(&book, id);
+						cancel(&mut book, &place).expect("rests");
 					}
 				},
 				Op::Reduce { pick, to_percent } => {
 					if let Some(o) = book.orders.values().nth(pick % book.orders.len().max(1)).cloned() {
 						let new_quantity = o.filled + (o.remaining() * to_percent as u128 / 100).max(1);
-						reduce(&mut book, o.id, new_quantity).expect("rests");
+						reduce(&mut book, &OrderRef::of(&o), new_quantity).expect("rests");
 						traded.insert(o.id, (new_quantity, o.filled));
 					}
 				},

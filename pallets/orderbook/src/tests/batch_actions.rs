@@ -49,14 +49,14 @@ fn a_market_maker_refreshes_its_quotes_in_one_extrinsic() {
 			]
 		));
 		assert!(failures().is_empty(), "{:?}", failures());
-		assert!(Orders::<Test>::get(bid).is_none() && Orders::<Test>::get(ask).is_none());
+		assert!(Orderbook::find_order(bid).is_none() && Orderbook::find_order(ask).is_none());
 		let (new_ask, new_bid) = (next, next + 1);
 		assert_eq!(
-			Orders::<Test>::get(new_ask).map(|o| (o.price, o.quantity)),
+			Orderbook::find_order(new_ask).map(|o| (o.price, o.quantity)),
 			Some((1_020, 2 * LOT))
 		);
 		assert_eq!(
-			Orders::<Test>::get(new_bid).map(|o| (o.side, o.price)),
+			Orderbook::find_order(new_bid).map(|o| (o.side, o.price)),
 			Some((Side::Buy, 1_000))
 		);
 		let f = funds(ALICE);
@@ -84,12 +84,12 @@ fn a_failed_action_changes_nothing_and_the_others_stand() {
 		assert_eq!(
 			failures(),
 			[
-				(1, Error::<Test>::NotOrderOwner.into()),
+				(1, Error::<Test>::OrderNotFound.into()),
 				(2, Error::<Test>::PostOnlyWouldCross.into()),
 				(3, Error::<Test>::OrderNotFound.into()),
 			]
 		);
-		assert!(Orders::<Test>::get(bobs).is_some(), "Bob's order is untouched");
+		assert!(Orderbook::find_order(bobs).is_some(), "Bob's order is untouched");
 		assert_eq!(funds(ALICE).quote_held, before.quote_held + 990 * LOT / 1_000_000);
 		totals();
 	});

@@ -29,7 +29,7 @@ fn cancel_all_empties_the_accounts_orders() {
 		assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(ALICE), 0));
 		assert!(Orderbook::open_orders(&ALICE).is_empty());
 		assert_eq!((funds(ALICE).base_held, funds(ALICE).quote_held), (0, 0));
-		assert!(Orders::<Test>::get(bobs).is_some());
+		assert!(Orderbook::find_order(bobs).is_some());
 		assert_eq!(OpenOrders::<Test>::get(), 1);
 	});
 }
@@ -40,7 +40,7 @@ fn only_the_owner_cancels() {
 		let id = gtc(ALICE, Side::Sell, 1_000, LOT);
 		assert_noop!(
 			Orderbook::cancel_order(RuntimeOrigin::signed(BOB), id),
-			Error::<Test>::NotOrderOwner
+			Error::<Test>::OrderNotFound
 		);
 		assert_noop!(
 			Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), 77),

@@ -25,9 +25,9 @@ fn orders_expire_after_their_last_block() {
 		for n in 1..=3 {
 			Orderbook::on_idle(n, Weight::MAX);
 		}
-		assert!(Orders::<Test>::get(id).is_some(), "may trade in block 3");
+		assert!(Orderbook::find_order(id).is_some(), "may trade in block 3");
 		Orderbook::on_idle(4, Weight::MAX);
-		assert!(Orders::<Test>::get(id).is_none());
+		assert!(Orderbook::find_order(id).is_none());
 		assert_eq!(cancels(), [(id, CancelReason::Expired)]);
 		assert_eq!(funds(ALICE).base_held, 0);
 		assert_eq!(ExpiryCursor::<Test>::get(), 4);
@@ -41,14 +41,14 @@ fn backlog_is_worked_off_when_blocks_are_full() {
 			(0..4).map(|i| place_until(ALICE, Side::Sell, 1_000 + 10 * i, 2)).collect();
 		// No idle weight in block 3: nothing happens, nothing is lost.
 		Orderbook::on_idle(3, Weight::zero());
-		assert!(ids.iter().all(|id| Orders::<Test>::get(id).is_some()));
+		assert!(ids.iter().all(|id| Orderbook::find_order(*id).is_some()));
 		// Weight for about two expiries per block.
 		let budget = <() as WeightInfo>::expire_order().saturating_mul(2);
 		Orderbook::on_idle(4, budget);
-		let left = ids.iter().filter(|id| Orders::<Test>::get(id).is_some()).count();
+		let left = ids.iter().filter(|id| Orderbook::find_order(**id).is_some()).count();
 		assert!(left > 0 && left < 4, "partly processed: {left} left");
 		Orderbook::on_idle(5, Weight::MAX);
-		assert!(ids.iter().all(|id| Orders::<Test>::get(id).is_none()));
+		assert!(ids.iter().all(|id| Orderbook::find_order(*id).is_none()));
 		assert_eq!(funds(ALICE).base_held, 0);
 	});
 }

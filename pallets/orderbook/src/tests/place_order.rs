@@ -47,7 +47,7 @@ fn crossing_order_fills_at_maker_price_with_fees() {
 		assert_eq!(funds(FEE_ACCOUNT).quote_free, fill.maker_fee);
 		assert_eq!(totals(), (3 * FUNDS, 3 * FUNDS));
 		assert_eq!(OpenOrders::<Test>::get(), 0);
-		assert!(Orders::<Test>::get(maker).is_none());
+		assert!(Orderbook::find_order(maker).is_none());
 	});
 }
 
@@ -61,7 +61,7 @@ fn price_time_priority_and_partial_fills() {
 		let order: alloc::vec::Vec<_> =
 			fills().iter().map(|f| (f.maker_order, f.quantity)).collect();
 		assert_eq!(order, [(better, LOT), (first, 2 * LOT), (second, LOT)]);
-		let rest = Orders::<Test>::get(second).expect("partly filled order rests");
+		let rest = Orderbook::find_order(second).expect("partly filled order rests");
 		assert_eq!((rest.filled, rest.remaining()), (LOT, LOT));
 		assert_eq!(funds(CHARLIE).base_held, LOT);
 		assert_eq!(Orderbook::depth(0, 5).asks[0].quantity, LOT);
@@ -73,7 +73,7 @@ fn unfilled_buy_remainder_rests_with_exact_escrow() {
 	new_test_ext().execute_with(|| {
 		gtc(ALICE, Side::Sell, 900, LOT);
 		let id = gtc(BOB, Side::Buy, 1_000, 3 * LOT);
-		let rest = Orders::<Test>::get(id).expect("rests");
+		let rest = Orderbook::find_order(id).expect("rests");
 		assert_eq!(rest.remaining(), 2 * LOT);
 		// Held: remaining at the limit price; paid: one lot at 900.
 		assert_eq!(funds(BOB).quote_held, 1_000 * 2 * LOT / PRICE_SCALE);
@@ -90,7 +90,7 @@ fn immediate_or_cancel_remainder_is_cancelled() {
 		gtc(ALICE, Side::Buy, 1_000, LOT);
 		let id = place(BOB, Side::Sell, 1_000, 3 * LOT, TimeInForce::ImmediateOrCancel);
 		assert_eq!(fills().len(), 1);
-		assert!(Orders::<Test>::get(id).is_none());
+		assert!(Orderbook::find_order(id).is_none());
 		assert_eq!(cancels(), [(id, CancelReason::Unfilled)]);
 		assert_eq!(funds(BOB).base_held, 0);
 		assert_eq!(funds(BOB).base_free, FUNDS - LOT);
@@ -112,7 +112,7 @@ fn post_only_rests_without_trading() {
 	new_test_ext().execute_with(|| {
 		gtc(ALICE, Side::Sell, 1_010, LOT);
 		let id = place(BOB, Side::Buy, 1_000, LOT, TimeInForce::PostOnly);
-		assert!(Orders::<Test>::get(id).is_some());
+		assert!(Orderbook::find_order(id).is_some());
 		assert!(fills().is_empty());
 	});
 }
@@ -138,9 +138,9 @@ fn self_trade_prevention_modes() {
 				u32::MAX
 			));
 			out = Some((
-				Orders::<Test>::get(own).is_some(),
+				Orderbook::find_order(own).is_some(),
 				fills().iter().map(|f| f.maker_order).collect::<alloc::vec::Vec<_>>(),
-				Orders::<Test>::get(taker).is_some(),
+				Orderbook::find_order(taker).is_some(),
 				other,
 			));
 			assert_eq!(totals(), (3 * FUNDS, 3 * FUNDS));
@@ -164,7 +164,7 @@ fn fill_limit_cancels_remainder_instead_of_resting_crossed() {
 		}
 		let id = gtc(BOB, Side::Buy, 1_000, 6 * LOT);
 		assert_eq!(fills().len(), 5);
-		assert!(Orders::<Test>::get(id).is_none(), "a crossed remainder must not rest");
+		assert!(Orderbook::find_order(id).is_none(), "a crossed remainder must not rest");
 		assert!(cancels().contains(&(id, CancelReason::FillLimit)));
 		assert_eq!(funds(BOB).quote_held, 0);
 	});
@@ -358,7 +358,7 @@ fn max_fills_bounds_matching_and_the_weight_charged_up_front() {
 		let info = buy(2).dispatch_bypass_filter(RuntimeOrigin::signed(ALICE)).expect("placed");
 		assert_eq!(fills().len(), 2);
 		assert!(cancels().contains(&(id, CancelReason::FillLimit)));
-		assert!(Orders::<Test>::get(id).is_none());
+		assert!(Orderbook::find_order(id).is_none());
 		assert_eq!(Orderbook::open_orders(&BOB).len(), 2);
 		let charged = info.actual_weight.expect("refunded to the work done");
 		assert_eq!(charged, Orderbook::order_weight(MarketKind::Spot, 2, 0));
@@ -368,6 +368,6 @@ fn max_fills_bounds_matching_and_the_weight_charged_up_front() {
 		let id = NextOrderId::<Test>::get();
 		let below = bid(990, 0);
 		assert_ok!(below.dispatch_bypass_filter(RuntimeOrigin::signed(CHARLIE)));
-		assert_eq!(Orders::<Test>::get(id).map(|o| o.price), Some(990));
+		assert_eq!(Orderbook::find_order(id).map(|o| o.price), Some(990));
 	});
 }

@@ -21,9 +21,9 @@ fn changing_price_gives_a_new_order_that_may_trade() {
 		let old = gtc(ALICE, Side::Buy, 1_000, 2 * LOT);
 		let new = NextOrderId::<Test>::get();
 		assert_ok!(replace(ALICE, old, 1_100, 2 * LOT));
-		assert!(Orders::<Test>::get(old).is_none());
+		assert!(Orderbook::find_order(old).is_none());
 		assert_eq!(fills()[0].taker_order, new);
-		let rest = Orders::<Test>::get(new).expect("remainder rests");
+		let rest = Orderbook::find_order(new).expect("remainder rests");
 		assert_eq!(rest.remaining(), LOT);
 		assert_eq!(funds(ALICE).quote_held, 1_100 * LOT / PRICE_SCALE);
 		assert!(cancels().contains(&(old, CancelReason::Replaced)));
@@ -38,7 +38,7 @@ fn failed_replace_changes_nothing() {
 			replace(ALICE, id, 1_000, 20_000_000 * LOT),
 			Error::<Test>::InsufficientBalance
 		);
-		frame_support::assert_noop!(replace(BOB, id, 1_000, LOT), Error::<Test>::NotOrderOwner);
+		frame_support::assert_noop!(replace(BOB, id, 1_000, LOT), Error::<Test>::OrderNotFound);
 	});
 }
 
@@ -93,7 +93,7 @@ fn replacing_a_post_only_order_keeps_it_post_only() {
 	new_test_ext().execute_with(|| {
 		gtc(BOB, Side::Sell, 1_100, LOT);
 		let old = place(ALICE, Side::Buy, 1_000, LOT, TimeInForce::PostOnly);
-		assert!(Orders::<Test>::get(old).expect("rests").post_only);
+		assert!(Orderbook::find_order(old).expect("rests").post_only);
 		// Repricing onto the ask would trade: a post-only order refuses, and nothing changes.
 		frame_support::assert_noop!(
 			replace(ALICE, old, 1_100, LOT),
@@ -101,12 +101,12 @@ fn replacing_a_post_only_order_keeps_it_post_only() {
 		);
 		let new = NextOrderId::<Test>::get();
 		assert_ok!(replace(ALICE, old, 1_050, LOT));
-		assert!(Orders::<Test>::get(new).expect("new order rests").post_only);
+		assert!(Orderbook::find_order(new).expect("new order rests").post_only);
 		// A good-til-cancelled order stays one.
 		let gtc_id = gtc(CHARLIE, Side::Buy, 900, LOT);
 		let next = NextOrderId::<Test>::get();
 		assert_ok!(replace(CHARLIE, gtc_id, 950, LOT));
-		assert!(!Orders::<Test>::get(next).expect("rests").post_only);
+		assert!(!Orderbook::find_order(next).expect("rests").post_only);
 	});
 }
 
@@ -125,7 +125,7 @@ fn a_batch_shares_one_fill_budget() {
 		assert_eq!(fills().len(), 5);
 		// The second order made the last 2 fills; its remainder was cancelled, not rested.
 		assert!(cancels().contains(&(first + 1, CancelReason::FillLimit)));
-		assert!(Orders::<Test>::get(first + 1).is_none());
+		assert!(Orderbook::find_order(first + 1).is_none());
 		assert_eq!(Orderbook::open_orders(&BOB).len(), 1);
 		let charged = info.actual_weight.expect("refunded to the work done");
 		let expected = Orderbook::order_weight(MarketKind::Spot, 3, 0)

@@ -1,9 +1,8 @@
 //! Export/import of the order book and its storage migration.
 use super::*;
-use crate::migrations::v2::OrderV1;
 use bourse_primitives::{orderbook::Order, trading_state::OrderbookState};
 use frame_support::{
-	traits::{tokens::Preservation, GetStorageVersion, Hooks, OnRuntimeUpgrade, StorageVersion},
+	traits::{Get, GetStorageVersion, Hooks, OnRuntimeUpgrade, StorageVersion},
 	weights::Weight,
 };
 use sp_runtime::BuildStorage;
@@ -132,14 +131,29 @@ fn bad_states_are_refused_naming_the_entry() {
 	assert!(e.contains("not below nextOrderId"), "{e}");
 }
 
-#[test]
-fn migration_v1_to_v2_rewrites_orders_without_losing_any() {
-	new_test_ext().execute_with(|| {
-		trade_a_little();
-		let before: alloc::vec::Vec<_> = Orders::<Test>::iter().collect();
-		// Rewrite every order in the v1 layout (no `post_only`), as a v1 chain stored them.
-		for (id, o) in &before {
-			let v1 = OrderV1 {
+/// Rewrites the book of the v5 layout as a v4 chain stored it: orders by id linked per level,
+/// levels with a tail, order ids per (account, market), valueless expiry keys. `extra` are
+/// more orders (already escrowed) for the v4 layout only.
+fn to_v4_layout(extra: &[Order<AccountId>]) {
+	use migrations::v5::{old, LevelV4, OrderV4};
+	let mut orders: alloc::vec::Vec<Order<AccountId>> =
+		Orders::<Test>::iter_values().chain(extra.iter().cloned()).collect();
+	// Book order: per (market, side), best price first, then oldest.
+	orders
+		.sort_by_key(|o| (o.market, o.side == Side::Sell, store::level_key(o.side, o.price), o.id));
+	let _ = Orders::<Test>::clear(u32::MAX, None);
+	let _ = Levels::<Test>::clear(u32::MAX, None);
+	let _ = AccountOrders::<Test>::clear(u32::MAX, None);
+	let _ = Expiries::<Test>::clear(u32::MAX, None);
+	let same_level = |a: &Order<AccountId>, b: &Order<AccountId>| {
+		(a.market, a.side, a.price) == (b.market, b.side, b.price)
+	};
+	for (i, o) in orders.iter().enumerate() {
+		let prev = i.checked_sub(1).map(|p| &orders[p]).filter(|p| same_level(p, o));
+		let next = orders.get(i + 1).filter(|n| same_level(n, o));
+		old::Orders::<Test>::insert(
+			o.id,
+			OrderV4 {
 				id: o.id,
 				market: o.market,
 				owner: o.owner,
@@ -151,96 +165,104 @@ fn migration_v1_to_v2_rewrites_orders_without_losing_any() {
 				expires_at: o.expires_at,
 				client_id: o.client_id,
 				self_trade: o.self_trade,
-				prev: o.prev,
-				next: o.next,
-			};
-			frame_support::storage::unhashed::put(&Orders::<Test>::hashed_key_for(id), &v1);
+				post_only: o.post_only,
+				prev: prev.map(|p| p.id),
+				next: next.map(|n| n.id),
+			},
+		);
+		let key = ((o.market, o.side), store::level_key(o.side, o.price));
+		let level = old::Levels::<Test>::get(key.0, key.1);
+		let level = match level {
+			None => LevelV4 { head: o.id, tail: o.id, quantity: o.remaining(), orders: 1 },
+			Some(l) => LevelV4 {
+				tail: o.id,
+				quantity: l.quantity + o.remaining(),
+				orders: l.orders + 1,
+				..l
+			},
+		};
+		old::Levels::<Test>::insert(key.0, key.1, level);
+		old::AccountOrders::<Test>::mutate(o.owner, o.market, |ids| ids.push(o.id));
+		if let Some(last) = o.expires_at {
+			old::Expiries::<Test>::insert(last, o.id, ());
 		}
-		StorageVersion::new(1).put::<Orderbook>();
-		assert!(Orders::<Test>::get(before[0].0).is_none(), "v1 bytes do not decode as v2");
+	}
+	StorageVersion::new(4).put::<Orderbook>();
+}
+
+#[test]
+fn migration_v4_to_v5_requeues_the_book_in_priority() {
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		let funds_before = all_funds();
+		let orders_before: alloc::vec::Vec<_> = Orders::<Test>::iter_values().collect();
+		let depth_before = Orderbook::depth(0, 100);
+		to_v4_layout(&[]);
+		let stored = migrations::v5::old::Orders::<Test>::iter_values().count();
+		assert_eq!(stored, orders_before.len(), "every order is in the v4 layout");
 
 		#[cfg(feature = "try-runtime")]
-		migrations::v2::MigrateV1ToV2::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		migrations::v5::MigrateV4ToV5::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
 		#[cfg(not(feature = "try-runtime"))]
-		migrations::v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		migrations::v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
 
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(2));
-		for (id, o) in &before {
-			let migrated = Orders::<Test>::get(id).expect("migrated order decodes");
-			assert_eq!(migrated, Order { post_only: false, ..o.clone() });
-		}
-		// The book still trades in the same priority after the upgrade.
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(5));
+		assert_eq!(Orders::<Test>::iter_values().collect::<alloc::vec::Vec<_>>(), orders_before);
+		assert_eq!(Orderbook::depth(0, 100), depth_before);
+		assert_eq!(all_funds(), funds_before);
+		assert_eq!(OpenOrders::<Test>::get(), orders_before.len() as u64);
+		totals();
+		// The book still trades in the same priority, and expires.
 		gtc(BOB, Side::Buy, 1_010, LOT);
 		assert_eq!(fills().last().expect("a fill").maker, ALICE);
+		Orderbook::on_idle(51, Weight::MAX);
+		assert!(Orders::<Test>::iter_values().all(|o| o.expires_at != Some(50)));
+		totals();
 	});
 }
 
 #[test]
-fn migration_v2_to_v3_moves_held_escrow_into_the_ledger() {
-	use frame_support::traits::{
-		fungible::{InspectHold as _, MutateHold as _},
-		fungibles::{InspectHold as _, MutateHold as _},
-	};
+fn migration_v4_to_v5_cancels_what_no_longer_fits_an_account_and_releases_it() {
 	new_test_ext().execute_with(|| {
-		trade_a_little();
-		let funds_before = all_funds();
-		let orders_before: alloc::vec::Vec<_> = Orders::<Test>::iter().collect();
-		// Turn the chain back into v2: each trader's locked escrow goes back to its wallet and
-		// is held there; the ledger only keeps free amounts; expiries are per-block lists.
-		let reason = RuntimeHoldReason::Orderbook(HoldReason::OrderEscrow);
-		let vault = vault();
-		for who in TRADERS {
-			let f = funds(who);
-			let base = AssetKind::Asset(BASE);
-			for (asset, locked) in [(base, f.base_held), (AssetKind::Native, f.quote_held)] {
-				if locked == 0 {
-					continue;
-				}
-				Ledger::<Test>::mutate(who, asset, |e| e.as_mut().expect("entry").locked = 0);
-				Orderbook::transfer_token(asset, &vault, &who, locked, Preservation::Preserve)
-					.expect("vault pays");
-				match asset {
-					AssetKind::Native => Balances::hold(&reason, &who, locked),
-					AssetKind::Asset(id) => AssetsHolder::hold(id, &reason, &who, locked),
-				}
-				.expect("hold");
-			}
-		}
-		let mut lists: alloc::collections::BTreeMap<u32, alloc::vec::Vec<OrderId>> =
-			Default::default();
-		for (block, id, ()) in Expiries::<Test>::drain() {
-			lists.entry(block).or_default().push(id);
-		}
-		// A stale id (its order left the book) must not come back.
-		lists.entry(50).or_default().push(9_999);
-		for (block, ids) in lists {
-			migrations::v3::OldExpiries::<Test>::insert(block, ids);
-		}
-		StorageVersion::new(2).put::<Orderbook>();
-		let held_before = Balances::balance_on_hold(&reason, &CHARLIE);
-		assert!(held_before > 0, "Charlie's bids are held in its wallet");
+		let max = <Test as Config>::MaxOrdersPerAccount::get();
+		// v4 bounded an account per market; v5 over all markets. Dave has `max` bids here and
+		// one more (in v4, in another market's index: the bound was per market).
+		let ids: alloc::vec::Vec<OrderId> =
+			(0..max).map(|i| gtc(CHARLIE, Side::Buy, 900 - i as u128 * 10, LOT)).collect();
+		let quote = AssetKind::Native;
+		let extra_price = 800;
+		let escrow = extra_price * LOT / bourse_primitives::orderbook::PRICE_SCALE;
+		Orderbook::lock(&CHARLIE, quote, escrow).expect("Dave has the funds");
+		let id = NextOrderId::<Test>::mutate(|n| {
+			*n += 1;
+			*n - 1
+		});
+		OpenOrders::<Test>::mutate(|n| *n += 1);
+		let extra = Order {
+			id,
+			market: 0,
+			owner: CHARLIE,
+			side: Side::Buy,
+			price: extra_price,
+			quantity: LOT,
+			filled: 0,
+			placed_at: 1,
+			expires_at: None,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelMaker,
+			post_only: false,
+		};
+		let free_before = Orderbook::trading_balance(&CHARLIE, quote).free;
+		to_v4_layout(&[extra]);
 
-		#[cfg(feature = "try-runtime")]
-		migrations::v3::MigrateV2ToV3::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
-		#[cfg(not(feature = "try-runtime"))]
-		migrations::v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		migrations::v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
 
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(3));
-		assert_eq!(all_funds(), funds_before, "every escrow is locked in the ledger again");
-		assert_eq!(Balances::balance_on_hold(&reason, &CHARLIE), 0, "no hold is left");
-		assert_eq!(AssetsHolder::balance_on_hold(BASE, &reason, &ALICE), 0);
-		assert_eq!(Orders::<Test>::iter().collect::<alloc::vec::Vec<_>>(), orders_before);
-		assert_eq!(Expiries::<Test>::iter().count(), 1, "the resting order's expiry only");
-		assert!(Expiries::<Test>::contains_key(
-			50,
-			orders_before.iter().find(|(_, o)| o.expires_at == Some(50)).expect("expiring").0
-		));
-		totals();
-		// The book still trades and expires.
-		gtc(BOB, Side::Buy, 1_010, LOT);
-		assert_eq!(fills().last().expect("a fill").maker, ALICE);
-		Orderbook::on_idle(51, Weight::MAX);
-		assert!(Orders::<Test>::iter().all(|(_, o)| o.expires_at != Some(50)));
+		let kept: alloc::vec::Vec<OrderId> =
+			Orderbook::open_orders(&CHARLIE).iter().map(|o| o.id).collect();
+		assert_eq!(kept, ids, "the oldest orders stay");
+		assert!(cancels().contains(&(id, CancelReason::NoRoom)));
+		assert_eq!(Orderbook::trading_balance(&CHARLIE, quote).free, free_before + escrow);
+		assert_eq!(OpenOrders::<Test>::get(), max as u64);
 		totals();
 	});
 }
@@ -284,7 +306,7 @@ fn migration_v3_to_v4_removes_the_fill_histories() {
 #[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(4));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(4));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(5));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(5));
 	});
 }
