@@ -47,21 +47,23 @@ impl<T: Config> Pallet<T> {
 		// Spot places that only rested (or were dropped unmatched) are charged together per
 		// market, as benchmarked (`batch_places`): they share the reads and writes of the
 		// market, the trader's ledger entries and order index, the counters.
-		let mut rested: Vec<(MarketId, u32)> = Vec::new();
+		// Per market: places that only rested, and how many of them with an expiry.
+		let mut rested: Vec<(MarketId, u32, u32)> = Vec::new();
 		for (index, action) in actions.iter().enumerate() {
 			let mut steps = 0;
 			let result = frame_support::storage::with_storage_layer(|| match action {
 				BatchAction::Place(request) => {
 					Self::do_place_limit_within(who, request.clone(), budget, &mut steps).map(
-						|placed| {
-							(!Self::only_rested(&placed)).then(|| Self::placed_weight(&placed))
+						|placed| match Self::only_rested(&placed) {
+							true => Rested::Place { expiring: placed.expiring },
+							false => Rested::No(Self::placed_weight(&placed)),
 						},
 					)
 				},
 				BatchAction::Cancel(order_id) => {
 					let at = Self::order_ref(who, *order_id).ok_or(Error::<T>::OrderNotFound)?;
 					Self::remove_resting(&at, CancelReason::User)
-						.map(|()| Some(T::WeightInfo::cancel_order()))
+						.map(|()| Rested::No(T::WeightInfo::cancel_order()))
 				},
 				BatchAction::Replace { order_id, new_price, new_quantity, max_fills } => {
 					Self::do_replace_within(
@@ -75,7 +77,7 @@ impl<T: Config> Pallet<T> {
 					)
 					.map(|placed| {
 						let fills = placed.fills.saturating_add(placed.rejected);
-						Some(
+						Rested::No(
 							Self::replace_weight(placed.kind, fills, placed.removed)
 								.saturating_add(placed.settlement_extra),
 						)
@@ -85,15 +87,19 @@ impl<T: Config> Pallet<T> {
 			// A failed action may have matched before it failed: its work counts.
 			budget = budget.saturating_sub(steps);
 			let weight = match result {
-				Ok(Some(weight)) => weight,
-				Ok(None) => {
+				Ok(Rested::No(weight)) => weight,
+				Ok(Rested::Place { expiring }) => {
 					let market = match action {
 						BatchAction::Place(request) => request.market,
 						_ => MarketId::MAX,
 					};
-					match rested.iter_mut().find(|(m, _)| *m == market) {
-						Some((_, n)) => *n = n.saturating_add(1),
-						None => rested.push((market, 1)),
+					let e = u32::from(expiring);
+					match rested.iter_mut().find(|(m, _, _)| *m == market) {
+						Some((_, n, with_expiry)) => {
+							*n = n.saturating_add(1);
+							*with_expiry = with_expiry.saturating_add(e);
+						},
+						None => rested.push((market, 1, e)),
 					}
 					Weight::zero()
 				},
@@ -104,12 +110,27 @@ impl<T: Config> Pallet<T> {
 			};
 			used = used.saturating_add(weight);
 		}
-		for (_, n) in rested {
-			used = used.saturating_add(T::WeightInfo::batch_places(n));
+		for (_, n, expiring) in rested {
+			used = used
+				.saturating_add(T::WeightInfo::batch_places(n))
+				.saturating_add(Self::expiry_weight().saturating_mul(expiring.into()));
 		}
 		Ok(Some(used.min(Self::batch_actions_weight_bound(actions))).into())
 	}
+}
 
+/// How one action of a batch is charged.
+enum Rested {
+	/// A spot place that only rested: charged with the market's group (`batch_places`).
+	Place {
+		/// It has an expiry key.
+		expiring: bool,
+	},
+	/// Anything else: its own weight.
+	No(Weight),
+}
+
+impl<T: Config> Pallet<T> {
 	/// A spot order that made no fill, removed no resting order and needed no settlement
 	/// beyond its escrow: what `batch_places` benchmarks per order.
 	fn only_rested(placed: &PlaceOutcome) -> bool {

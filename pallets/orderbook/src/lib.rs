@@ -686,11 +686,13 @@ pub mod pallet {
 		/// Weight of an order in a market of `kind` that made `fills` fills and took `removed`
 		/// resting orders off the book (expired, self-trade): spot as benchmarked here, perp as
 		/// pallet-perp benchmarked it (fills settle as positions); a removal as expiring an order.
+		/// (An order that rests is charged with an expiry; [`Self::placed_weight`] refunds it
+		/// for one that has none.)
 		pub fn order_weight(kind: MarketKind, fills: u32, removed: u32) -> Weight {
 			match kind {
 				// An order that traded nothing is benchmarked apart: a fill's setup (the
 				// taker's settlement, fee entries) is not charged to it.
-				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(),
+				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(1),
 				MarketKind::Spot => T::WeightInfo::place_order(fills),
 				MarketKind::Perp => T::PerpSettlement::order_weight(fills),
 			}
@@ -701,8 +703,20 @@ pub mod pallet {
 		pub fn placed_weight(placed: &PlaceOutcome) -> Weight {
 			// A maker that could not settle did a fill's work before it was removed.
 			let fills = placed.fills.saturating_add(placed.rejected);
-			Self::order_weight(placed.kind, fills, placed.removed)
-				.saturating_add(placed.settlement_extra)
+			let base = match placed.kind {
+				MarketKind::Spot if fills == 0 => {
+					T::WeightInfo::place_order_resting(placed.expiring.into())
+						.saturating_add(Self::removals_weight(placed.removed))
+				},
+				kind => Self::order_weight(kind, fills, placed.removed),
+			};
+			base.saturating_add(placed.settlement_extra)
+		}
+
+		/// What an expiry key adds to a resting order (as `place_order_resting` measures it).
+		pub fn expiry_weight() -> Weight {
+			T::WeightInfo::place_order_resting(1)
+				.saturating_sub(T::WeightInfo::place_order_resting(0))
 		}
 
 		/// Steps (resting orders filled or taken off the book) an order allowed `max_fills`

@@ -102,6 +102,8 @@ pub struct PlaceOutcome {
 	/// Weight of settling the fills beyond the per-fill benchmark (see
 	/// [`crate::Settlement::settle`]).
 	pub settlement_extra: Weight,
+	/// It rests with an expiry (one more key written).
+	pub expiring: bool,
 }
 
 /// An order being placed, after validation.
@@ -609,6 +611,7 @@ impl<T: Config> Pallet<T> {
 			filled,
 			kind: market.kind,
 			settlement_extra,
+			expiring: rest && expires_at.is_some(),
 		})
 	}
 
@@ -817,6 +820,7 @@ impl<T: Config> Pallet<T> {
 				filled: 0,
 				kind: market.kind,
 				settlement_extra: Weight::zero(),
+				expiring: false,
 			});
 		}
 

@@ -19,7 +19,7 @@ use core::marker::PhantomData;
 pub trait WeightInfo {
 	fn create_market() -> Weight;
 	fn set_market_status() -> Weight;
-	fn place_order_resting() -> Weight;
+	fn place_order_resting(e: u32, ) -> Weight;
 	fn place_order(f: u32, ) -> Weight;
 	fn cancel_order() -> Weight;
 	fn cancel_all(n: u32, ) -> Weight;
@@ -36,32 +36,36 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
 		// Proof size: measured `0`, estimated `1489` bytes.
-		// Minimum execution time: 9_344_000 picoseconds.
-		Weight::from_parts(10_105_000, 1489)
+		// Minimum execution time: 9_554_000 picoseconds.
+		Weight::from_parts(10_625_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
 		// Proof size: measured `142`, estimated `3545` bytes.
-		// Minimum execution time: 7_331_000 picoseconds.
-		Weight::from_parts(8_082_000, 3545)
+		// Minimum execution time: 7_571_000 picoseconds.
+		Weight::from_parts(8_372_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	fn place_order_resting() -> Weight {
+	/// The range of component `e` is `[0, 1]`.
+	fn place_order_resting(e: u32, ) -> Weight {
 		// Proof size: measured `873`, estimated `10939` bytes.
-		// Minimum execution time: 41_642_000 picoseconds.
-		Weight::from_parts(45_057_000, 10939)
+		// Minimum execution time: 39_288_000 picoseconds.
+		Weight::from_parts(42_827_411, 10939)
+			// Standard error: 87_618
+			.saturating_add(Weight::from_parts(2_556_278, 0).saturating_mul(e.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order(f: u32, ) -> Weight {
 		// Proof size: measured `1738 + f * (7720 ±0)`, estimated `10939 + f * (9949 ±0)` bytes.
-		// Minimum execution time: 145_036_000 picoseconds.
-		Weight::from_parts(183_581_145, 10939)
-			// Standard error: 472_562
-			.saturating_add(Weight::from_parts(50_244_778, 0).saturating_mul(f.into()))
+		// Minimum execution time: 174_790_000 picoseconds.
+		Weight::from_parts(174_177_396, 10939)
+			// Standard error: 360_697
+			.saturating_add(Weight::from_parts(51_190_708, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
@@ -70,18 +74,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn cancel_order() -> Weight {
 		// Proof size: measured `8467`, estimated `10939` bytes.
-		// Minimum execution time: 72_959_000 picoseconds.
-		Weight::from_parts(82_874_000, 10939)
+		// Minimum execution time: 76_845_000 picoseconds.
+		Weight::from_parts(110_655_000, 10939)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
 		// Proof size: measured `11467 + n * (109 ±0)`, estimated `77767 + n * (2625 ±0)` bytes.
-		// Minimum execution time: 90_755_000 picoseconds.
-		Weight::from_parts(308_338_563, 77767)
-			// Standard error: 110_815
-			.saturating_add(Weight::from_parts(32_833_321, 0).saturating_mul(n.into()))
+		// Minimum execution time: 117_165_000 picoseconds.
+		Weight::from_parts(317_222_896, 77767)
+			// Standard error: 110_568
+			.saturating_add(Weight::from_parts(33_335_658, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(34_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(33_u64))
@@ -90,11 +94,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `2041 + f * (7721 ±0)`, estimated `10939 + f * (9949 ±10)` bytes.
-		// Minimum execution time: 92_027_000 picoseconds.
-		Weight::from_parts(150_908_620, 10939)
-			// Standard error: 366_880
-			.saturating_add(Weight::from_parts(54_850_509, 0).saturating_mul(f.into()))
+		// Proof size: measured `2041 + f * (7721 ±0)`, estimated `10939 + f * (9949 ±0)` bytes.
+		// Minimum execution time: 87_651_000 picoseconds.
+		Weight::from_parts(184_909_928, 10939)
+			// Standard error: 461_351
+			.saturating_add(Weight::from_parts(52_620_621, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
@@ -104,10 +108,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn place_orders(n: u32, ) -> Weight {
 		// Proof size: measured `728`, estimated `10939 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 43_955_000 picoseconds.
-		Weight::from_parts(19_671_947, 10939)
-			// Standard error: 12_408
-			.saturating_add(Weight::from_parts(27_643_106, 0).saturating_mul(n.into()))
+		// Minimum execution time: 45_337_000 picoseconds.
+		Weight::from_parts(20_206_895, 10939)
+			// Standard error: 17_290
+			.saturating_add(Weight::from_parts(28_055_516, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -117,34 +121,34 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn batch_places(n: u32, ) -> Weight {
 		// Proof size: measured `794 + n * (34 ±0)`, estimated `10939 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 45_227_000 picoseconds.
-		Weight::from_parts(17_404_773, 10939)
-			// Standard error: 15_463
-			.saturating_add(Weight::from_parts(32_226_949, 0).saturating_mul(n.into()))
+		// Minimum execution time: 43_665_000 picoseconds.
+		Weight::from_parts(19_272_765, 10939)
+			// Standard error: 15_482
+			.saturating_add(Weight::from_parts(29_214_143, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
 		// Proof size: measured `1410`, estimated `6208` bytes.
-		// Minimum execution time: 62_192_000 picoseconds.
-		Weight::from_parts(65_628_000, 6208)
+		// Minimum execution time: 62_503_000 picoseconds.
+		Weight::from_parts(65_837_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
 		// Proof size: measured `1410`, estimated `6208` bytes.
-		// Minimum execution time: 66_669_000 picoseconds.
-		Weight::from_parts(69_663_000, 6208)
+		// Minimum execution time: 66_989_000 picoseconds.
+		Weight::from_parts(70_214_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
 		// Proof size: measured `9294`, estimated `10939` bytes.
-		// Minimum execution time: 82_874_000 picoseconds.
-		Weight::from_parts(89_724_000, 10939)
+		// Minimum execution time: 84_936_000 picoseconds.
+		Weight::from_parts(104_345_000, 10939)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -153,23 +157,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(10_105_000, 1489)
+		Weight::from_parts(10_625_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(8_082_000, 3545)
+		Weight::from_parts(8_372_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
-	fn place_order_resting() -> Weight {
-		Weight::from_parts(45_057_000, 10939)
+	fn place_order_resting(e: u32, ) -> Weight {
+		Weight::from_parts(42_827_411, 10939)
+			.saturating_add(Weight::from_parts(2_556_278, 0).saturating_mul(e.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(183_581_145, 10939)
-			.saturating_add(Weight::from_parts(50_244_778, 0).saturating_mul(f.into()))
+		Weight::from_parts(174_177_396, 10939)
+			.saturating_add(Weight::from_parts(51_190_708, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
@@ -177,13 +183,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(82_874_000, 10939)
+		Weight::from_parts(110_655_000, 10939)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(308_338_563, 77767)
-			.saturating_add(Weight::from_parts(32_833_321, 0).saturating_mul(n.into()))
+		Weight::from_parts(317_222_896, 77767)
+			.saturating_add(Weight::from_parts(33_335_658, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(34_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(33_u64))
@@ -191,8 +197,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(150_908_620, 10939)
-			.saturating_add(Weight::from_parts(54_850_509, 0).saturating_mul(f.into()))
+		Weight::from_parts(184_909_928, 10939)
+			.saturating_add(Weight::from_parts(52_620_621, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
@@ -200,8 +206,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(19_671_947, 10939)
-			.saturating_add(Weight::from_parts(27_643_106, 0).saturating_mul(n.into()))
+		Weight::from_parts(20_206_895, 10939)
+			.saturating_add(Weight::from_parts(28_055_516, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -209,26 +215,26 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn batch_places(n: u32, ) -> Weight {
-		Weight::from_parts(17_404_773, 10939)
-			.saturating_add(Weight::from_parts(32_226_949, 0).saturating_mul(n.into()))
+		Weight::from_parts(19_272_765, 10939)
+			.saturating_add(Weight::from_parts(29_214_143, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(65_628_000, 6208)
+		Weight::from_parts(65_837_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(69_663_000, 6208)
+		Weight::from_parts(70_214_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(89_724_000, 10939)
+		Weight::from_parts(104_345_000, 10939)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}

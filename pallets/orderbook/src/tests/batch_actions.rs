@@ -1,7 +1,7 @@
 //! `batch`: place / cancel / replace actions in one extrinsic.
 use super::*;
 use crate::BatchAction;
-use frame_support::dispatch::GetDispatchInfo;
+use frame_support::{dispatch::GetDispatchInfo, weights::Weight};
 
 fn post_only(side: Side, price: Price, quantity: Quantity) -> OrderRequest {
 	OrderRequest {
@@ -188,6 +188,24 @@ fn resting_places_are_charged_as_a_group() {
 		let info = Orderbook::batch(RuntimeOrigin::signed(ALICE), quotes).expect("placed");
 		assert!(failures().is_empty(), "{:?}", failures());
 		assert_eq!(info.actual_weight, Some(<() as crate::WeightInfo>::batch_places(3)));
+
+		// Quotes with an expiry also pay for their expiry keys.
+		let expiring = |price| {
+			BatchAction::Place(OrderRequest {
+				expires_at: Some(100),
+				..post_only(Side::Buy, price, LOT)
+			})
+		};
+		let info = Orderbook::batch(
+			RuntimeOrigin::signed(ALICE),
+			alloc::vec![expiring(950), expiring(940)],
+		)
+		.expect("placed");
+		assert!(failures().is_empty(), "{:?}", failures());
+		let expected = <() as crate::WeightInfo>::batch_places(2)
+			.saturating_add(Orderbook::expiry_weight().saturating_mul(2));
+		assert!(Orderbook::expiry_weight().any_gt(Weight::zero()), "an expiry key costs a write");
+		assert_eq!(info.actual_weight, Some(expected));
 
 		// A taking place beside a resting one: the taker as an order with its fill.
 		let taking = OrderRequest {
