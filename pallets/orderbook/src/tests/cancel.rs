@@ -52,3 +52,35 @@ fn only_the_owner_cancels() {
 		);
 	});
 }
+
+/// Attack: orders placed and cancelled behind a level's head (in one block, so their keys are
+/// deleted only in the block's overlay) must not hide the next order from matching nor break
+/// time priority; finding the next head skips them once.
+#[test]
+fn cancelled_orders_behind_the_head_do_not_hide_the_next_one() {
+	new_test_ext().execute_with(|| {
+		let head = gtc(ALICE, Side::Sell, 1_000, LOT);
+		for _ in 0..3 {
+			let churn: alloc::vec::Vec<_> =
+				(0..4).map(|_| gtc(BOB, Side::Sell, 1_000, LOT)).collect();
+			for id in churn {
+				assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(BOB), id));
+			}
+		}
+		let next = gtc(CHARLIE, Side::Sell, 1_000, LOT);
+		let level = || {
+			Levels::<Test>::get((0, Side::Sell), store::level_key(Side::Sell, 1_000))
+				.map(|l| (l.head, l.orders, l.quantity))
+		};
+		assert_eq!(level(), Some((head, 2, 2 * LOT)));
+
+		place(BOB, Side::Buy, 1_000, LOT, TimeInForce::ImmediateOrCancel);
+		assert_eq!(fills().last().map(|f| (f.maker_order, f.maker)), Some((head, ALICE)));
+		assert_eq!(level(), Some((next, 1, LOT)), "the next live order is the head");
+
+		place(BOB, Side::Buy, 1_000, LOT, TimeInForce::ImmediateOrCancel);
+		assert_eq!(fills().last().map(|f| (f.maker_order, f.maker)), Some((next, CHARLIE)));
+		assert_eq!(level(), None);
+		totals();
+	});
+}
