@@ -52,6 +52,8 @@ struct Capacity {
 	up_front: Weight,
 	/// Mean actual weight of the included extrinsics (`ExtrinsicSuccess`).
 	actual: Weight,
+	/// The block's normal-class weight when it refused the next extrinsic.
+	consumed: Weight,
 }
 
 /// Fills one block with `next(i)` (signer and call of the i-th extrinsic) until the block
@@ -94,9 +96,11 @@ fn fill_block(mut next: impl FnMut(u32) -> (Sr25519Keyring, RuntimeCall)) -> Cap
 				_ => {},
 			}
 		}
+		let consumed = *System::block_weight().get(DispatchClass::Normal);
 		producer.close_block();
 		let up_front = up_front.unwrap_or_default();
-		Capacity { extrinsics, orders, fills, up_front, actual: actual / extrinsics.max(1) as u64 }
+		let mean = actual / extrinsics.max(1) as u64;
+		Capacity { extrinsics, orders, fills, up_front, actual: mean, consumed }
 	})
 }
 
@@ -190,14 +194,20 @@ fn block_capacity_of_trading_workloads() {
 	assert_eq!(pairs.fills, pairs.extrinsics / 2, "each taker fills its maker");
 	assert_eq!(batches.orders, batches.extrinsics * batch_size);
 	// Orders that may not match reserve no fills up front: the block fills by what they do,
-	// less at most the room one more would need.
+	// less at most the room one more would need (its up-front weight and the extrinsic base
+	// weight CheckWeight adds to it).
+	let base = block.get(DispatchClass::Normal).base_extrinsic.ref_time();
 	for (name, c) in [("resting orders", &resting), ("batches", &batches)] {
-		let used = c.actual.ref_time() * c.extrinsics as u64;
+		let (used, consumed) = (c.actual.ref_time() * c.extrinsics as u64, c.consumed.ref_time());
 		assert!(
-			used + c.up_front.ref_time() >= normal.ref_time(),
-			"{name} left the block part empty: {used} used, {} up front, of {}",
+			consumed + c.up_front.ref_time() + base >= normal.ref_time(),
+			"{name} left the block part empty: {consumed} consumed, {} up front, of {}",
 			c.up_front.ref_time(),
 			normal.ref_time()
+		);
+		assert!(
+			used * 100 >= consumed * 98,
+			"{name}: the block holds weight the extrinsics did not use: {used} of {consumed}"
 		);
 	}
 }

@@ -226,6 +226,8 @@ mod benchmarks {
 	/// `orderbook.place_order` in a perp market: a buy making `f` fills against one-lot asks
 	/// of `f` makers, then resting its last lot. Taker and makers trade this market only; the
 	/// valuation of more markets is charged per account by `Settlement::escrow`/`settle`.
+	/// Every maker's order index is full (its other asks rest far above), as the index is
+	/// rewritten when its order fills.
 	#[benchmark]
 	fn place_perp_order(
 		f: Linear<0, { <T as pallet_orderbook::Config>::MaxFillsPerOrder::get() }>,
@@ -234,8 +236,25 @@ mod benchmarks {
 		let market = perp_market::<T>();
 		let (price, _) = price_and_notional::<T>();
 		let lot = params::<T>().lot_size;
+		let tick = params::<T>().tick_size;
+		let most = <T as pallet_orderbook::Config>::MaxOrdersPerAccount::get();
 		for i in 0..f {
 			let maker = trader::<T>("maker", i, PLENTY);
+			for far in 0..most.saturating_sub(1) {
+				pallet_orderbook::Pallet::<T>::place_order(
+					RawOrigin::Signed(maker.clone()).into(),
+					market,
+					Side::Sell,
+					price + tick * (1_000 + far as u128),
+					lot,
+					TimeInForce::GoodTilCancelled,
+					None,
+					None,
+					SelfTradePrevention::CancelMaker,
+					0,
+				)
+				.expect("benchmark far ask");
+			}
 			pallet_orderbook::Pallet::<T>::place_order(
 				RawOrigin::Signed(maker).into(),
 				market,
