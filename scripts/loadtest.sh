@@ -21,7 +21,8 @@ if [ "${1:-}" = "--debug" ]; then
 fi
 [ "${1:-}" = "--" ] && shift
 if [ "$profile" = release ]; then
-	cargo build --release -p bourse-node
+	# The same build as scripts/bench-storage.sh (its feature only adds a subcommand).
+	cargo build --release -p bourse-node --features storage-benchmark
 else
 	cargo build -p bourse-node
 fi

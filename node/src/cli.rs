@@ -114,4 +114,19 @@ pub enum Subcommand {
 
 	/// Write a chain spec whose genesis starts from an exported trading state.
 	ImportTradingState(crate::trading_state::ImportTradingStateCmd),
+
+	/// Measure this node's database: `benchmark storage` writes the read and write weights
+	/// of the chain's own database (`runtime/src/db_weights.rs`). Needs the node built with
+	/// `--features storage-benchmark`.
+	#[cfg(feature = "storage-benchmark")]
+	#[command(subcommand)]
+	Benchmark(StorageBenchmarkCmd),
+}
+
+/// `bourse-node benchmark ...`.
+#[cfg(feature = "storage-benchmark")]
+#[derive(Debug, clap::Subcommand)]
+pub enum StorageBenchmarkCmd {
+	/// Read and write weights of the node's database, measured on a chain's state.
+	Storage(frame_benchmarking_cli::StorageCmd),
 }

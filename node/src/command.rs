@@ -147,6 +147,17 @@ pub fn run() -> sc_cli::Result<()> {
 			})
 		},
 		Some(Subcommand::ImportTradingState(cmd)) => cmd.run().map_err(sc_cli::Error::Input),
+		#[cfg(feature = "storage-benchmark")]
+		Some(Subcommand::Benchmark(crate::cli::StorageBenchmarkCmd::Storage(cmd))) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| {
+				let PartialComponents { client, backend, .. } = service::new_partial(&config)?;
+				let db = backend.expose_db();
+				let storage = backend.expose_storage();
+				let shared_trie_cache = backend.expose_shared_trie_cache();
+				cmd.run(config, client, db, storage, shared_trie_cache)
+			})
+		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let checkpoint = cli.checkpoint.clone();

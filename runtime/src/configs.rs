@@ -165,6 +165,7 @@ impl pallet_orderbook::Config for Runtime {
 	type PerpSettlement = Perp;
 	type OnStateChange = Checkpoint;
 	type MaxOrdersPerAccount = ConstU32<256>;
+	type MaxAssetsPerAccount = ConstU32<32>;
 	type MaxOrdersPerLevel = ConstU32<512>;
 	// 32 fills and batches of 16 keep the worst perp order (both sides' margin valued in
 	// every market at each fill) and a full batch within one block's largest extrinsic

@@ -125,15 +125,14 @@ pub type UncheckedExtrinsic =
 /// What a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations run on a runtime upgrade, all in one place. (pallet-orderbook's
-/// migrations to v2 and v3 predate its v5 book layout and were removed with it: a chain whose
-/// order book is below v4 upgrades through an earlier runtime first.)
+/// Storage migrations run on a runtime upgrade, all in one place. (pallet-orderbook keeps only
+/// its migration to v6: the earlier ones read layouts it no longer has, so a chain whose order
+/// book is below v5 upgrades through an earlier runtime first.)
 pub type Migrations = (
 	pallet_perp::migrations::v2::MigrateV1ToV2<Runtime>,
 	pallet_perp::migrations::v3::MigrateV2ToV3<Runtime, configs::OldFeeAccount>,
-	pallet_orderbook::migrations::v4::MigrateV3ToV4<Runtime>,
 	pallet_perp::migrations::v4::MigrateV3ToV4<Runtime>,
-	pallet_orderbook::migrations::v5::MigrateV4ToV5<Runtime>,
+	pallet_orderbook::migrations::v6::MigrateV5ToV6<Runtime>,
 );
 
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.

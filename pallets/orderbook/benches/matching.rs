@@ -322,6 +322,7 @@ mod runtime {
 		type PerpSettlement = ();
 		type OnStateChange = ();
 		type MaxOrdersPerAccount = ConstU32<256>;
+		type MaxAssetsPerAccount = ConstU32<32>;
 		type MaxOrdersPerLevel = ConstU32<4096>;
 		type MaxFillsPerOrder = ConstU32<64>;
 		type MaxBatch = ConstU32<32>;

@@ -2,7 +2,7 @@
 use super::*;
 use alloc::vec::Vec;
 use bourse_primitives::orderbook::{
-	Market, MarketId, MarketStatus, OrderId, SelfTradePrevention, Side, TimeInForce,
+	AssetKind, Market, MarketId, MarketStatus, OrderId, SelfTradePrevention, Side, TimeInForce,
 };
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -64,17 +64,26 @@ fn asks<T: Config>(market_id: MarketId, market: &Market, n: u32, price: u128, lo
 }
 
 /// Rests `count` one-lot asks of `who` far above the benchmark price (one per level), so its
-/// order index holds that many more entries.
+/// order index holds that many more entries, and fills its ledger with (empty) entries of
+/// other tokens up to `MaxAssetsPerAccount`: its record is as large as a record can be.
 fn fill_index<T: Config>(who: &T::AccountId, market_id: MarketId, market: &Market, count: u32) {
 	let (price, lot) = price_and_lot(market);
 	for i in 0..count {
 		rest::<T>(who, market_id, Side::Sell, price + market.tick_size * (1_000 + i as u128), lot);
 	}
+	Accounts::<T>::mutate(who, |record| {
+		let record = record.get_or_insert_with(Default::default);
+		let mut other = 1_000_000u32;
+		while (record.balances.len() as u32) < T::MaxAssetsPerAccount::get() {
+			let _ = record.entry_mut(AssetKind::Asset(other));
+			other += 1;
+		}
+	});
 }
 
 /// Resting orders of `who` in `market`.
 fn orders_in<T: Config>(who: &T::AccountId, market: MarketId) -> u32 {
-	AccountOrders::<T>::get(who).iter().filter(|r| r.market == market).count() as u32
+	Pallet::<T>::trading_account(who).orders.iter().filter(|r| r.market == market).count() as u32
 }
 
 #[benchmarks]
@@ -270,20 +279,24 @@ mod benchmarks {
 		assert_eq!(orders_in::<T>(&who, market_id), n);
 	}
 
+	/// The trader's record is as large as a record can be (full index and ledger).
 	#[benchmark]
 	fn deposit() {
-		let (_, market) = setup::<T>();
+		let (market_id, market) = setup::<T>();
 		let who = funded::<T>("trader", 0, &market);
+		fill_index::<T>(&who, market_id, &market, T::MaxOrdersPerAccount::get());
 		let before = Pallet::<T>::trading_balance(&who, market.base).free;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market.base, market.min_size);
 		assert_eq!(Pallet::<T>::trading_balance(&who, market.base).free, before + market.min_size);
 	}
 
+	/// The trader's record is as large as a record can be (full index and ledger).
 	#[benchmark]
 	fn withdraw() {
-		let (_, market) = setup::<T>();
+		let (market_id, market) = setup::<T>();
 		let who = funded::<T>("trader", 0, &market);
+		fill_index::<T>(&who, market_id, &market, T::MaxOrdersPerAccount::get());
 		let before = Pallet::<T>::trading_balance(&who, market.base).free;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), market.base, market.min_size);

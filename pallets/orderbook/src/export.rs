@@ -4,12 +4,12 @@
 use crate::{
 	engine::{self, OrderRef},
 	store::StorageBook,
-	AccountOrders, Config, Expiries, FeeBalances, Ledger, Markets, NextMarketId, NextOrderId,
-	OpenOrders, Orders, Pallet,
+	Accounts, Config, Error, Expiries, FeeBalances, Markets, NextMarketId, NextOrderId, OpenOrders,
+	Orders, Pallet,
 };
 use alloc::{collections::BTreeSet, format, string::String, vec::Vec};
 use bourse_primitives::{
-	orderbook::{quote_amount, Market, Order, Side, TradingBalance},
+	orderbook::{quote_amount, AssetKind, Market, MarketKind, Order, Side, TradingBalance},
 	trading_state::{FeeState, LedgerEntryState, MarketState, OrderState, OrderbookState},
 };
 use frame_support::traits::Get;
@@ -30,12 +30,17 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		// Sorted (account, then token), so a document does not depend on storage hashing.
-		let mut ledger: Vec<_> = Ledger::<T>::iter()
-			.map(|(account, asset, b)| LedgerEntryState {
-				account,
-				asset,
-				free: b.free,
-				locked: b.locked,
+		// Empty entries (kept for resting orders) are left out: importing the orders makes them.
+		let mut ledger: Vec<_> = Accounts::<T>::iter()
+			.flat_map(|(account, record)| {
+				record.balances.into_iter().filter(|(_, b)| !b.is_empty()).map(move |(asset, b)| {
+					LedgerEntryState {
+						account: account.clone(),
+						asset,
+						free: b.free,
+						locked: b.locked,
+					}
+				})
 			})
 			.collect();
 		ledger.sort_by(|a, b| (&a.account, a.asset).cmp(&(&b.account, b.asset)));
@@ -91,8 +96,17 @@ impl<T: Config> Pallet<T> {
 			check_order(&market, o).map_err(|e| format!("{}: {e}", at()))?;
 			let order = order_of(o);
 			let place = OrderRef::of(&order);
-			AccountOrders::<T>::try_mutate(&o.owner, |refs| refs.try_push(place))
-				.map_err(|_| format!("{}: owner has more orders than MaxOrdersPerAccount", at()))?;
+			let kept: &[AssetKind] = match market.kind {
+				MarketKind::Spot => &[market.base, market.quote],
+				MarketKind::Perp => &[],
+			};
+			Self::index_order(&o.owner, place, kept).map_err(|e| {
+				if e == Error::<T>::TooManyOrders.into() {
+					format!("{}: owner has more orders than MaxOrdersPerAccount", at())
+				} else {
+					format!("{}: owner has entries of more tokens than MaxAssetsPerAccount", at())
+				}
+			})?;
 			if let Some(last) = o.expires_at {
 				Expiries::<T>::insert(last, o.id, place);
 			}
@@ -114,10 +128,16 @@ impl<T: Config> Pallet<T> {
 		}
 		for e in &state.ledger {
 			let entry = TradingBalance { free: e.free, locked: e.locked };
-			if entry.is_empty() || Ledger::<T>::contains_key(&e.account, e.asset) {
+			if entry.is_empty() || !Self::trading_balance(&e.account, e.asset).is_empty() {
 				return Err(format!("ledger entry of {:?}: empty or duplicate", e.asset));
 			}
-			Ledger::<T>::insert(&e.account, e.asset, entry);
+			Self::mutate_account(&e.account, |record| {
+				*record.entry_mut(e.asset).ok_or(Error::<T>::TooManyAssets)? = entry;
+				Ok(())
+			})
+			.map_err(|_| {
+				format!("ledger entry of {:?}: more tokens than MaxAssetsPerAccount", e.asset)
+			})?;
 		}
 		for f in &state.fees {
 			FeeBalances::<T>::insert(f.asset, f.amount);

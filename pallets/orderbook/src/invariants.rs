@@ -5,14 +5,16 @@
 //!   aggregates (count, remaining quantity) equal the orders stored at its price, and its head
 //!   is the oldest of them; every resting order sits in a level; no book is crossed; a known
 //!   best price is the best level.
-//! - Indexes: every resting order is in its owner's `AccountOrders` entry and every entry there
-//!   names where an order of that owner rests; every good-til-block order has exactly its
+//! - Indexes: every resting order is in its owner's `Accounts` record and every order there
+//!   names where an order of that owner rests; no empty record is stored; every good-til-block order has exactly its
 //!   `Expiries` key, naming where it rests, and every key names such an order, none behind the
 //!   expiry cursor.
 //! - Counters: `OpenOrders` counts the resting orders; no order or market id is at or past
 //!   the next id.
-//! - Ledger: every locked amount is exactly its owner's resting spot orders' escrow, no empty
-//!   entry is stored, and the vault holds at least what the ledger owes of every token.
+//! - Ledger: every locked amount is exactly its owner's resting spot orders' escrow, an empty
+//!   entry is stored only while an order of its account rests, every resting spot order's
+//!   account has entries of both tokens of its market, no token has two entries in one
+//!   account, and the vault holds at least what the ledger owes of every token.
 use crate::*;
 use alloc::collections::{BTreeMap, BTreeSet};
 use bourse_primitives::orderbook::{
@@ -94,9 +96,9 @@ impl<T: Config> Pallet<T> {
 		use crate::engine::BookStore;
 		let book = store::StorageBook::<T>::default();
 		let mut indexed = BTreeSet::<OrderId>::new();
-		for (who, refs) in AccountOrders::<T>::iter() {
-			ensure_that(!refs.is_empty(), "an empty account order index is stored")?;
-			for at in refs {
+		for (who, account) in Accounts::<T>::iter() {
+			ensure_that(!account.is_empty(), "an empty trading account is stored")?;
+			for at in account.orders {
 				let order = book.order(&at).ok_or("an account's index names no resting order")?;
 				ensure_that(order.owner == who, "an account's index names another's order")?;
 				ensure_that(indexed.insert(at.id), "an order is indexed twice")?;
@@ -147,13 +149,29 @@ impl<T: Config> Pallet<T> {
 			*sum = sum.checked_add(amount).ok_or("escrow overflows")?;
 		}
 		let mut assets = BTreeSet::new();
-		for (who, asset, balance) in Ledger::<T>::iter() {
-			assets.insert(asset);
-			ensure_that(!balance.is_empty(), "an empty ledger entry is stored")?;
-			ensure_that(
-				escrow.remove(&(who, asset)).unwrap_or(0) == balance.locked,
-				"a locked ledger amount differs from its resting orders' escrow",
-			)?;
+		for (who, account) in Accounts::<T>::iter() {
+			let mut own = BTreeSet::new();
+			for (asset, balance) in account.balances.iter() {
+				assets.insert(*asset);
+				ensure_that(own.insert(*asset), "an account has two entries of one token")?;
+				ensure_that(
+					!balance.is_empty() || !account.orders.is_empty(),
+					"an empty ledger entry is stored while no order of its account rests",
+				)?;
+				ensure_that(
+					escrow.remove(&(who.clone(), *asset)).unwrap_or(0) == balance.locked,
+					"a locked ledger amount differs from its resting orders' escrow",
+				)?;
+			}
+			for at in account.orders.iter() {
+				let market = Markets::<T>::get(at.market).ok_or("a resting order has no market")?;
+				if market.kind == MarketKind::Spot {
+					ensure_that(
+						own.contains(&market.base) && own.contains(&market.quote),
+						"a resting spot order's account has no entry of one of its tokens",
+					)?;
+				}
+			}
 		}
 		ensure_that(
 			escrow.values().all(|locked| *locked == 0),

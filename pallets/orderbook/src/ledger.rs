@@ -1,17 +1,20 @@
 //! The trading ledger.
 //!
 //! Traders deposit tokens once (`deposit`: one transfer into the [vault](Pallet::vault)) and
-//! trade from the ledger entry the pallet keeps per (account, token): orders lock from its free
-//! amount, fills move amounts between entries, fees accrue to one entry per token
-//! ([`FeeBalances`]). No per-order hold and no per-fill token transfer exists: a fill writes
-//! ledger entries only. Perp collateral (pallet-perp) sits in the same vault.
+//! trade from the ledger entries the pallet keeps per account and token: orders lock from the
+//! free amount, fills move amounts between entries, fees accrue to one entry per token
+//! ([`FeeBalances`]). No per-order hold and no per-fill token transfer exists. An account's
+//! entries and its order index are one storage key ([`TradingAccount`] in [`Accounts`]), so a
+//! fill writes the maker's order and the maker's record, nothing else of the maker. Perp
+//! collateral (pallet-perp) sits in the same vault.
 //!
 //! Invariant ([`Pallet::check_ledger`], run by `try_state`): for every token, the vault holds at
 //! least the sum of all ledger entries, fee entries and perp collateral (anyone may send the
 //! vault tokens, and it keeps an existential deposit of its own so that withdrawals never reap
 //! it and lose dust; both are the only surplus).
-use crate::{Config, Error, Event, FeeBalances, Ledger, Pallet};
-use bourse_primitives::orderbook::{AssetKind, TradingBalance};
+use crate::{engine::OrderRef, Accounts, Config, Error, Event, FeeBalances, Pallet};
+use bourse_primitives::orderbook::{AssetKind, OrderId, TradingBalance};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	ensure,
 	pallet_prelude::DispatchResult,
@@ -21,8 +24,94 @@ use frame_support::{
 		tokens::Preservation,
 		Get,
 	},
+	BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound, PartialEqNoBound,
 };
+use scale_info::TypeInfo;
 use sp_runtime::{traits::AccountIdConversion, DispatchError};
+
+/// One trading account: its ledger entries and its order index, stored as one key.
+///
+/// Entries are kept while any order of the account rests, even empty ones: a resting spot
+/// order's account always has entries of both tokens of its market (made when it rests), so
+/// crediting a fill to the maker never needs a new entry and cannot fail on the entry bound.
+/// With no order resting, empty entries are dropped, and an empty record is removed.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+	DefaultNoBound,
+)]
+#[scale_info(skip_type_params(MaxAssets, MaxOrders))]
+pub struct TradingAccount<MaxAssets: Get<u32>, MaxOrders: Get<u32>> {
+	/// Ledger entries by token.
+	pub balances: BoundedVec<(AssetKind, TradingBalance), MaxAssets>,
+	/// Where each resting order of the account rests, oldest first.
+	pub orders: BoundedVec<OrderRef, MaxOrders>,
+}
+
+/// The [`TradingAccount`] of a runtime.
+pub type TradingAccountOf<T> =
+	TradingAccount<<T as Config>::MaxAssetsPerAccount, <T as Config>::MaxOrdersPerAccount>;
+
+impl<MaxAssets: Get<u32>, MaxOrders: Get<u32>> TradingAccount<MaxAssets, MaxOrders> {
+	/// The entry of `asset` (empty if there is none).
+	pub fn balance(&self, asset: AssetKind) -> TradingBalance {
+		self.balances.iter().find(|(a, _)| *a == asset).map(|(_, b)| *b).unwrap_or_default()
+	}
+
+	/// The entry of `asset`, made empty if there is none; `None` if that needs room the bound
+	/// does not leave.
+	pub fn entry_mut(&mut self, asset: AssetKind) -> Option<&mut TradingBalance> {
+		let at = match self.balances.iter().position(|(a, _)| *a == asset) {
+			Some(at) => at,
+			None => {
+				self.balances.try_push((asset, TradingBalance::default())).ok()?;
+				self.balances.len() - 1
+			},
+		};
+		self.balances.get_mut(at).map(|(_, b)| b)
+	}
+
+	/// Where the resting order `id` rests.
+	pub fn order(&self, id: OrderId) -> Option<OrderRef> {
+		self.orders.iter().find(|r| r.id == id).copied()
+	}
+
+	/// Nothing deposited and nothing resting.
+	pub fn is_empty(&self) -> bool {
+		self.balances.is_empty() && self.orders.is_empty()
+	}
+
+	/// Drops empty entries once no order rests (see the type's documentation).
+	pub fn tidy(&mut self) {
+		if self.orders.is_empty() {
+			self.balances.retain(|(_, b)| !b.is_empty());
+		}
+	}
+}
+
+/// `balance.free += amount`.
+fn add_free<T: Config>(balance: &mut TradingBalance, amount: u128) -> Result<(), Error<T>> {
+	balance.free = balance.free.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+	Ok(())
+}
+
+/// `balance.locked -= spent + unlocked; balance.free += unlocked`.
+fn take_locked<T: Config>(
+	balance: &mut TradingBalance,
+	spent: u128,
+	unlocked: u128,
+) -> Result<(), Error<T>> {
+	let taken = spent.checked_add(unlocked).ok_or(Error::<T>::Overflow)?;
+	balance.locked = balance.locked.checked_sub(taken).ok_or(Error::<T>::LedgerMismatch)?;
+	add_free::<T>(balance, unlocked)
+}
 
 impl<T: Config> Pallet<T> {
 	/// The account that holds every token deposited with the order book (spot and perp).
@@ -60,27 +149,140 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// `who`'s trading account (empty if it has none).
+	pub fn trading_account(who: &T::AccountId) -> TradingAccountOf<T> {
+		Accounts::<T>::get(who).unwrap_or_default()
+	}
+
 	/// `who`'s ledger entry of `asset`.
 	pub fn trading_balance(who: &T::AccountId, asset: AssetKind) -> TradingBalance {
-		Ledger::<T>::get(who, asset).unwrap_or_default()
+		Self::trading_account(who).balance(asset)
 	}
 
-	/// Every ledger entry of `who`.
+	/// Every non-empty ledger entry of `who`.
 	pub fn trading_balances(who: &T::AccountId) -> alloc::vec::Vec<(AssetKind, TradingBalance)> {
-		Ledger::<T>::iter_prefix(who).collect()
+		Self::trading_account(who).balances.into_iter().filter(|(_, b)| !b.is_empty()).collect()
 	}
 
-	/// Changes `who`'s entry of `asset` with `f`; an empty entry is removed. On an error nothing
+	/// Changes `who`'s trading account with `f` (one read and one write of its key), then
+	/// tidies it ([`TradingAccount::tidy`]); an empty account is removed. On an error nothing
 	/// changes.
+	pub(crate) fn mutate_account<R>(
+		who: &T::AccountId,
+		f: impl FnOnce(&mut TradingAccountOf<T>) -> Result<R, DispatchError>,
+	) -> Result<R, DispatchError> {
+		Accounts::<T>::try_mutate_exists(who, |slot| {
+			let mut account = slot.take().unwrap_or_default();
+			let result = f(&mut account)?;
+			account.tidy();
+			*slot = (!account.is_empty()).then_some(account);
+			Ok(result)
+		})
+	}
+
+	/// Changes `who`'s entry of `asset` with `f`. On an error nothing changes.
 	fn mutate_entry(
 		who: &T::AccountId,
 		asset: AssetKind,
 		f: impl FnOnce(&mut TradingBalance) -> Result<(), Error<T>>,
 	) -> DispatchResult {
-		Ledger::<T>::try_mutate_exists(who, asset, |entry| {
-			let mut balance = entry.unwrap_or_default();
-			f(&mut balance)?;
-			*entry = (!balance.is_empty()).then_some(balance);
+		Self::mutate_account(who, |account| {
+			let entry = account.entry_mut(asset).ok_or(Error::<T>::TooManyAssets)?;
+			f(entry).map_err(Into::into)
+		})
+	}
+
+	/// Records that `who`'s order rests at `at`, with entries of `assets` kept for its fills
+	/// (a resting spot order's base and quote). On an error nothing changes.
+	pub(crate) fn index_order(
+		who: &T::AccountId,
+		at: OrderRef,
+		assets: &[AssetKind],
+	) -> DispatchResult {
+		Self::mutate_account(who, |account| {
+			account.orders.try_push(at).map_err(|_| Error::<T>::TooManyOrders)?;
+			for asset in assets {
+				account.entry_mut(*asset).ok_or(Error::<T>::TooManyAssets)?;
+			}
+			Ok(())
+		})
+	}
+
+	/// Drops `who`'s order `id` from its order index.
+	pub(crate) fn unindex_order(who: &T::AccountId, id: OrderId) {
+		// Dropping an order and tidying cannot fail.
+		let _ = Self::mutate_account(who, |account| {
+			account.orders.retain(|r| r.id != id);
+			Ok(())
+		});
+	}
+
+	/// Frees `amount` of `who`'s locked `asset` and drops its order `id` from its index, in
+	/// one write (a spot order leaving the book without trading).
+	pub(crate) fn unlock_and_unindex(
+		who: &T::AccountId,
+		asset: AssetKind,
+		amount: u128,
+		id: OrderId,
+	) -> DispatchResult {
+		Self::mutate_account(who, |account| {
+			if amount > 0 {
+				let entry = account.entry_mut(asset).ok_or(Error::<T>::TooManyAssets)?;
+				take_locked::<T>(entry, 0, amount)?;
+			}
+			account.orders.retain(|r| r.id != id);
+			Ok(())
+		})
+	}
+
+	/// Settles a maker's side of a spot fill in one write: `gives` of its locked `gave` asset
+	/// goes, `gets` of its `got` asset is credited free, and the order `done` (one this fill
+	/// completes) leaves its index.
+	pub(crate) fn settle_maker_entries(
+		maker: &T::AccountId,
+		gave: AssetKind,
+		gives: u128,
+		got: AssetKind,
+		gets: u128,
+		done: Option<OrderId>,
+	) -> DispatchResult {
+		Self::mutate_account(maker, |account| {
+			if let Some(id) = done {
+				account.orders.retain(|r| r.id != id);
+			}
+			let entry = account.entry_mut(gave).ok_or(Error::<T>::TooManyAssets)?;
+			take_locked::<T>(entry, gives, 0)?;
+			if gets > 0 {
+				let entry = account.entry_mut(got).ok_or(Error::<T>::TooManyAssets)?;
+				add_free::<T>(entry, gets)?;
+			}
+			Ok(())
+		})
+	}
+
+	/// Settles a taker's side of its order's spot fills in one write: `spent` of its locked
+	/// `paying` asset goes and `unlocked` of it is freed; `received` of `receiving` is credited
+	/// free.
+	pub(crate) fn settle_taker_entries(
+		taker: &T::AccountId,
+		paying: AssetKind,
+		spent: u128,
+		unlocked: u128,
+		receiving: AssetKind,
+		received: u128,
+	) -> DispatchResult {
+		if spent == 0 && unlocked == 0 && received == 0 {
+			return Ok(());
+		}
+		Self::mutate_account(taker, |account| {
+			if spent > 0 || unlocked > 0 {
+				let entry = account.entry_mut(paying).ok_or(Error::<T>::TooManyAssets)?;
+				take_locked::<T>(entry, spent, unlocked)?;
+			}
+			if received > 0 {
+				let entry = account.entry_mut(receiving).ok_or(Error::<T>::TooManyAssets)?;
+				add_free::<T>(entry, received)?;
+			}
 			Ok(())
 		})
 	}
@@ -90,10 +292,7 @@ impl<T: Config> Pallet<T> {
 		if amount == 0 {
 			return Ok(());
 		}
-		Self::mutate_entry(who, asset, |b| {
-			b.free = b.free.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			Ok(())
-		})
+		Self::mutate_entry(who, asset, |b| add_free::<T>(b, amount))
 	}
 
 	/// Takes `amount` from `who`'s free balance of `asset` (it leaves the ledger).
@@ -129,12 +328,7 @@ impl<T: Config> Pallet<T> {
 		if spent == 0 && unlocked == 0 {
 			return Ok(());
 		}
-		Self::mutate_entry(who, asset, |b| {
-			let taken = spent.checked_add(unlocked).ok_or(Error::<T>::Overflow)?;
-			b.locked = b.locked.checked_sub(taken).ok_or(Error::<T>::LedgerMismatch)?;
-			b.free = b.free.checked_add(unlocked).ok_or(Error::<T>::Overflow)?;
-			Ok(())
-		})
+		Self::mutate_entry(who, asset, |b| take_locked::<T>(b, spent, unlocked))
 	}
 
 	/// Gives `amount` of locked `asset` back to `who`'s free balance.
@@ -216,9 +410,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Sum of every ledger entry (free and locked) of `asset`, plus its collected fees.
 	pub fn ledger_total(asset: AssetKind) -> Option<u128> {
-		Ledger::<T>::iter()
-			.filter(|(_, a, _)| *a == asset)
-			.try_fold(FeeBalances::<T>::get(asset), |sum, (_, _, b)| sum.checked_add(b.total()?))
+		Accounts::<T>::iter_values()
+			.map(|account| account.balance(asset))
+			.try_fold(FeeBalances::<T>::get(asset), |sum, b| sum.checked_add(b.total()?))
 	}
 
 	/// The ledger invariant: the vault holds at least what the ledger, the fees and `extra` (what

@@ -72,8 +72,9 @@ pub mod pallet {
 
 	/// v2: `Order::post_only`; v3: the trading ledger replaces per-order holds; v4: fill
 	/// histories leave chain state (the node's fill index serves them); v5: orders keyed in
-	/// book order, one order index per account; see [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
+	/// book order, one order index per account; v6: an account's ledger entries and order
+	/// index in one key ([`Accounts`]); see [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(6);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -122,6 +123,9 @@ pub mod pallet {
 		/// Most resting orders one account may have, over all markets.
 		#[pallet::constant]
 		type MaxOrdersPerAccount: Get<u32>;
+		/// Most tokens one account's trading ledger may hold entries of.
+		#[pallet::constant]
+		type MaxAssetsPerAccount: Get<u32>;
 		/// Most orders at one price level.
 		#[pallet::constant]
 		type MaxOrdersPerLevel: Get<u32>;
@@ -168,17 +172,14 @@ pub mod pallet {
 	pub type NextOrderId<T> =
 		StorageValue<_, OrderId, ValueQuery, frame_support::traits::ConstU64<1>>;
 
-	/// The trading ledger: per account and token, what it deposited and has not withdrawn, free
-	/// or locked by resting orders. Empty entries are removed.
+	/// Each trading account in one key: its ledger entries (per token, what it deposited and
+	/// has not withdrawn, free or locked by resting orders) and where each of its resting
+	/// orders rests (all markets; cancels, replaces and `cancel_all` find orders here). A fill
+	/// writes only the maker's order and this record of the maker; a batch writes it once.
+	/// See [`ledger::TradingAccount`] for when entries are kept.
 	#[pallet::storage]
-	pub type Ledger<T: Config> = StorageDoubleMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		Blake2_128Concat,
-		AssetKind,
-		bourse_primitives::orderbook::TradingBalance,
-	>;
+	pub type Accounts<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, ledger::TradingAccountOf<T>>;
 
 	/// Maker and taker fees collected per token (spot and perp), withdrawable by `FeeOrigin`.
 	#[pallet::storage]
@@ -206,17 +207,6 @@ pub mod pallet {
 	/// is empty; no entry: not known yet (filled in when a level of that side next empties).
 	#[pallet::storage]
 	pub type BestPrices<T> = StorageMap<_, Twox64Concat, (MarketId, Side), Option<Price>>;
-
-	/// Where each resting order of an account rests (all markets): cancels, replaces and
-	/// `cancel_all` find orders here, and a batch of one account's orders writes it once.
-	#[pallet::storage]
-	pub type AccountOrders<T: Config> = StorageMap<
-		_,
-		Blake2_128Concat,
-		T::AccountId,
-		BoundedVec<engine::OrderRef, T::MaxOrdersPerAccount>,
-		ValueQuery,
-	>;
 
 	/// Number of resting orders on all books (checkpoint records read it). Whitelisted and
 	/// charged once per block, as [`NextOrderId`].
@@ -388,6 +378,9 @@ pub mod pallet {
 		VaultCannotPay,
 		/// The ledger does not hold what an order locked (a broken invariant; nothing changes).
 		LedgerMismatch,
+		/// The account's ledger holds entries of the most tokens allowed
+		/// (`MaxAssetsPerAccount`); withdraw a token completely to make room.
+		TooManyAssets,
 	}
 
 	#[pallet::genesis_config]
@@ -569,7 +562,7 @@ pub mod pallet {
 		pub fn cancel_all(origin: OriginFor<T>, market: MarketId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(Markets::<T>::contains_key(market), Error::<T>::MarketNotFound);
-			let refs = AccountOrders::<T>::get(&who);
+			let refs = Self::trading_account(&who).orders;
 			let mut cancelled = 0u32;
 			for at in refs.iter().filter(|r| r.market == market) {
 				Self::remove_resting(at, CancelReason::User)?;

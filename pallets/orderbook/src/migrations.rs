@@ -1,289 +1,177 @@
 //! Storage migrations of pallet-orderbook. The runtime lists them in its `Migrations` tuple.
 //!
-//! Migrations to v2 and v3 were removed with v5, whose book layout they predate: a chain below
-//! v4 upgrades through an earlier runtime first.
+//! Migrations to v2-v5 were removed with v6: they read and write layouts this pallet no longer
+//! has. A chain below v5 upgrades through an earlier runtime first.
 use crate::*;
 
-/// v3 -> v4: fill histories leave chain state. `Fills`, `AccountFills`, `OrderFills` and
-/// `OldestFill` are deleted (the `Filled` events remain, and the node's fill index serves the
-/// history); `NextFillId` stays, so fill ids keep counting. Bounded by the retained fills
-/// (`FillRetention`, 100,000 in the runtime) and the accounts and orders that had fills.
-pub mod v4 {
-	use super::*;
-	use frame_support::{
-		migrations::VersionedMigration,
-		storage::{storage_prefix, unhashed},
-		traits::{Get, PalletInfoAccess, UncheckedOnRuntimeUpgrade},
-		weights::Weight,
-	};
-	#[cfg(feature = "try-runtime")]
-	use {alloc::vec::Vec, sp_runtime::TryRuntimeError};
-
-	/// The storage items of v3 that v4 removes.
-	pub const REMOVED: [&[u8]; 4] = [b"Fills", b"AccountFills", b"OrderFills", b"OldestFill"];
-
-	/// Whether any key of a removed item is left.
-	pub fn any_left<T: Config>() -> bool {
-		let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
-		REMOVED.iter().any(|item| {
-			let prefix = storage_prefix(pallet, item);
-			sp_io::storage::next_key(&prefix).is_some_and(|k| k.starts_with(&prefix))
-		})
-	}
-
-	/// Deletes the v3 fill histories.
-	pub struct InnerMigrateV3ToV4<T>(core::marker::PhantomData<T>);
-
-	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
-		fn on_runtime_upgrade() -> Weight {
-			let pallet = <Pallet<T> as PalletInfoAccess>::name().as_bytes();
-			let mut removed = 0u64;
-			for item in REMOVED {
-				let result = unhashed::clear_prefix(&storage_prefix(pallet, item), None, None);
-				removed = removed.saturating_add(result.unique.into());
-			}
-			log::info!(target: "runtime::orderbook", "v4: {removed} fill history key(s) removed");
-			T::DbWeight::get().reads_writes(removed, removed)
-		}
-
-		#[cfg(feature = "try-runtime")]
-		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
-			Ok(Vec::new())
-		}
-
-		#[cfg(feature = "try-runtime")]
-		fn post_upgrade(_: Vec<u8>) -> Result<(), TryRuntimeError> {
-			// (The book is checked after v5: this code reads the v5 layout.)
-			frame_support::ensure!(!any_left::<T>(), "no fill history key is left");
-			Ok(())
-		}
-	}
-
-	/// [`InnerMigrateV3ToV4`], run only when the on-chain storage version is 3; sets it to 4.
-	pub type MigrateV3ToV4<T> = VersionedMigration<
-		3,
-		4,
-		InnerMigrateV3ToV4<T>,
-		Pallet<T>,
-		<T as frame_system::Config>::DbWeight,
-	>;
-}
-
-/// v4 -> v5: orders keyed in book order, one order index per account.
+/// v5 -> v6: an account's ledger entries and its order index become one record.
 ///
-/// v4 kept orders by id, linked in a list per price level (`prev`/`next`, the level's `tail`),
-/// indexed per (account, market), with valueless expiry keys. v5 keeps each order under
-/// (market, side) and its price and id in book order, levels without a tail, one index of
-/// order places per account (`MaxOrdersPerAccount` now bounds an account over all markets) and
-/// the order's place in its expiry key. Every resting order is re-queued oldest first, so time
-/// priority is kept; an order whose owner's index is full (an account that had more orders
-/// over all markets than the bound) is cancelled with its escrow released (`NoRoom`). One
-/// read and a few writes per resting order, bounded by the open orders.
-pub mod v5 {
+/// v5 kept a ledger entry per (account, token) (`Ledger`) and an order index per account
+/// (`AccountOrders`); a fill wrote three keys of its maker. v6 keeps both in one
+/// [`Accounts`] record. Every index moves as it is; every resting spot order's account gets
+/// (empty) entries of both tokens of its market, so its fills can always be credited; then every
+/// entry moves. An entry that does not fit (an account with entries of more tokens than
+/// `MaxAssetsPerAccount`; tokens of resting orders come first, so such an entry has nothing
+/// locked) is paid out to the owner's wallet (`Withdrawn`). Bounded by the accounts and entries
+/// stored: one read and one write each.
+pub mod v6 {
 	use super::*;
-	use crate::engine::OrderRef;
+	use crate::{engine::OrderRef, ledger::TradingAccountOf};
 	use alloc::vec::Vec;
-	use bourse_primitives::orderbook::{
-		MarketId, Order, OrderId, Price, Quantity, SelfTradePrevention, Side,
-	};
-	use codec::{Decode, Encode};
+	use bourse_primitives::orderbook::{AssetKind, MarketKind, TradingBalance};
 	use frame_support::{
 		migrations::VersionedMigration,
 		pallet_prelude::{OptionQuery, ValueQuery},
 		traits::{Get, UncheckedOnRuntimeUpgrade},
 		weights::Weight,
-		Blake2_128Concat, Identity, Twox64Concat,
+		Blake2_128Concat, BoundedVec,
 	};
 	#[cfg(feature = "try-runtime")]
-	use sp_runtime::TryRuntimeError;
+	use {
+		codec::{Decode, Encode},
+		sp_runtime::TryRuntimeError,
+	};
 
-	/// An order as stored under v4 (linked to its level neighbours).
-	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-	pub struct OrderV4<AccountId> {
-		pub id: OrderId,
-		pub market: MarketId,
-		pub owner: AccountId,
-		pub side: Side,
-		pub price: Price,
-		pub quantity: Quantity,
-		pub filled: Quantity,
-		pub placed_at: u32,
-		pub expires_at: Option<u32>,
-		pub client_id: Option<u64>,
-		pub self_trade: SelfTradePrevention,
-		pub post_only: bool,
-		pub prev: Option<OrderId>,
-		pub next: Option<OrderId>,
-	}
-
-	impl<AccountId> OrderV4<AccountId> {
-		/// The v5 order (the same fields but the links).
-		pub fn upgrade(self) -> Order<AccountId> {
-			Order {
-				id: self.id,
-				market: self.market,
-				owner: self.owner,
-				side: self.side,
-				price: self.price,
-				quantity: self.quantity,
-				filled: self.filled,
-				placed_at: self.placed_at,
-				expires_at: self.expires_at,
-				client_id: self.client_id,
-				self_trade: self.self_trade,
-				post_only: self.post_only,
-			}
-		}
-	}
-
-	/// A v4 price level.
-	#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-	pub struct LevelV4 {
-		pub head: OrderId,
-		pub tail: OrderId,
-		pub quantity: Quantity,
-		pub orders: u32,
-	}
-
-	/// v4's storage items (aliases under the same names as the v5 items that replace them).
+	/// v5's storage items that v6 folds into [`Accounts`].
 	pub mod old {
 		use super::*;
 
-		/// v4's orders by id.
+		/// v5's ledger: one entry per (account, token); no empty entry.
 		#[frame_support::storage_alias]
-		pub type Orders<T: Config> = StorageMap<
-			Pallet<T>,
-			Twox64Concat,
-			OrderId,
-			OrderV4<<T as frame_system::Config>::AccountId>,
-			OptionQuery,
-		>;
-
-		/// v4's price levels.
-		#[frame_support::storage_alias]
-		pub type Levels<T: Config> = StorageDoubleMap<
-			Pallet<T>,
-			Twox64Concat,
-			(MarketId, Side),
-			Identity,
-			store::LevelKey,
-			LevelV4,
-			OptionQuery,
-		>;
-
-		/// v4's order ids per (account, market).
-		#[frame_support::storage_alias]
-		pub type AccountOrders<T: Config> = StorageDoubleMap<
+		pub type Ledger<T: Config> = StorageDoubleMap<
 			Pallet<T>,
 			Blake2_128Concat,
 			<T as frame_system::Config>::AccountId,
-			Twox64Concat,
-			MarketId,
-			Vec<OrderId>,
-			ValueQuery,
+			Blake2_128Concat,
+			AssetKind,
+			TradingBalance,
+			OptionQuery,
 		>;
 
-		/// v4's expiry keys (no value).
+		/// v5's order index per account.
 		#[frame_support::storage_alias]
-		pub type Expiries<T: Config> =
-			StorageDoubleMap<Pallet<T>, Twox64Concat, u32, Twox64Concat, OrderId, (), OptionQuery>;
+		pub type AccountOrders<T: Config> = StorageMap<
+			Pallet<T>,
+			Blake2_128Concat,
+			<T as frame_system::Config>::AccountId,
+			BoundedVec<OrderRef, <T as Config>::MaxOrdersPerAccount>,
+			ValueQuery,
+		>;
 	}
 
-	/// Re-queues every resting order in the v5 layout.
-	pub struct InnerMigrateV4ToV5<T>(core::marker::PhantomData<T>);
+	/// The tokens whose entries a resting order keeps (both of a spot market).
+	fn kept_tokens<T: Config>(at: &OrderRef) -> Vec<AssetKind> {
+		match Markets::<T>::get(at.market) {
+			Some(m) if m.kind == MarketKind::Spot => alloc::vec![m.base, m.quote],
+			_ => Vec::new(),
+		}
+	}
 
-	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV4ToV5<T> {
+	/// Folds `Ledger` and `AccountOrders` into `Accounts`.
+	pub struct InnerMigrateV5ToV6<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV5ToV6<T> {
 		fn on_runtime_upgrade() -> Weight {
-			// Everything of the old layout is read out first: the new items share its prefixes.
-			let mut orders: Vec<Order<T::AccountId>> =
-				old::Orders::<T>::drain().map(|(_, o)| o.upgrade()).collect();
-			orders.sort_by_key(|o| o.id);
-			let levels = old::Levels::<T>::drain().count() as u64;
-			let indexes = old::AccountOrders::<T>::drain().count() as u64;
-			let expiries = old::Expiries::<T>::drain().count() as u64;
-			let markets: Vec<MarketId> = Markets::<T>::iter_keys().collect();
-			for market in &markets {
-				Pallet::<T>::note_empty_book(*market);
-			}
-			let mut book = store::StorageBook::<T>::default();
-			let (mut kept, mut cancelled) = (0u64, 0u64);
-			for order in orders {
-				let place = OrderRef::of(&order);
-				let indexed = AccountOrders::<T>::try_append(&order.owner, place).is_ok();
-				if indexed
-					&& engine::insert(&mut book, order.clone(), T::MaxOrdersPerLevel::get()).is_ok()
-				{
-					if let Some(last) = order.expires_at {
-						Expiries::<T>::insert(last, order.id, place);
+			let indexes: Vec<_> = old::AccountOrders::<T>::drain().collect();
+			let mut entries: Vec<_> = old::Ledger::<T>::drain().collect();
+			// Locked entries first: they belong to resting orders and must find room.
+			entries.sort_by_key(|(_, _, b)| b.locked == 0);
+			let (accounts, moved) = (indexes.len() as u64, entries.len() as u64);
+			let mut markets = 0u64;
+			for (who, orders) in indexes {
+				let mut record = TradingAccountOf::<T> { balances: Default::default(), orders };
+				for at in record.orders.clone() {
+					markets += 1;
+					for token in kept_tokens::<T>(&at) {
+						if record.entry_mut(token).is_none() {
+							log::error!(
+								target: "runtime::orderbook",
+								"v6: an account's resting orders trade more tokens than its \
+								 ledger may hold ({token:?} left out)"
+							);
+						}
 					}
-					kept += 1;
+				}
+				Accounts::<T>::insert(&who, record);
+			}
+			let mut paid_out = 0u64;
+			for (who, token, balance) in entries {
+				let placed = Pallet::<T>::mutate_account(&who, |record| {
+					*record.entry_mut(token).ok_or(Error::<T>::TooManyAssets)? = balance;
+					Ok(())
+				});
+				if placed.is_ok() {
 					continue;
 				}
-				if indexed {
-					AccountOrders::<T>::mutate_exists(&order.owner, |refs| {
-						if let Some(list) = refs {
-							list.retain(|r| r.id != order.id);
-							if list.is_empty() {
-								*refs = None;
-							}
-						}
+				paid_out += 1;
+				let result = Pallet::<T>::pay_out(token, &who, balance.free);
+				log::warn!(
+					target: "runtime::orderbook",
+					"v6: an account holds more tokens than MaxAssetsPerAccount: {} of {token:?} \
+					 paid out to its wallet ({result:?}), {} locked left out",
+					balance.free, balance.locked
+				);
+				if result.is_ok() && balance.free > 0 {
+					Pallet::<T>::deposit_event(Event::Withdrawn {
+						who,
+						asset: token,
+						amount: balance.free,
 					});
 				}
-				cancelled += 1;
-				if let Err(e) = Pallet::<T>::release_resting_escrow(&order) {
-					log::error!(
-						target: "runtime::orderbook",
-						"v5: releasing the escrow of order {} failed: {e:?}", order.id
-					);
-				}
-				Pallet::<T>::deposit_event(Event::OrderCancelled {
-					order_id: order.id,
-					owner: order.owner.clone(),
-					remaining: order.remaining(),
-					reason: CancelReason::NoRoom,
-				});
 			}
-			OpenOrders::<T>::put(kept);
 			log::info!(
 				target: "runtime::orderbook",
-				"v5: {kept} resting order(s) re-queued in book order, {cancelled} cancelled"
+				"v6: {accounts} order index(es) and {moved} ledger entr(ies) folded into \
+				 trading accounts, {paid_out} paid out"
 			);
-			let touched = kept + cancelled;
 			T::DbWeight::get().reads_writes(
-				touched * 4 + levels + indexes + expiries + 2 * markets.len() as u64,
-				touched * 6 + levels + indexes + expiries + 2 * markets.len() as u64,
+				2 * accounts + 2 * moved + markets + 2 * paid_out,
+				2 * accounts + 2 * moved + 2 * paid_out,
 			)
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
-			let orders = old::Orders::<T>::iter_keys().count() as u64;
-			frame_support::ensure!(orders == OpenOrders::<T>::get(), "open order count is exact");
-			Ok(orders.encode())
+			frame_support::ensure!(
+				Accounts::<T>::iter_keys().next().is_none(),
+				"no v6 record exists before the upgrade"
+			);
+			let orders =
+				old::AccountOrders::<T>::iter_values().map(|r| r.len() as u64).sum::<u64>();
+			let mut totals = alloc::collections::BTreeMap::<AssetKind, u128>::new();
+			for (_, token, balance) in old::Ledger::<T>::iter() {
+				let total = totals.entry(token).or_default();
+				*total = total.saturating_add(balance.total().unwrap_or(u128::MAX));
+			}
+			Ok((orders, totals.into_iter().collect::<Vec<_>>()).encode())
 		}
 
 		#[cfg(feature = "try-runtime")]
 		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
-			let before = u64::decode(&mut &state[..]).map_err(|_| "bad pre_upgrade state")?;
-			let after = Orders::<T>::iter_values().count() as u64;
-			frame_support::ensure!(after <= before, "no order appeared");
-			frame_support::ensure!(OpenOrders::<T>::get() == after, "open order count is exact");
-			use crate::engine::BookStore;
-			let book = store::StorageBook::<T>::default();
-			for (_, refs) in AccountOrders::<T>::iter() {
-				for at in refs {
-					frame_support::ensure!(book.order(&at).is_some(), "every index entry rests");
-				}
+			let (orders, totals) = <(u64, Vec<(AssetKind, u128)>)>::decode(&mut &state[..])
+				.map_err(|_| "bad pre_upgrade state")?;
+			let after = Accounts::<T>::iter_values().map(|r| r.orders.len() as u64).sum::<u64>();
+			frame_support::ensure!(after == orders, "every order index moved");
+			frame_support::ensure!(
+				old::Ledger::<T>::iter_keys().next().is_none()
+					&& old::AccountOrders::<T>::iter_keys().next().is_none(),
+				"no v5 key is left"
+			);
+			for (token, total) in totals {
+				let now = Accounts::<T>::iter_values()
+					.map(|r| r.balance(token).total().unwrap_or(u128::MAX))
+					.fold(0u128, u128::saturating_add);
+				frame_support::ensure!(now <= total, "no ledger amount appeared");
 			}
 			Pallet::<T>::do_try_state()
 		}
 	}
 
-	/// [`InnerMigrateV4ToV5`], run only when the on-chain storage version is 4; sets it to 5.
-	pub type MigrateV4ToV5<T> = VersionedMigration<
-		4,
+	/// [`InnerMigrateV5ToV6`], run only when the on-chain storage version is 5; sets it to 6.
+	pub type MigrateV5ToV6<T> = VersionedMigration<
 		5,
-		InnerMigrateV4ToV5<T>,
+		6,
+		InnerMigrateV5ToV6<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

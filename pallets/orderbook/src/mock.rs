@@ -83,6 +83,7 @@ impl pallet_orderbook::Config for Test {
 	type PerpSettlement = ();
 	type OnStateChange = ();
 	type MaxOrdersPerAccount = ConstU32<8>;
+	type MaxAssetsPerAccount = ConstU32<4>;
 	type MaxOrdersPerLevel = ConstU32<6>;
 	type MaxFillsPerOrder = ConstU32<5>;
 	type MaxBatch = ConstU32<4>;

@@ -52,15 +52,14 @@ impl<T: Config> Pallet<T> {
 	pub fn open_orders(who: &T::AccountId) -> Vec<Order<T::AccountId>> {
 		use crate::engine::BookStore;
 		let book = store::StorageBook::<T>::default();
-		AccountOrders::<T>::get(who).iter().filter_map(|at| book.order(at)).collect()
+		Self::trading_account(who).orders.iter().filter_map(|at| book.order(at)).collect()
 	}
 
 	/// The resting order `id` of any account. Orders are indexed by owner, so this walks the
 	/// owners' indexes: for the runtime API, not for calls.
 	pub fn find_order(id: OrderId) -> Option<Order<T::AccountId>> {
 		use crate::engine::BookStore;
-		let at = AccountOrders::<T>::iter_values()
-			.find_map(|refs| refs.into_iter().find(|r| r.id == id))?;
+		let at = Accounts::<T>::iter_values().find_map(|account| account.order(id))?;
 		store::StorageBook::<T>::default().order(&at)
 	}
 

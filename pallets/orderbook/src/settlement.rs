@@ -5,7 +5,7 @@
 //! amounts of one trader to the other's free balance, net of fees, which go to the fee entries.
 //! Perp markets settle through [`Config::PerpSettlement`] instead.
 use crate::{Config, Error, Pallet};
-use bourse_primitives::orderbook::{AssetKind, Fill, Market, MarketId, Price, Side};
+use bourse_primitives::orderbook::{AssetKind, Fill, Market, MarketId, OrderId, Price, Side};
 use frame_support::weights::Weight;
 use sp_runtime::DispatchError;
 
@@ -180,8 +180,14 @@ impl<T: Config> SpotSettlement<T> {
 	/// Settles the maker's side of a fill in the ledger: the maker's locked asset goes (the
 	/// taker's part and the taker's fee, which is taken from what the taker receives) and the
 	/// maker is credited what the taker pays net of the maker's fee. Returns the taker's legs,
-	/// which the caller settles once for the whole order ([`Self::settle_taker`]).
-	pub fn settle(market: &Market, fill: &Fill<T::AccountId>) -> Result<TakerLegs, SettleError> {
+	/// which the caller settles once for the whole order ([`Self::settle_taker`]). `done`: the
+	/// maker's order, when this fill completes it, which leaves the maker's index in the same
+	/// write.
+	pub fn settle(
+		market: &Market,
+		fill: &Fill<T::AccountId>,
+		done: Option<OrderId>,
+	) -> Result<TakerLegs, SettleError> {
 		let maker = &fill.maker;
 		let (maker_gives, maker_gets) = match fill.taker_side {
 			Side::Buy => (fill.quantity, fill.quote),
@@ -190,16 +196,15 @@ impl<T: Config> SpotSettlement<T> {
 		let taker_side = fill.taker_side;
 		let received = maker_gives.checked_sub(fill.taker_fee).ok_or(overflow::<T>())?;
 		let to_maker = maker_gets.checked_sub(fill.maker_fee).ok_or(overflow::<T>())?;
-		let maker_err = SettleError::Maker;
-		Pallet::<T>::settle_locked(
+		Pallet::<T>::settle_maker_entries(
 			maker,
 			Self::receiving_asset(market, taker_side),
 			maker_gives,
-			0,
+			Self::paying_asset(market, taker_side),
+			to_maker,
+			done,
 		)
-		.map_err(maker_err)?;
-		Pallet::<T>::credit_free(maker, Self::paying_asset(market, taker_side), to_maker)
-			.map_err(maker_err)?;
+		.map_err(SettleError::Maker)?;
 		Ok(TakerLegs {
 			paid: maker_gets,
 			maker_fee: fill.maker_fee,
@@ -219,8 +224,14 @@ impl<T: Config> SpotSettlement<T> {
 	) -> Result<(), DispatchError> {
 		let (paying, receiving) =
 			(Self::paying_asset(market, side), Self::receiving_asset(market, side));
-		Pallet::<T>::settle_locked(taker, paying, legs.paid, unlocked)?;
-		Pallet::<T>::credit_free(taker, receiving, legs.received)?;
+		Pallet::<T>::settle_taker_entries(
+			taker,
+			paying,
+			legs.paid,
+			unlocked,
+			receiving,
+			legs.received,
+		)?;
 		Pallet::<T>::credit_fee(paying, legs.maker_fee)?;
 		Pallet::<T>::credit_fee(receiving, legs.taker_fee)
 	}

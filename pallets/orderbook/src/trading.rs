@@ -8,8 +8,8 @@ use crate::{
 use bourse_primitives::{
 	checkpoint::OnTradingStateChange,
 	orderbook::{
-		quote_amount, Fill, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price,
-		Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
+		quote_amount, AssetKind, Fill, Market, MarketId, MarketKind, MarketStatus, Order, OrderId,
+		Price, Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
 	},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -288,7 +288,7 @@ impl<T: Config> Pallet<T> {
 		let may_rest =
 			matches!(r.time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
 		if may_rest {
-			let open = AccountOrders::<T>::decode_len(who).unwrap_or(0) as u32;
+			let open = Self::trading_account(who).orders.len() as u32;
 			ensure!(open < T::MaxOrdersPerAccount::get(), Error::<T>::TooManyOrders);
 		}
 		let escrowed = match r.side {
@@ -462,7 +462,11 @@ impl<T: Config> Pallet<T> {
 						(legs, released) = (new_legs, new_released);
 						settlement_extra = settlement_extra.saturating_add(extra);
 						if quantity == maker.remaining() {
-							Self::forget_resting(maker);
+							// A spot maker's settlement dropped it from its index already.
+							match market.kind {
+								MarketKind::Spot => Self::forget_unindexed(maker),
+								MarketKind::Perp => Self::forget_resting(maker),
+							}
 						}
 						Self::record_fill(fill);
 						FillVerdict::Settled
@@ -566,7 +570,12 @@ impl<T: Config> Pallet<T> {
 			let at = OrderRef::of(&order);
 			engine::insert(&mut book, order, T::MaxOrdersPerLevel::get())
 				.map_err(map_engine::<T>)?;
-			AccountOrders::<T>::try_append(&who, at).map_err(|_| Error::<T>::TooManyOrders)?;
+			// A spot order's fills credit its market's other token: its entry is made now.
+			let kept: &[AssetKind] = match market.kind {
+				MarketKind::Spot => &[market.base, market.quote],
+				MarketKind::Perp => &[],
+			};
+			Self::index_order(&who, at, kept)?;
 			if let Some(last) = expires_at {
 				Expiries::<T>::insert(last, incoming.id, at);
 			}
@@ -675,7 +684,9 @@ impl<T: Config> Pallet<T> {
 		frame_support::storage::with_transaction(|| {
 			let settled = match market.kind {
 				MarketKind::Spot => {
-					SpotSettlement::<T>::settle(market, &fill).map(|legs| (legs, Weight::zero(), 0))
+					let done = (quantity == maker.remaining()).then_some(maker.id);
+					SpotSettlement::<T>::settle(market, &fill, done)
+						.map(|legs| (legs, Weight::zero(), 0))
 				},
 				MarketKind::Perp => T::PerpSettlement::release(
 					incoming.market,
@@ -697,25 +708,39 @@ impl<T: Config> Pallet<T> {
 		.map(|(legs, extra, freed)| (fill, legs, extra, freed))
 	}
 
-	/// Releases what a resting order holds (spot escrow, perp margin reservation).
-	pub(crate) fn release_resting_escrow(order: &Order<T::AccountId>) -> DispatchResult {
+	/// Releases what a resting order holds (spot escrow, perp margin reservation) and drops it
+	/// from its owner's index (for a spot order both in one write of the owner's record).
+	fn release_and_unindex(order: &Order<T::AccountId>) -> DispatchResult {
 		let market = Markets::<T>::get(order.market).ok_or(Error::<T>::MarketNotFound)?;
 		let (base, quote) = Self::resting_escrow(order)?;
-		Self::release(
-			order.market,
-			&market,
-			&order.owner,
-			order.side,
-			base,
-			quote,
-			Some(order.price),
-		)
+		match market.kind {
+			MarketKind::Spot => {
+				let (asset, amount) = match order.side {
+					Side::Sell => (market.base, base),
+					Side::Buy => (market.quote, quote),
+				};
+				Self::unlock_and_unindex(&order.owner, asset, amount, order.id)
+			},
+			MarketKind::Perp => {
+				Self::release(
+					order.market,
+					&market,
+					&order.owner,
+					order.side,
+					base,
+					quote,
+					Some(order.price),
+				)?;
+				Self::unindex_order(&order.owner, order.id);
+				Ok(())
+			},
+		}
 	}
 
 	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
 	fn after_unlinked(order: &Order<T::AccountId>, reason: CancelReason) -> DispatchResult {
-		Self::release_resting_escrow(order)?;
-		Self::forget_resting(order);
+		Self::release_and_unindex(order)?;
+		Self::forget_unindexed(order);
 		T::OnStateChange::note_change(&(b"cancel", order.id).encode());
 		Self::deposit_event(Event::OrderCancelled {
 			order_id: order.id,
@@ -729,18 +754,15 @@ impl<T: Config> Pallet<T> {
 	/// Drops a no-longer-resting order from its owner's index, its expiry block and the open
 	/// count.
 	fn forget_resting(order: &Order<T::AccountId>) {
-		let id = order.id;
-		// An account's last order takes its (then empty) index entry with it.
-		AccountOrders::<T>::mutate_exists(&order.owner, |refs| {
-			if let Some(list) = refs {
-				list.retain(|r| r.id != id);
-				if list.is_empty() {
-					*refs = None;
-				}
-			}
-		});
+		Self::unindex_order(&order.owner, order.id);
+		Self::forget_unindexed(order);
+	}
+
+	/// Drops a no-longer-resting order, already out of its owner's index, from its expiry block
+	/// and the open count.
+	fn forget_unindexed(order: &Order<T::AccountId>) {
 		if let Some(last) = order.expires_at {
-			Expiries::<T>::remove(last, id);
+			Expiries::<T>::remove(last, order.id);
 		}
 		OpenOrders::<T>::mutate(|n| *n = n.saturating_sub(1));
 	}
@@ -754,7 +776,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Where `who`'s resting order `id` rests, from `who`'s order index.
 	pub fn order_ref(who: &T::AccountId, id: OrderId) -> Option<OrderRef> {
-		AccountOrders::<T>::get(who).into_iter().find(|r| r.id == id)
+		Self::trading_account(who).order(id)
 	}
 
 	/// `who`'s resting order `id`.

@@ -87,6 +87,7 @@ impl pallet_orderbook::Config for Test {
 	type PerpSettlement = Perp;
 	type OnStateChange = RecordChanges;
 	type MaxOrdersPerAccount = ConstU32<16>;
+	type MaxAssetsPerAccount = ConstU32<8>;
 	type MaxOrdersPerLevel = ConstU32<16>;
 	type MaxFillsPerOrder = ConstU32<16>;
 	type MaxBatch = ConstU32<4>;

@@ -4,7 +4,7 @@ use frame_support::{
 	assert_noop,
 	traits::{fungibles::Mutate, tokens::Preservation},
 };
-use sp_runtime::{DispatchError, TokenError};
+use sp_runtime::{DispatchError, DispatchResult, TokenError};
 
 const NATIVE: AssetKind = AssetKind::Native;
 const BASE_TOKEN: AssetKind = AssetKind::Asset(BASE);
@@ -80,7 +80,10 @@ fn locked_funds_cannot_be_withdrawn_until_the_order_leaves() {
 		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), id));
 		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(ALICE), BASE_TOKEN, free + 3 * LOT));
 		assert_eq!(funds(ALICE), Funds { base_free: 0, base_held: 0, ..funds(ALICE) });
-		assert!(!Ledger::<Test>::contains_key(ALICE, BASE_TOKEN), "empty entries are removed");
+		assert!(
+			Orderbook::trading_account(&ALICE).balances.iter().all(|(t, _)| *t != BASE_TOKEN),
+			"empty entries are removed once no order rests"
+		);
 		totals();
 	});
 }
@@ -146,7 +149,7 @@ fn everyone_can_withdraw_everything_and_the_vault_keeps_only_its_seed() {
 			FEE_ACCOUNT
 		));
 		assert_eq!(wallet(FEE_ACCOUNT), (before.0 + fees.base_free, before.1 + fees.quote_free));
-		assert_eq!(Ledger::<Test>::iter().count(), 0, "the ledger is empty");
+		assert_eq!(Accounts::<Test>::iter().count(), 0, "the ledger is empty");
 		assert_eq!(totals(), (0, 0));
 		assert_eq!(wallet(vault()), (VAULT_SEED, VAULT_SEED), "only the vault's own seed is left");
 	});
@@ -223,5 +226,68 @@ fn a_token_without_a_vault_seed_can_still_be_withdrawn_to_the_last_unit() {
 		assert_eq!((Assets::balance(token, ALICE), Assets::balance(token, BOB)), (1_000, 1_000));
 		assert_eq!(Assets::balance(token, vault()), 0);
 		assert!(Orderbook::do_try_state().is_ok());
+	});
+}
+
+/// Creates token `id`, gives `who` 1,000 of it and deposits `deposit` of that.
+fn deposit_new_token(who: AccountId, id: u32, deposit: u128) -> DispatchResult {
+	assert_ok!(Assets::force_create(RuntimeOrigin::root(), id, who, true, 1));
+	assert_ok!(Assets::mint(RuntimeOrigin::signed(who), id, who, 1_000));
+	Orderbook::deposit(RuntimeOrigin::signed(who), AssetKind::Asset(id), deposit)
+}
+
+/// Attack: a maker fills its ledger with other tokens after its order rests, so that crediting
+/// a fill would need an entry its record has no room for. The entry was made when the order
+/// rested, so the fill settles (the maker is not cancelled as `CannotSettle`), and an order
+/// that cannot keep its entries is refused before it rests.
+#[test]
+fn a_resting_order_keeps_room_for_what_its_fills_credit() {
+	new_test_ext().execute_with(|| {
+		let most: u32 =
+			<<Test as Config>::MaxAssetsPerAccount as frame_support::traits::Get<u32>>::get();
+		assert_eq!(most, 4, "the mock's bound (the test fills it)");
+		let native = funds(ALICE).quote_free;
+		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(ALICE), NATIVE, native));
+		// Alice's ledger: base and three more tokens, so no room for the quote token.
+		for id in [21, 22, 23] {
+			assert_ok!(deposit_new_token(ALICE, id, 500));
+		}
+		assert_eq!(Orderbook::trading_account(&ALICE).balances.len() as u32, most);
+		assert_noop!(
+			Orderbook::place_order(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				Side::Sell,
+				1_000,
+				LOT,
+				TimeInForce::GoodTilCancelled,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker,
+				0
+			),
+			Error::<Test>::TooManyAssets
+		);
+
+		// With one token withdrawn, the order rests and keeps an (empty) quote entry...
+		assert_ok!(Orderbook::withdraw(RuntimeOrigin::signed(ALICE), AssetKind::Asset(23), 500));
+		let id = gtc(ALICE, Side::Sell, 1_000, LOT);
+		assert_eq!(Orderbook::trading_balance(&ALICE, NATIVE), Default::default());
+		assert_eq!(Orderbook::trading_account(&ALICE).balances.len() as u32, most);
+		// ... which no deposit can take while the order rests.
+		assert_noop!(
+			Orderbook::deposit(RuntimeOrigin::signed(ALICE), AssetKind::Asset(23), 500),
+			Error::<Test>::TooManyAssets
+		);
+		totals();
+
+		// Bob's buy fills it, and Alice is credited.
+		let bob_before = funds(BOB);
+		gtc(BOB, Side::Buy, 1_000, LOT);
+		assert_eq!(fills().last().expect("a fill").maker_order, id);
+		assert!(Orderbook::open_orders(&ALICE).is_empty(), "filled, not cancelled");
+		assert!(funds(ALICE).quote_free > 0, "the fill is credited");
+		assert!(funds(BOB).base_free > bob_before.base_free, "Bob received base");
+		totals();
 	});
 }

@@ -1,10 +1,7 @@
 //! Export/import of the order book and its storage migration.
 use super::*;
-use bourse_primitives::{orderbook::Order, trading_state::OrderbookState};
-use frame_support::{
-	traits::{Get, GetStorageVersion, Hooks, OnRuntimeUpgrade, StorageVersion},
-	weights::Weight,
-};
+use bourse_primitives::trading_state::OrderbookState;
+use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
 use sp_runtime::BuildStorage;
 
 /// A chain started from `state`, whose vault holds the traders' and the fee entries' total
@@ -131,182 +128,130 @@ fn bad_states_are_refused_naming_the_entry() {
 	assert!(e.contains("not below nextOrderId"), "{e}");
 }
 
-/// Rewrites the book of the v5 layout as a v4 chain stored it: orders by id linked per level,
-/// levels with a tail, order ids per (account, market), valueless expiry keys. `extra` are
-/// more orders (already escrowed) for the v4 layout only.
-fn to_v4_layout(extra: &[Order<AccountId>]) {
-	use migrations::v5::{old, LevelV4, OrderV4};
-	let mut orders: alloc::vec::Vec<Order<AccountId>> =
-		Orders::<Test>::iter_values().chain(extra.iter().cloned()).collect();
-	// Book order: per (market, side), best price first, then oldest.
-	orders
-		.sort_by_key(|o| (o.market, o.side == Side::Sell, store::level_key(o.side, o.price), o.id));
-	let _ = Orders::<Test>::clear(u32::MAX, None);
-	let _ = Levels::<Test>::clear(u32::MAX, None);
-	let _ = AccountOrders::<Test>::clear(u32::MAX, None);
-	let _ = Expiries::<Test>::clear(u32::MAX, None);
-	let same_level = |a: &Order<AccountId>, b: &Order<AccountId>| {
-		(a.market, a.side, a.price) == (b.market, b.side, b.price)
-	};
-	for (i, o) in orders.iter().enumerate() {
-		let prev = i.checked_sub(1).map(|p| &orders[p]).filter(|p| same_level(p, o));
-		let next = orders.get(i + 1).filter(|n| same_level(n, o));
-		old::Orders::<Test>::insert(
-			o.id,
-			OrderV4 {
-				id: o.id,
-				market: o.market,
-				owner: o.owner,
-				side: o.side,
-				price: o.price,
-				quantity: o.quantity,
-				filled: o.filled,
-				placed_at: o.placed_at,
-				expires_at: o.expires_at,
-				client_id: o.client_id,
-				self_trade: o.self_trade,
-				post_only: o.post_only,
-				prev: prev.map(|p| p.id),
-				next: next.map(|n| n.id),
-			},
-		);
-		let key = ((o.market, o.side), store::level_key(o.side, o.price));
-		let level = old::Levels::<Test>::get(key.0, key.1);
-		let level = match level {
-			None => LevelV4 { head: o.id, tail: o.id, quantity: o.remaining(), orders: 1 },
-			Some(l) => LevelV4 {
-				tail: o.id,
-				quantity: l.quantity + o.remaining(),
-				orders: l.orders + 1,
-				..l
-			},
-		};
-		old::Levels::<Test>::insert(key.0, key.1, level);
-		old::AccountOrders::<Test>::mutate(o.owner, o.market, |ids| ids.push(o.id));
-		if let Some(last) = o.expires_at {
-			old::Expiries::<Test>::insert(last, o.id, ());
+/// Rewrites every trading account as a v5 chain stored it: non-empty ledger entries per
+/// (account, token), order indexes per account.
+fn to_v5_layout() {
+	use migrations::v6::old;
+	for (who, record) in Accounts::<Test>::drain() {
+		for (token, balance) in record.balances {
+			if !balance.is_empty() {
+				old::Ledger::<Test>::insert(who, token, balance);
+			}
+		}
+		if !record.orders.is_empty() {
+			old::AccountOrders::<Test>::insert(who, record.orders);
 		}
 	}
-	StorageVersion::new(4).put::<Orderbook>();
+	StorageVersion::new(5).put::<Orderbook>();
+}
+
+fn migrate_to_v6() {
+	#[cfg(feature = "try-runtime")]
+	migrations::v6::MigrateV5ToV6::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+	#[cfg(not(feature = "try-runtime"))]
+	migrations::v6::MigrateV5ToV6::<Test>::on_runtime_upgrade();
+	assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(6));
+}
+
+/// An account's record with its entries in token order (their order in a record is the order
+/// they were made, which a migration does not keep).
+fn sorted_record(who: AccountId) -> crate::ledger::TradingAccountOf<Test> {
+	let mut record = Orderbook::trading_account(&who);
+	record.balances.sort_by_key(|(token, _)| *token);
+	record
 }
 
 #[test]
-fn migration_v4_to_v5_requeues_the_book_in_priority() {
+fn migration_v5_to_v6_folds_entries_and_indexes_into_one_record() {
 	new_test_ext().execute_with(|| {
 		trade_a_little();
 		let funds_before = all_funds();
-		let orders_before: alloc::vec::Vec<_> = Orders::<Test>::iter_values().collect();
-		let depth_before = Orderbook::depth(0, 100);
-		to_v4_layout(&[]);
-		let stored = migrations::v5::old::Orders::<Test>::iter_values().count();
-		assert_eq!(stored, orders_before.len(), "every order is in the v4 layout");
+		let records_before: alloc::vec::Vec<_> = TRADERS.map(sorted_record).into();
+		assert!(records_before.iter().all(|r| !r.orders.is_empty()), "every trader rests orders");
+		to_v5_layout();
+		assert_eq!(Accounts::<Test>::iter().count(), 0, "the v5 layout has no record");
+		assert_eq!(Orderbook::trading_balance(&ALICE, AssetKind::Native), Default::default());
 
-		#[cfg(feature = "try-runtime")]
-		migrations::v5::MigrateV4ToV5::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
-		#[cfg(not(feature = "try-runtime"))]
-		migrations::v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
+		migrate_to_v6();
 
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(5));
-		assert_eq!(Orders::<Test>::iter_values().collect::<alloc::vec::Vec<_>>(), orders_before);
-		assert_eq!(Orderbook::depth(0, 100), depth_before);
+		let records_after: alloc::vec::Vec<_> = TRADERS.map(sorted_record).into();
+		assert_eq!(records_after, records_before, "entries (also the empty ones) and indexes");
+		assert_eq!(migrations::v6::old::Ledger::<Test>::iter().count(), 0);
+		assert_eq!(migrations::v6::old::AccountOrders::<Test>::iter().count(), 0);
 		assert_eq!(all_funds(), funds_before);
-		assert_eq!(OpenOrders::<Test>::get(), orders_before.len() as u64);
-		totals();
-		// The book still trades in the same priority, and expires.
-		gtc(BOB, Side::Buy, 1_010, LOT);
-		assert_eq!(fills().last().expect("a fill").maker, ALICE);
-		Orderbook::on_idle(51, Weight::MAX);
-		assert!(Orders::<Test>::iter_values().all(|o| o.expires_at != Some(50)));
-		totals();
-	});
-}
-
-#[test]
-fn migration_v4_to_v5_cancels_what_no_longer_fits_an_account_and_releases_it() {
-	new_test_ext().execute_with(|| {
-		let max = <Test as Config>::MaxOrdersPerAccount::get();
-		// v4 bounded an account per market; v5 over all markets. Dave has `max` bids here and
-		// one more (in v4, in another market's index: the bound was per market).
-		let ids: alloc::vec::Vec<OrderId> =
-			(0..max).map(|i| gtc(CHARLIE, Side::Buy, 900 - i as u128 * 10, LOT)).collect();
-		let quote = AssetKind::Native;
-		let extra_price = 800;
-		let escrow = extra_price * LOT / bourse_primitives::orderbook::PRICE_SCALE;
-		Orderbook::lock(&CHARLIE, quote, escrow).expect("Dave has the funds");
-		let id = NextOrderId::<Test>::mutate(|n| {
-			*n += 1;
-			*n - 1
-		});
-		OpenOrders::<Test>::mutate(|n| *n += 1);
-		let extra = Order {
-			id,
-			market: 0,
-			owner: CHARLIE,
-			side: Side::Buy,
-			price: extra_price,
-			quantity: LOT,
-			filled: 0,
-			placed_at: 1,
-			expires_at: None,
-			client_id: None,
-			self_trade: SelfTradePrevention::CancelMaker,
-			post_only: false,
-		};
-		let free_before = Orderbook::trading_balance(&CHARLIE, quote).free;
-		to_v4_layout(&[extra]);
-
-		migrations::v5::MigrateV4ToV5::<Test>::on_runtime_upgrade();
-
-		let kept: alloc::vec::Vec<OrderId> =
-			Orderbook::open_orders(&CHARLIE).iter().map(|o| o.id).collect();
-		assert_eq!(kept, ids, "the oldest orders stay");
-		assert!(cancels().contains(&(id, CancelReason::NoRoom)));
-		assert_eq!(Orderbook::trading_balance(&CHARLIE, quote).free, free_before + escrow);
-		assert_eq!(OpenOrders::<Test>::get(), max as u64);
-		totals();
-	});
-}
-
-#[test]
-fn migration_v3_to_v4_removes_the_fill_histories() {
-	use frame_support::storage::{storage_prefix, unhashed};
-	new_test_ext().execute_with(|| {
-		trade_a_little();
-		let funds_before = all_funds();
-		// v3's histories: a fill, an account's and an order's ids, the pruning cursor.
-		for (item, key) in [
-			(&b"Fills"[..], &[1u8; 8][..]),
-			(b"AccountFills", &[2; 24]),
-			(b"OrderFills", &[3; 16]),
-			(b"OldestFill", &[]),
-		] {
-			let mut full = storage_prefix(b"Orderbook", item).to_vec();
-			full.extend_from_slice(key);
-			unhashed::put(&full, &7u64);
-		}
-		assert!(migrations::v4::any_left::<Test>());
-		StorageVersion::new(3).put::<Orderbook>();
-		let next_fill = NextFillId::<Test>::get();
-
-		#[cfg(feature = "try-runtime")]
-		migrations::v4::MigrateV3ToV4::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
-		#[cfg(not(feature = "try-runtime"))]
-		migrations::v4::MigrateV3ToV4::<Test>::on_runtime_upgrade();
-
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(4));
-		assert!(!migrations::v4::any_left::<Test>(), "every history key is gone");
-		assert_eq!(NextFillId::<Test>::get(), next_fill, "fill ids keep counting");
-		assert_eq!(all_funds(), funds_before);
+		// The book trades on: Charlie's buy fills Alice's oldest ask at 1,010 and cancels by id.
 		gtc(CHARLIE, Side::Buy, 1_010, LOT);
 		assert_eq!(fills().last().expect("trades on").maker, ALICE);
+		let oldest = Orderbook::open_orders(&BOB)[0].id;
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(BOB), oldest));
 		totals();
+	});
+}
+
+/// An account that never traded.
+const DAVE: AccountId = 4;
+
+#[test]
+fn migration_v5_to_v6_pays_out_what_no_longer_fits_an_account() {
+	new_test_ext().execute_with(|| {
+		let most: u32 =
+			<<Test as Config>::MaxAssetsPerAccount as frame_support::traits::Get<u32>>::get();
+		// An account with free entries of two tokens more than a record may hold.
+		let tokens: alloc::vec::Vec<AssetKind> = (0..most + 2)
+			.map(|i| match i {
+				0 => AssetKind::Native,
+				1 => AssetKind::Asset(BASE),
+				i => {
+					let id = 100 + i;
+					assert_ok!(Assets::force_create(RuntimeOrigin::root(), id, ALICE, true, 1));
+					assert_ok!(Assets::mint(RuntimeOrigin::signed(ALICE), id, vault(), 1_000));
+					AssetKind::Asset(id)
+				},
+			})
+			.collect();
+		// The vault holds what Dave's entries say (as a deposit would have put there).
+		assert_ok!(<Balances as frame_support::traits::fungible::Mutate<_>>::mint_into(
+			&vault(),
+			500
+		));
+		assert_ok!(<Assets as frame_support::traits::fungibles::Mutate<_>>::mint_into(
+			BASE,
+			&vault(),
+			500
+		));
+		to_v5_layout();
+		for token in &tokens {
+			let balance = bourse_primitives::orderbook::TradingBalance { free: 500, locked: 0 };
+			migrations::v6::old::Ledger::<Test>::insert(DAVE, token, balance);
+		}
+		let wallets_before: alloc::vec::Vec<u128> =
+			tokens.iter().map(|t| Orderbook::wallet_balance(*t, &DAVE)).collect();
+
+		migrate_to_v6();
+
+		let record = Orderbook::trading_account(&DAVE);
+		assert_eq!(record.balances.len() as u32, most, "a full record");
+		let paid: alloc::vec::Vec<AssetKind> = tokens
+			.iter()
+			.zip(&wallets_before)
+			.filter(|(t, before)| Orderbook::wallet_balance(**t, &DAVE) == **before + 500)
+			.map(|(t, _)| *t)
+			.collect();
+		assert_eq!(paid.len(), 2, "two entries were paid out to the wallet");
+		for token in &tokens {
+			let in_ledger = record.balance(*token).free;
+			assert_eq!(in_ledger + if paid.contains(token) { 500 } else { 0 }, 500, "{token:?}");
+		}
+		System::assert_has_event(
+			Event::Withdrawn { who: DAVE, asset: paid[0], amount: 500 }.into(),
+		);
 	});
 }
 
 #[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(5));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(5));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(6));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(6));
 	});
 }
