@@ -6,6 +6,7 @@
 #
 #   ./scripts/bench-storage.sh                       # rocksdb, 100,000 new accounts, into a temp dir
 #   ./scripts/bench-storage.sh paritydb 20000 out/   # database, accounts, output directory
+#   BOURSE_NODE=path/to/bourse-node ./scripts/bench-storage.sh   # a node built already
 #
 # Builds the release node with `--features storage-benchmark` (as scripts/loadtest.sh does), so
 # the first run is a cold release build. The dev chain runs on free ports in a temporary base
@@ -22,8 +23,12 @@ accounts=${2:-100000}
 out=${3:-$(mktemp -d)}
 mkdir -p "$out"
 
-cargo build --release -p bourse-node --features storage-benchmark
-node_bin="$CARGO_TARGET_DIR/release/bourse-node"
+# BOURSE_NODE: a bourse-node built with the feature already (skips the build).
+node_bin=${BOURSE_NODE:-}
+if [ -z "$node_bin" ]; then
+	cargo build --release -p bourse-node --features storage-benchmark
+	node_bin="$CARGO_TARGET_DIR/release/bourse-node"
+fi
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -8,7 +8,7 @@ use bourse_runtime::{
 };
 use codec::Encode;
 use sp_consensus_aura::{Slot, AURA_ENGINE_ID};
-use sp_core::{storage::Storage, H256};
+use sp_core::{sr25519, storage::Storage, Pair as _, H256};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
 	traits::{Header as _, Zero},
@@ -28,18 +28,19 @@ pub fn genesis() -> Storage {
 
 /// A signed extrinsic of `who`, immortal, no tip, as a wallet would build it.
 pub fn sign(who: Sr25519Keyring, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
+	sign_with(&who.pair(), call, nonce)
+}
+
+/// A signed extrinsic of the account of `pair` (see [`sign`]).
+pub fn sign_with(pair: &sr25519::Pair, call: RuntimeCall, nonce: u32) -> UncheckedExtrinsic {
 	let genesis = frame_system::BlockHash::<Runtime>::get(0u32);
 	let extension = tx_extension(nonce);
 	let implicit =
 		((), VERSION.spec_version, VERSION.transaction_version, genesis, genesis, (), (), ());
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
-	let signature = payload.using_encoded(|bytes| who.sign(bytes));
-	UncheckedExtrinsic::new_signed(
-		call,
-		who.to_account_id().into(),
-		MultiSignature::Sr25519(signature),
-		extension,
-	)
+	let signature = payload.using_encoded(|bytes| pair.sign(bytes));
+	let who: sp_runtime::AccountId32 = pair.public().into();
+	UncheckedExtrinsic::new_signed(call, who.into(), MultiSignature::Sr25519(signature), extension)
 }
 
 /// Block production state between blocks.

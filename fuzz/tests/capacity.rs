@@ -4,20 +4,53 @@
 //! deterministic, so the figures are the same on every machine; a release node executes
 //! faster than the weights charge, so they are what a block is held to, not what it takes
 //! in time. `cargo test -p bourse-fuzz --test capacity -- --nocapture` prints the table.
-use bourse_fuzz::chain::{genesis, sign, Producer};
+use bourse_fuzz::chain::{genesis, sign_with, Producer};
 use bourse_primitives::orderbook::{SelfTradePrevention, Side, TimeInForce};
 use bourse_runtime::{
-	Runtime, RuntimeCall, RuntimeEvent, System, TransactionPayment, MILLISECS_PER_BLOCK, UNIT,
+	AccountId, Assets, Balances, Orderbook, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin,
+	System, TransactionPayment, MILLISECS_PER_BLOCK, UNIT,
 };
 use codec::Encode;
 use frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight};
 use pallet_orderbook::{BatchAction, OrderRequest};
+use sp_core::{sr25519, Pair as _};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 
-/// The development chain's endowed accounts (each has half its tokens in the trading ledger).
-fn accounts() -> Vec<Sr25519Keyring> {
-	Sr25519Keyring::well_known().collect()
+/// The development chain's endowed accounts (each has half its tokens in the trading ledger)
+/// and as many again three times over, funded by [`fund`]: enough that no account reaches its
+/// `MaxOrdersPerAccount` resting orders within one block of any workload.
+fn accounts() -> Vec<sr25519::Pair> {
+	let mut pairs: Vec<sr25519::Pair> = Sr25519Keyring::well_known().map(|k| k.pair()).collect();
+	let extra = 3 * pairs.len();
+	pairs.extend((0..extra).map(|i| {
+		sr25519::Pair::from_string(&format!("//trader//{i}"), None).expect("a valid derivation")
+	}));
+	pairs
+}
+
+/// Gives the accounts that the genesis did not endow what a development account holds: native
+/// tokens, both test assets, half of each deposited into the trading ledger.
+fn fund(pairs: &[sr25519::Pair]) {
+	use bourse_primitives::orderbook::AssetKind;
+	use frame_support::traits::{fungible::Mutate as _, fungibles::Mutate as _};
+	const AMOUNT: u128 = 1 << 60;
+	for pair in pairs {
+		let who: AccountId = pair.public().into();
+		if System::account_nonce(&who) > 0 || Balances::free_balance(&who) > 0 {
+			continue;
+		}
+		Balances::mint_into(&who, AMOUNT).expect("mints native");
+		for id in [1u32, 2] {
+			Assets::mint_into(id, &who, AMOUNT).expect("mints an asset");
+			Orderbook::deposit(
+				RuntimeOrigin::signed(who.clone()),
+				AssetKind::Asset(id),
+				AMOUNT / 2,
+			)
+			.expect("deposits");
+		}
+	}
 }
 
 /// Spot market 0 (WBTC/USDB) of the development genesis: tick and lot.
@@ -58,16 +91,18 @@ struct Capacity {
 
 /// Fills one block with `next(i)` (signer and call of the i-th extrinsic) until the block
 /// refuses one for lack of room. Every extrinsic must succeed.
-fn fill_block(mut next: impl FnMut(u32) -> (Sr25519Keyring, RuntimeCall)) -> Capacity {
+fn fill_block(mut next: impl FnMut(u32) -> (sr25519::Pair, RuntimeCall)) -> Capacity {
 	sp_io::TestExternalities::new(genesis()).execute_with(|| {
 		let mut producer = Producer::default();
 		producer.open_block(1);
+		fund(&accounts());
 		let mut up_front = None;
 		let mut extrinsics = 0;
 		loop {
 			let (who, call) = next(extrinsics);
-			let nonce = System::account_nonce(who.to_account_id());
-			let xt = sign(who, call, nonce);
+			let account: AccountId = who.public().into();
+			let nonce = System::account_nonce(account);
+			let xt = sign_with(&who, call, nonce);
 			let len = xt.encoded_size() as u32;
 			up_front.get_or_insert_with(|| TransactionPayment::query_info(xt.clone(), len).weight);
 			match Producer::apply(xt) {
@@ -113,10 +148,10 @@ fn block_capacity_of_trading_workloads() {
 	let accounts = accounts();
 	let n = accounts.len() as u32;
 	let transfers = fill_block(|i| {
-		let to = accounts[((i + 1) % n) as usize].to_account_id();
+		let to: AccountId = accounts[((i + 1) % n) as usize].public().into();
 		let call =
 			pallet_balances::Call::transfer_keep_alive { dest: to.into(), value: UNIT }.into();
-		(accounts[(i % n) as usize], call)
+		(accounts[(i % n) as usize].clone(), call)
 	});
 	// Bids spread over price levels, none crossing: each rests without a fill.
 	let resting = fill_block(|i| {
@@ -127,7 +162,7 @@ fn block_capacity_of_trading_workloads() {
 			TimeInForce::GoodTilCancelled,
 			0,
 		));
-		(accounts[(i % n) as usize], call.into())
+		(accounts[(i % n) as usize].clone(), call.into())
 	});
 	// A maker's ask, then another account's immediate-or-cancel buy that takes it.
 	let half = n / 2;
@@ -135,10 +170,13 @@ fn block_capacity_of_trading_workloads() {
 		let k = i / 2;
 		if i % 2 == 0 {
 			let call = order(Side::Sell, ASK, TimeInForce::GoodTilCancelled, 0);
-			(accounts[(k % half) as usize], pallet_orderbook::Call::<Runtime>::from(call).into())
+			(
+				accounts[(k % half) as usize].clone(),
+				pallet_orderbook::Call::<Runtime>::from(call).into(),
+			)
 		} else {
 			let call = order(Side::Buy, ASK, TimeInForce::ImmediateOrCancel, 1);
-			let taker = accounts[(half + k % half) as usize];
+			let taker = accounts[(half + k % half) as usize].clone();
 			(taker, pallet_orderbook::Call::<Runtime>::from(call).into())
 		}
 	});
@@ -156,7 +194,10 @@ fn block_capacity_of_trading_workloads() {
 				))
 			})
 			.collect();
-		(accounts[(i % n) as usize], pallet_orderbook::Call::<Runtime>::batch { actions }.into())
+		(
+			accounts[(i % n) as usize].clone(),
+			pallet_orderbook::Call::<Runtime>::batch { actions }.into(),
+		)
 	});
 
 	let block = <Runtime as frame_system::Config>::BlockWeights::get();

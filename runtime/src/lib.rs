@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 
 pub mod apis;
 pub mod configs;
+pub mod db_weights;
 pub mod genesis_config_presets;
 pub mod market_info;
 pub mod proxy;

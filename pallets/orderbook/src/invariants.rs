@@ -98,7 +98,7 @@ impl<T: Config> Pallet<T> {
 		let mut indexed = BTreeSet::<OrderId>::new();
 		for (who, account) in Accounts::<T>::iter() {
 			ensure_that(!account.is_empty(), "an empty trading account is stored")?;
-			for at in account.orders {
+			for at in account.refs() {
 				let order = book.order(&at).ok_or("an account's index names no resting order")?;
 				ensure_that(order.owner == who, "an account's index names another's order")?;
 				ensure_that(indexed.insert(at.id), "an order is indexed twice")?;
@@ -163,7 +163,7 @@ impl<T: Config> Pallet<T> {
 					"a locked ledger amount differs from its resting orders' escrow",
 				)?;
 			}
-			for at in account.orders.iter() {
+			for at in account.refs() {
 				let market = Markets::<T>::get(at.market).ok_or("a resting order has no market")?;
 				if market.kind == MarketKind::Spot {
 					ensure_that(

@@ -13,7 +13,7 @@
 //! vault tokens, and it keeps an existential deposit of its own so that withdrawals never reap
 //! it and lose dust; both are the only surplus).
 use crate::{engine::OrderRef, Accounts, Config, Error, Event, FeeBalances, Pallet};
-use bourse_primitives::orderbook::{AssetKind, OrderId, TradingBalance};
+use bourse_primitives::orderbook::{AssetKind, MarketId, OrderId, Price, Side, TradingBalance};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
 	ensure,
@@ -52,7 +52,64 @@ pub struct TradingAccount<MaxAssets: Get<u32>, MaxOrders: Get<u32>> {
 	/// Ledger entries by token.
 	pub balances: BoundedVec<(AssetKind, TradingBalance), MaxAssets>,
 	/// Where each resting order of the account rests, oldest first.
-	pub orders: BoundedVec<OrderRef, MaxOrders>,
+	pub orders: BoundedVec<PackedRef, MaxOrders>,
+}
+
+/// Bytes of a [`PackedRef`].
+pub const PACKED_REF_LEN: usize = 29;
+
+/// An [`OrderRef`] as an account's index stores it: fixed bytes (id, market, side, price, each
+/// little-endian), which SCALE reads and writes as plain bytes. Every call that touches an
+/// account's record reads and writes its whole index (up to `MaxOrdersPerAccount` entries), so
+/// this makes that a copy instead of field-by-field decoding; an entry is unpacked when used.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct PackedRef(pub [u8; PACKED_REF_LEN]);
+
+impl PackedRef {
+	/// `at`, packed.
+	pub fn pack(at: &OrderRef) -> Self {
+		let mut bytes = [0u8; PACKED_REF_LEN];
+		bytes[..8].copy_from_slice(&at.id.to_le_bytes());
+		bytes[8..12].copy_from_slice(&at.market.to_le_bytes());
+		bytes[12] = match at.side {
+			Side::Buy => 0,
+			Side::Sell => 1,
+		};
+		bytes[13..].copy_from_slice(&at.price.to_le_bytes());
+		Self(bytes)
+	}
+
+	/// The order's id (read without unpacking the rest).
+	pub fn id(&self) -> OrderId {
+		let mut id = [0u8; 8];
+		id.copy_from_slice(&self.0[..8]);
+		OrderId::from_le_bytes(id)
+	}
+
+	/// The [`OrderRef`] packed here.
+	pub fn unpack(&self) -> OrderRef {
+		let mut market = [0u8; 4];
+		market.copy_from_slice(&self.0[8..12]);
+		let mut price = [0u8; 16];
+		price.copy_from_slice(&self.0[13..]);
+		OrderRef {
+			id: self.id(),
+			market: MarketId::from_le_bytes(market),
+			side: if self.0[12] == 0 { Side::Buy } else { Side::Sell },
+			price: Price::from_le_bytes(price),
+		}
+	}
 }
 
 /// The [`TradingAccount`] of a runtime.
@@ -80,7 +137,23 @@ impl<MaxAssets: Get<u32>, MaxOrders: Get<u32>> TradingAccount<MaxAssets, MaxOrde
 
 	/// Where the resting order `id` rests.
 	pub fn order(&self, id: OrderId) -> Option<OrderRef> {
-		self.orders.iter().find(|r| r.id == id).copied()
+		self.orders.iter().find(|r| r.id() == id).map(PackedRef::unpack)
+	}
+
+	/// Where each resting order of the account rests, oldest first.
+	pub fn refs(&self) -> impl Iterator<Item = OrderRef> + '_ {
+		self.orders.iter().map(PackedRef::unpack)
+	}
+
+	/// Adds `at` to the index; `false` (and nothing added) if the index is full.
+	#[must_use]
+	pub fn push_order(&mut self, at: &OrderRef) -> bool {
+		self.orders.try_push(PackedRef::pack(at)).is_ok()
+	}
+
+	/// Drops order `id` from the index.
+	pub fn remove_order(&mut self, id: OrderId) {
+		self.orders.retain(|r| r.id() != id);
 	}
 
 	/// Nothing deposited and nothing resting.
@@ -200,7 +273,7 @@ impl<T: Config> Pallet<T> {
 		assets: &[AssetKind],
 	) -> DispatchResult {
 		Self::mutate_account(who, |account| {
-			account.orders.try_push(at).map_err(|_| Error::<T>::TooManyOrders)?;
+			ensure!(account.push_order(&at), Error::<T>::TooManyOrders);
 			for asset in assets {
 				account.entry_mut(*asset).ok_or(Error::<T>::TooManyAssets)?;
 			}
@@ -212,7 +285,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn unindex_order(who: &T::AccountId, id: OrderId) {
 		// Dropping an order and tidying cannot fail.
 		let _ = Self::mutate_account(who, |account| {
-			account.orders.retain(|r| r.id != id);
+			account.remove_order(id);
 			Ok(())
 		});
 	}
@@ -230,7 +303,7 @@ impl<T: Config> Pallet<T> {
 				let entry = account.entry_mut(asset).ok_or(Error::<T>::TooManyAssets)?;
 				take_locked::<T>(entry, 0, amount)?;
 			}
-			account.orders.retain(|r| r.id != id);
+			account.remove_order(id);
 			Ok(())
 		})
 	}
@@ -248,7 +321,7 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		Self::mutate_account(maker, |account| {
 			if let Some(id) = done {
-				account.orders.retain(|r| r.id != id);
+				account.remove_order(id);
 			}
 			let entry = account.entry_mut(gave).ok_or(Error::<T>::TooManyAssets)?;
 			take_locked::<T>(entry, gives, 0)?;
@@ -314,6 +387,31 @@ impl<T: Config> Pallet<T> {
 		Self::mutate_entry(who, asset, |b| {
 			b.free = b.free.checked_sub(amount).ok_or(Error::<T>::InsufficientBalance)?;
 			b.locked = b.locked.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+			Ok(())
+		})
+	}
+
+	/// Locks `amount` of `who`'s free `asset` for an order; one that `may_rest` also needs room
+	/// in the account's order index (`TooManyOrders`, checked first). One write.
+	pub(crate) fn lock_for_order(
+		who: &T::AccountId,
+		asset: AssetKind,
+		amount: u128,
+		may_rest: bool,
+	) -> DispatchResult {
+		Self::mutate_account(who, |account| {
+			if may_rest {
+				ensure!(
+					(account.orders.len() as u32) < T::MaxOrdersPerAccount::get(),
+					Error::<T>::TooManyOrders
+				);
+			}
+			if amount > 0 {
+				let entry = account.entry_mut(asset).ok_or(Error::<T>::TooManyAssets)?;
+				entry.free =
+					entry.free.checked_sub(amount).ok_or(Error::<T>::InsufficientBalance)?;
+				entry.locked = entry.locked.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+			}
 			Ok(())
 		})
 	}

@@ -562,7 +562,7 @@ pub mod pallet {
 		pub fn cancel_all(origin: OriginFor<T>, market: MarketId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			ensure!(Markets::<T>::contains_key(market), Error::<T>::MarketNotFound);
-			let refs = Self::trading_account(&who).orders;
+			let refs: Vec<engine::OrderRef> = Self::trading_account(&who).refs().collect();
 			let mut cancelled = 0u32;
 			for at in refs.iter().filter(|r| r.market == market) {
 				Self::remove_resting(at, CancelReason::User)?;

@@ -79,8 +79,10 @@ pub mod v6 {
 			let (accounts, moved) = (indexes.len() as u64, entries.len() as u64);
 			let mut markets = 0u64;
 			for (who, orders) in indexes {
-				let mut record = TradingAccountOf::<T> { balances: Default::default(), orders };
-				for at in record.orders.clone() {
+				let mut record = TradingAccountOf::<T>::default();
+				for at in orders {
+					// The same bound: every entry fits.
+					let _ = record.push_order(&at);
 					markets += 1;
 					for token in kept_tokens::<T>(&at) {
 						if record.entry_mut(token).is_none() {

@@ -52,7 +52,7 @@ impl<T: Config> Pallet<T> {
 	pub fn open_orders(who: &T::AccountId) -> Vec<Order<T::AccountId>> {
 		use crate::engine::BookStore;
 		let book = store::StorageBook::<T>::default();
-		Self::trading_account(who).orders.iter().filter_map(|at| book.order(at)).collect()
+		Self::trading_account(who).refs().filter_map(|at| book.order(&at)).collect()
 	}
 
 	/// The resting order `id` of any account. Orders are indexed by owner, so this walks the

@@ -149,18 +149,21 @@ impl<T: Config> SpotSettlement<T> {
 		Self::paying_asset(market, side.opposite())
 	}
 
-	/// Escrow of an order: locks base for a sell, quote for a buy.
+	/// Escrow of an order: locks base for a sell, quote for a buy. An order that `may_rest`
+	/// needs room in its account's order index (`TooManyOrders`), checked in the same write.
 	pub fn escrow(
 		market: &Market,
 		who: &T::AccountId,
 		side: Side,
 		base: u128,
 		quote: u128,
+		may_rest: bool,
 	) -> Result<(), DispatchError> {
-		match side {
-			Side::Sell => Pallet::<T>::lock(who, market.base, base),
-			Side::Buy => Pallet::<T>::lock(who, market.quote, quote),
-		}
+		let (asset, amount) = match side {
+			Side::Sell => (market.base, base),
+			Side::Buy => (market.quote, quote),
+		};
+		Pallet::<T>::lock_for_order(who, asset, amount, may_rest)
 	}
 
 	/// Gives back escrow of an order.

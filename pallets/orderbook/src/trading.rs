@@ -218,7 +218,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Weight, DispatchError> {
 		match market.kind {
 			MarketKind::Spot => {
-				SpotSettlement::<T>::escrow(market, who, side, base, quote).map(|_| Weight::zero())
+				SpotSettlement::<T>::escrow(market, who, side, base, quote, may_rest)
+					.map(|_| Weight::zero())
 			},
 			MarketKind::Perp => {
 				T::PerpSettlement::escrow(market_id, who, side, base, quote, price, may_rest)
@@ -287,7 +288,8 @@ impl<T: Config> Pallet<T> {
 		}
 		let may_rest =
 			matches!(r.time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
-		if may_rest {
+		// A spot order's escrow checks the room in the same write of the account's record.
+		if may_rest && market.kind == MarketKind::Perp {
 			let open = Self::trading_account(who).orders.len() as u32;
 			ensure!(open < T::MaxOrdersPerAccount::get(), Error::<T>::TooManyOrders);
 		}

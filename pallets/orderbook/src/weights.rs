@@ -36,206 +36,206 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
 		// Proof size: measured `0`, estimated `1489` bytes.
-		// Minimum execution time: 9_554_000 picoseconds.
-		Weight::from_parts(10_625_000, 1489)
+		// Minimum execution time: 9_334_000 picoseconds.
+		Weight::from_parts(10_195_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
 		// Proof size: measured `142`, estimated `3545` bytes.
-		// Minimum execution time: 7_571_000 picoseconds.
-		Weight::from_parts(8_372_000, 3545)
+		// Minimum execution time: 7_130_000 picoseconds.
+		Weight::from_parts(11_727_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// The range of component `e` is `[0, 1]`.
 	fn place_order_resting(e: u32, ) -> Weight {
-		// Proof size: measured `873`, estimated `10939` bytes.
-		// Minimum execution time: 39_288_000 picoseconds.
-		Weight::from_parts(42_827_411, 10939)
-			// Standard error: 87_618
-			.saturating_add(Weight::from_parts(2_556_278, 0).saturating_mul(e.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+		// Proof size: measured `9417`, estimated `12124` bytes.
+		// Minimum execution time: 65_347_000 picoseconds.
+		Weight::from_parts(89_558_787, 12124)
+			// Standard error: 1_550_127
+			.saturating_add(Weight::from_parts(6_348_062, 0).saturating_mul(e.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order(f: u32, ) -> Weight {
-		// Proof size: measured `1738 + f * (7720 ±0)`, estimated `10939 + f * (9949 ±0)` bytes.
-		// Minimum execution time: 174_790_000 picoseconds.
-		Weight::from_parts(174_177_396, 10939)
-			// Standard error: 360_697
-			.saturating_add(Weight::from_parts(51_190_708, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
+		// Proof size: measured `10412 + f * (8797 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 193_378_000 picoseconds.
+		Weight::from_parts(128_852_378, 12124)
+			// Standard error: 1_061_281
+			.saturating_add(Weight::from_parts(46_471_322, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		// Proof size: measured `8467`, estimated `10939` bytes.
-		// Minimum execution time: 76_845_000 picoseconds.
-		Weight::from_parts(110_655_000, 10939)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size: measured `9559`, estimated `12124` bytes.
+		// Minimum execution time: 69_794_000 picoseconds.
+		Weight::from_parts(100_710_000, 12124)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
-		// Proof size: measured `11467 + n * (109 ±0)`, estimated `77767 + n * (2625 ±0)` bytes.
-		// Minimum execution time: 117_165_000 picoseconds.
-		Weight::from_parts(317_222_896, 77767)
-			// Standard error: 110_568
-			.saturating_add(Weight::from_parts(33_335_658, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(34_u64))
+		// Proof size: measured `12567 + n * (109 ±0)`, estimated `77767 + n * (2625 ±38)` bytes.
+		// Minimum execution time: 93_599_000 picoseconds.
+		Weight::from_parts(340_690_828, 77767)
+			// Standard error: 250_359
+			.saturating_add(Weight::from_parts(32_171_501, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(33_u64))
+			.saturating_add(T::DbWeight::get().writes(32_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `2041 + f * (7721 ±0)`, estimated `10939 + f * (9949 ±0)` bytes.
-		// Minimum execution time: 87_651_000 picoseconds.
-		Weight::from_parts(184_909_928, 10939)
-			// Standard error: 461_351
-			.saturating_add(Weight::from_parts(52_620_621, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
+		// Proof size: measured `10645 + f * (8798 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 146_738_000 picoseconds.
+		Weight::from_parts(112_267_629, 12124)
+			// Standard error: 1_431_601
+			.saturating_add(Weight::from_parts(55_928_247, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	/// The range of component `n` is `[1, 16]`.
 	fn place_orders(n: u32, ) -> Weight {
-		// Proof size: measured `728`, estimated `10939 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 45_337_000 picoseconds.
-		Weight::from_parts(20_206_895, 10939)
-			// Standard error: 17_290
-			.saturating_add(Weight::from_parts(28_055_516, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
-	}
-	/// The range of component `n` is `[1, 16]`.
-	fn batch_places(n: u32, ) -> Weight {
-		// Proof size: measured `794 + n * (34 ±0)`, estimated `10939 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 43_665_000 picoseconds.
-		Weight::from_parts(19_272_765, 10939)
-			// Standard error: 15_482
-			.saturating_add(Weight::from_parts(29_214_143, 0).saturating_mul(n.into()))
+		// Proof size: measured `9416`, estimated `12124 + n * (2532 ±0)` bytes.
+		// Minimum execution time: 90_755_000 picoseconds.
+		Weight::from_parts(97_233_550, 12124)
+			// Standard error: 763_684
+			.saturating_add(Weight::from_parts(45_270_542, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
+	/// The range of component `n` is `[1, 16]`.
+	fn batch_places(n: u32, ) -> Weight {
+		// Proof size: measured `9369 + n * (5 ±0)`, estimated `12124 + n * (2532 ±0)` bytes.
+		// Minimum execution time: 80_290_000 picoseconds.
+		Weight::from_parts(76_311_767, 12124)
+			// Standard error: 714_278
+			.saturating_add(Weight::from_parts(42_700_404, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
+	}
 	fn deposit() -> Weight {
-		// Proof size: measured `1410`, estimated `6208` bytes.
-		// Minimum execution time: 62_503_000 picoseconds.
-		Weight::from_parts(65_837_000, 6208)
+		// Proof size: measured `9908`, estimated `12124` bytes.
+		// Minimum execution time: 95_322_000 picoseconds.
+		Weight::from_parts(124_706_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		// Proof size: measured `1410`, estimated `6208` bytes.
-		// Minimum execution time: 66_989_000 picoseconds.
-		Weight::from_parts(70_214_000, 6208)
+		// Proof size: measured `9908`, estimated `12124` bytes.
+		// Minimum execution time: 92_218_000 picoseconds.
+		Weight::from_parts(127_349_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		// Proof size: measured `9294`, estimated `10939` bytes.
-		// Minimum execution time: 84_936_000 picoseconds.
-		Weight::from_parts(104_345_000, 10939)
-			.saturating_add(T::DbWeight::get().reads(9_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Proof size: measured `10386`, estimated `12124` bytes.
+		// Minimum execution time: 89_103_000 picoseconds.
+		Weight::from_parts(115_411_000, 12124)
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 }
 
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(10_625_000, 1489)
+		Weight::from_parts(10_195_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(8_372_000, 3545)
+		Weight::from_parts(11_727_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn place_order_resting(e: u32, ) -> Weight {
-		Weight::from_parts(42_827_411, 10939)
-			.saturating_add(Weight::from_parts(2_556_278, 0).saturating_mul(e.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+		Weight::from_parts(89_558_787, 12124)
+			.saturating_add(Weight::from_parts(6_348_062, 0).saturating_mul(e.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(174_177_396, 10939)
-			.saturating_add(Weight::from_parts(51_190_708, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
-			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
+		Weight::from_parts(128_852_378, 12124)
+			.saturating_add(Weight::from_parts(46_471_322, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn cancel_order() -> Weight {
-		Weight::from_parts(110_655_000, 10939)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(100_710_000, 12124)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(317_222_896, 77767)
-			.saturating_add(Weight::from_parts(33_335_658, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(34_u64))
+		Weight::from_parts(340_690_828, 77767)
+			.saturating_add(Weight::from_parts(32_171_501, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(33_u64))
+			.saturating_add(RocksDbWeight::get().writes(32_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(184_909_928, 10939)
-			.saturating_add(Weight::from_parts(52_620_621, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(11_u64))
-			.saturating_add(RocksDbWeight::get().writes((4_u64).saturating_mul(f.into())))
-			.saturating_add(Weight::from_parts(0, 9949).saturating_mul(f.into()))
+		Weight::from_parts(112_267_629, 12124)
+			.saturating_add(Weight::from_parts(55_928_247, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(f.into())))
+			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(20_206_895, 10939)
-			.saturating_add(Weight::from_parts(28_055_516, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
-	}
-	fn batch_places(n: u32, ) -> Weight {
-		Weight::from_parts(19_272_765, 10939)
-			.saturating_add(Weight::from_parts(29_214_143, 0).saturating_mul(n.into()))
+		Weight::from_parts(97_233_550, 12124)
+			.saturating_add(Weight::from_parts(45_270_542, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
+	fn batch_places(n: u32, ) -> Weight {
+		Weight::from_parts(76_311_767, 12124)
+			.saturating_add(Weight::from_parts(42_700_404, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
+	}
 	fn deposit() -> Weight {
-		Weight::from_parts(65_837_000, 6208)
+		Weight::from_parts(124_706_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(70_214_000, 6208)
+		Weight::from_parts(127_349_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(104_345_000, 10939)
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		Weight::from_parts(115_411_000, 12124)
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 }

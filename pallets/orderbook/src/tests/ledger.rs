@@ -291,3 +291,22 @@ fn a_resting_order_keeps_room_for_what_its_fills_credit() {
 		totals();
 	});
 }
+
+/// An index entry keeps every field, at the extremes too, and its id reads without unpacking.
+#[test]
+fn packed_index_entries_round_trip() {
+	use crate::{engine::OrderRef, ledger::PackedRef};
+	use codec::MaxEncodedLen;
+	assert_eq!(OrderRef::max_encoded_len(), crate::ledger::PACKED_REF_LEN);
+	for (id, market, side, price) in [
+		(0, 0, Side::Buy, 0),
+		(u64::MAX, u32::MAX, Side::Sell, u128::MAX),
+		(1 << 40, 7, Side::Buy, 600_000_000),
+		(3, 1, Side::Sell, (1 << 100) + 5),
+	] {
+		let at = OrderRef { id, market, side, price };
+		let packed = PackedRef::pack(&at);
+		assert_eq!(packed.unpack(), at);
+		assert_eq!(packed.id(), id);
+	}
+}

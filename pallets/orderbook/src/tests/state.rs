@@ -133,13 +133,14 @@ fn bad_states_are_refused_naming_the_entry() {
 fn to_v5_layout() {
 	use migrations::v6::old;
 	for (who, record) in Accounts::<Test>::drain() {
-		for (token, balance) in record.balances {
+		for (token, balance) in record.balances.iter().copied() {
 			if !balance.is_empty() {
 				old::Ledger::<Test>::insert(who, token, balance);
 			}
 		}
 		if !record.orders.is_empty() {
-			old::AccountOrders::<Test>::insert(who, record.orders);
+			let refs: alloc::vec::Vec<_> = record.refs().collect();
+			old::AccountOrders::<Test>::insert(who, frame_support::BoundedVec::truncate_from(refs));
 		}
 	}
 	StorageVersion::new(5).put::<Orderbook>();
