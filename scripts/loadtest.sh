@@ -5,6 +5,7 @@
 #   ./scripts/loadtest.sh                    # release node (built once, like the dev node)
 #   ./scripts/loadtest.sh --debug            # the debug node (CPU-bound: ~30 extrinsics a block)
 #   ./scripts/loadtest.sh -- --per-account 120   # arguments after -- go to the generator
+#   BOURSE_NODE=path/to/bourse-node ./scripts/loadtest.sh   # a node built already
 #
 # Starts `bourse-node --dev` on free ports with a temporary base path and always stops it.
 set -euo pipefail
@@ -20,13 +21,17 @@ if [ "${1:-}" = "--debug" ]; then
 	shift
 fi
 [ "${1:-}" = "--" ] && shift
-if [ "$profile" = release ]; then
-	# The same build as scripts/bench-storage.sh (its feature only adds a subcommand).
-	cargo build --release -p bourse-node --features storage-benchmark
-else
-	cargo build -p bourse-node
+# BOURSE_NODE: a bourse-node built already (skips the build).
+node_bin=${BOURSE_NODE:-}
+if [ -z "$node_bin" ]; then
+	if [ "$profile" = release ]; then
+		# The same build as scripts/bench-storage.sh (its feature only adds a subcommand).
+		cargo build --release -p bourse-node --features storage-benchmark
+	else
+		cargo build -p bourse-node
+	fi
+	node_bin="$CARGO_TARGET_DIR/$profile/bourse-node"
 fi
-node_bin="$CARGO_TARGET_DIR/$profile/bourse-node"
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

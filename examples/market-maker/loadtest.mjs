@@ -2,10 +2,12 @@
 // second a running Bourse node includes in its blocks. Run by scripts/loadtest.sh, which starts
 // a fresh dev node; or by hand against any dev chain:
 //
-//   node loadtest.mjs [--url ws://127.0.0.1:9944] [--per-account 250]
+//   node loadtest.mjs [--url ws://127.0.0.1:9944] [--per-account 80] [--traders 60]
 //
-// Each workload pre-signs its extrinsics from the dev chain's 12 well-known accounts (explicit
-// nonces, immortal), submits them all to the pool at once, then reads the blocks that include
+// Each workload pre-signs its extrinsics from the dev chain's 12 well-known accounts and
+// `--traders` more that it funds first (native tokens, both assets, half of them deposited:
+// an account rests at most 256 orders, so a block of batched quotes needs many accounts;
+// explicit nonces, immortal), submits them all to the pool at once, then reads the blocks that include
 // them: a block full of one workload shows what a block can take of it. The first and last
 // block of a workload are partly filled (submission still running, pool draining), so the
 // rate is taken over the blocks in between, by their timestamps. Prints a table; exits 1 if an
@@ -17,14 +19,16 @@ const args = Object.fromEntries(
 );
 const url = args.url ?? 'ws://127.0.0.1:9944';
 // Orders per account and market are bounded (MaxOrdersPerAccount = 256).
-const perAccount = Number(args['per-account'] ?? 250);
+const perAccount = Number(args['per-account'] ?? 80);
+const traders = Number(args.traders ?? 60);
 const log = (...a) => console.error('[loadtest]', ...a);
 
 const provider = new WsProvider(url);
 const api = await ApiPromise.create({ provider, noInitWarn: true });
 const keyring = new Keyring({ type: 'sr25519' });
 const names = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
-const accounts = [...names.map((n) => `//${n}`), ...names.map((n) => `//${n}//stash`)].map((uri) => keyring.addFromUri(uri));
+const dev = [...names.map((n) => `//${n}`), ...names.map((n) => `//${n}//stash`)].map((uri) => keyring.addFromUri(uri));
+const accounts = [...dev, ...[...Array(traders).keys()].map((i) => keyring.addFromUri(`//trader//${i}`))];
 
 const MARKET = 0;
 const info = (await provider.send('orderbook_markets', [])).find((m) => m.id === MARKET);
@@ -67,6 +71,7 @@ async function run(name, signed, method) {
   })));
   const blocks = [];
   let failed = 0;
+  let firstError;
   let number = start + 1;
   const deadline = Date.now() + 600_000;
   while (pending > 0 && Date.now() < deadline) {
@@ -89,7 +94,10 @@ async function run(name, signed, method) {
       const failure = events.find((e) => e.phase.isApplyExtrinsic && e.phase.asApplyExtrinsic.eq(index) && api.events.system.ExtrinsicFailed.is(e.event));
       const batchFailure = events.find((e) => e.phase.isApplyExtrinsic && e.phase.asApplyExtrinsic.eq(index)
         && (e.event.section === 'orderbook' && (e.event.method === 'BatchActionFailed' || e.event.method === 'BatchOrderFailed')));
-      if (failure || batchFailure) failed += 1;
+      if (failure || batchFailure) {
+        failed += 1;
+        if (!firstError) firstError = describe(failure ? failure.event.data[0] : batchFailure.event.data[1]);
+      }
     });
     pending -= count;
     blocks.push({ number, count, fills, now });
@@ -97,7 +105,7 @@ async function run(name, signed, method) {
   }
   await submitted;
   if (pending > 0) throw new Error(`${name}: ${pending} extrinsics not included within 10 minutes`);
-  if (failed > 0) log(`${name}: ${failed} extrinsics failed`);
+  if (failed > 0) log(`${name}: ${failed} extrinsics failed (the first: ${firstError})`);
   // Drop leading empty blocks, then the first and last (partial) blocks.
   while (blocks.length && blocks[0].count === 0) blocks.shift();
   const full = blocks.slice(1, -1);
@@ -115,6 +123,15 @@ async function run(name, signed, method) {
   };
 }
 
+/// A dispatch error as `pallet.Error`.
+function describe(error) {
+  if (error && error.isModule) {
+    const meta = api.registry.findMetaError(error.asModule);
+    return `${meta.section}.${meta.name}`;
+  }
+  return error ? error.toString() : 'unknown';
+}
+
 /// Submits `signed` and waits until all are in a block (no measurement).
 async function settle(signed) {
   const done = signed.map((xt) => new Promise((resolve, reject) => {
@@ -128,6 +145,25 @@ async function settle(signed) {
 
 const n = accounts.length;
 const results = [];
+
+// 0. Fund the extra traders from the dev accounts, then each deposits half of what it got.
+{
+  const ASSETS = [1, 2];
+  const amount = 10n ** 15n;
+  const calls = [];
+  accounts.slice(dev.length).forEach((t, i) => {
+    const from = i % dev.length;
+    calls.push([from, api.tx.balances.transferKeepAlive(t.address, 10n ** 16n)]);
+    for (const id of ASSETS) calls.push([from, api.tx.assets.transferKeepAlive(id, t.address, amount)]);
+  });
+  await settle(await signAll(calls));
+  const deposits = [];
+  accounts.slice(dev.length).forEach((_, i) => {
+    for (const id of ASSETS) deposits.push([dev.length + i, api.tx.orderbook.deposit({ Asset: id }, amount / 2n)]);
+  });
+  await settle(await signAll(deposits));
+  log(`${traders} traders funded`);
+}
 
 // 1. Balance transfers, each account to the next.
 {
@@ -156,8 +192,10 @@ const results = [];
   const calls = [];
   const half = n / 2;
   for (let k = 0; k < half * perAccount; k += 1) {
-    calls.push([k % half, place(order('Sell', ASK, 'GoodTilCancelled', 0))]);
-    calls.push([half + (k % half), place(order('Buy', ASK, 'ImmediateOrCancel', 1))]);
+    // Asks spread over 8 levels (a level holds at most 512 orders, and the pool may include
+    // many makers before their takers); a taker takes the best one.
+    calls.push([k % half, place(order('Sell', ASK + tick * BigInt(k % 8), 'GoodTilCancelled', 0))]);
+    calls.push([half + (k % half), place(order('Buy', ASK + tick * 8n, 'ImmediateOrCancel', 1))]);
   }
   // A taker included before its maker finds nothing: pairs are counted by their fills.
   const r = await run('maker + taker pairs', await signAll(calls), 'orderbook.placeOrder');
@@ -168,8 +206,10 @@ const results = [];
 {
   const size = api.consts.orderbook.maxBatch.toNumber();
   const calls = [];
-  // At most 256 orders per account and market; enough batches for a few full blocks.
-  const batches = Math.min(Math.floor(256 / size), Math.max(8, Math.floor(perAccount / size)));
+  // At most 256 resting orders per account: every account quotes that many (the pairs
+  // workload's untaken asks were cancelled first).
+  await settle(await signAll(accounts.map((_, who) => [who, api.tx.orderbook.cancelAll(MARKET)])));
+  const batches = Math.floor(256 / size);
   for (let i = 0; i < n * batches; i += 1) {
     const level = Math.floor(i / n) * size;
     const actions = [...Array(size).keys()].map((j) => ({ Place: order('Buy', BID - tick * BigInt(level + j), 'PostOnly', 0) }));
