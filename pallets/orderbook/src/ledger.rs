@@ -384,11 +384,7 @@ impl<T: Config> Pallet<T> {
 		if amount == 0 {
 			return Ok(());
 		}
-		Self::mutate_entry(who, asset, |b| {
-			b.free = b.free.checked_sub(amount).ok_or(Error::<T>::InsufficientBalance)?;
-			b.locked = b.locked.checked_add(amount).ok_or(Error::<T>::Overflow)?;
-			Ok(())
-		})
+		Self::lock_for_order(who, asset, amount, false)
 	}
 
 	/// Locks `amount` of `who`'s free `asset` for an order; one that `may_rest` also needs room
