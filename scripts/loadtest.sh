@@ -33,33 +33,9 @@ if [ -z "$node_bin" ]; then
 	node_bin="$CARGO_TARGET_DIR/$profile/bourse-node"
 fi
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-rpc_port=$(free_port)
-p2p_port=$(free_port)
-base=$(mktemp -d)
-log="$base/node.log"
-"$node_bin" --dev --base-path "$base" --rpc-port "$rpc_port" --port "$p2p_port" \
-	--no-prometheus --no-telemetry --pool-limit 20000 --pool-kbytes 65536 \
-	--rpc-max-connections 100 >"$log" 2>&1 &
-node_pid=$!
-cleanup() {
-	kill "$node_pid" 2>/dev/null || true
-	wait "$node_pid" 2>/dev/null || true
-	rm -rf "$base"
-}
-trap cleanup EXIT
-
-# Poll RPC until the node answers (a cold start compiles the runtime first).
-for _ in $(seq 1 300); do
-	if curl -s -H 'Content-Type: application/json' \
-		-d '{"id":1,"jsonrpc":"2.0","method":"system_health","params":[]}' \
-		"http://127.0.0.1:$rpc_port" >/dev/null 2>&1; then
-		break
-	fi
-	kill -0 "$node_pid" 2>/dev/null || { echo "loadtest: the node exited:"; tail -20 "$log"; exit 1; }
-	sleep 0.2
-done
-echo "loadtest: $profile node on port $rpc_port ($("$node_bin" --version))"
-node examples/market-maker/loadtest.mjs --url "ws://127.0.0.1:$rpc_port" "$@"
+# shellcheck source=scripts/temp-chain.sh
+. "$root/scripts/temp-chain.sh"
+temp_chain_start "$node_bin" loadtest --pool-limit 20000 --pool-kbytes 65536 \
+	--rpc-max-connections 100
+echo "loadtest: $profile node on port $TEMP_CHAIN_RPC_PORT ($("$node_bin" --version))"
+node examples/market-maker/loadtest.mjs --url "ws://127.0.0.1:$TEMP_CHAIN_RPC_PORT" "$@"

@@ -55,6 +55,9 @@ impl frame_system::Config for Runtime {
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
 	type SystemWeightInfo = frame_system::weights::SubstrateWeight<Runtime>;
+	/// The transaction extensions' weights with this runtime's `DbWeight` (the default, `()`,
+	/// prices their reads and writes at the 2020 defaults: 125 µs of `CheckNonce` alone).
+	type ExtensionsWeightInfo = frame_system::SubstrateExtensionsWeight<Runtime>;
 }
 
 impl pallet_aura::Config for Runtime {

@@ -60,11 +60,7 @@ impl<T: Config> Pallet<T> {
 						},
 					)
 				},
-				BatchAction::Cancel(order_id) => {
-					let at = Self::order_ref(who, *order_id).ok_or(Error::<T>::OrderNotFound)?;
-					Self::remove_resting(&at, CancelReason::User)
-						.map(|()| Rested::No(T::WeightInfo::cancel_order()))
-				},
+				BatchAction::Cancel(order_id) => Self::do_cancel(who, *order_id).map(Rested::No),
 				BatchAction::Replace { order_id, new_price, new_quantity, max_fills } => {
 					Self::do_replace_within(
 						who,
@@ -157,7 +153,7 @@ impl<T: Config> Pallet<T> {
 	/// Most one action that made `steps` steps may weigh.
 	fn action_weight_bound(action: &BatchAction, steps: u32) -> Weight {
 		match action {
-			BatchAction::Cancel(_) => T::WeightInfo::cancel_order(),
+			BatchAction::Cancel(_) => Self::cancel_weight_bound(),
 			BatchAction::Place(_) => Self::order_weight_bound(steps),
 			BatchAction::Replace { .. } => Self::replace_weight_bound(steps),
 		}
@@ -178,7 +174,7 @@ impl<T: Config> Pallet<T> {
 		}));
 		for action in actions {
 			let base = match action {
-				BatchAction::Cancel(_) => T::WeightInfo::cancel_order(),
+				BatchAction::Cancel(_) => Self::cancel_weight_bound(),
 				BatchAction::Place(_) => order_base,
 				BatchAction::Replace { .. } => replace_base,
 			};

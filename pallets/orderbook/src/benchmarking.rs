@@ -124,16 +124,18 @@ mod benchmarks {
 
 	/// A buy that rests without matching, the dearest way: it joins a level another trader's
 	/// order holds and an ask rests above it (the crossing check reads the other side's best
-	/// price); with an expiry if `e` is 1.
+	/// price); with an expiry if `e` is 1. The placer already rests `o` orders (its record,
+	/// read and written whole, grows with them) and holds entries of `MaxAssetsPerAccount`
+	/// tokens.
 	#[benchmark]
-	fn place_order_resting(e: Linear<0, 1>) {
+	fn place_order_resting(e: Linear<0, 1>, o: Linear<0, { T::MaxOrdersPerAccount::get() - 1 }>) {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let other = funded::<T>("other", 0, &market);
 		rest::<T>(&other, market_id, Side::Buy, price, lot);
 		rest::<T>(&other, market_id, Side::Sell, price + market.tick_size, lot);
 		let taker = funded::<T>("taker", 0, &market);
-		full_record::<T>(&taker, &market, 1);
+		full_record::<T>(&taker, &market, T::MaxOrdersPerAccount::get() - o);
 		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
 		#[extrinsic_call]
 		place_order(
@@ -178,13 +180,13 @@ mod benchmarks {
 	}
 
 	/// Cancels the head of a two-order level (its successor becomes the head: a next-key
-	/// lookup) from a full order index, with an expiry key to delete.
+	/// lookup) from an order index of `o` orders, with an expiry key to delete.
 	#[benchmark]
-	fn cancel_order() {
+	fn cancel_order(o: Linear<2, { T::MaxOrdersPerAccount::get() }>) {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let who = funded::<T>("trader", 0, &market);
-		fill_index::<T>(&who, market_id, &market, T::MaxOrdersPerAccount::get() - 2);
+		fill_index::<T>(&who, market_id, &market, o - 2);
 		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
 		let request = OrderRequest {
 			market: market_id,

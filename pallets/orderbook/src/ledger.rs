@@ -384,23 +384,22 @@ impl<T: Config> Pallet<T> {
 		if amount == 0 {
 			return Ok(());
 		}
-		Self::lock_for_order(who, asset, amount, false)
+		Self::lock_for_order(who, asset, amount, false).map(|_| ())
 	}
 
 	/// Locks `amount` of `who`'s free `asset` for an order; one that `may_rest` also needs room
-	/// in the account's order index (`TooManyOrders`, checked first). One write.
+	/// in the account's order index (`TooManyOrders`, checked first). One write. Returns how
+	/// many orders of the account rest (its record's size, which its weight depends on).
 	pub(crate) fn lock_for_order(
 		who: &T::AccountId,
 		asset: AssetKind,
 		amount: u128,
 		may_rest: bool,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		Self::mutate_account(who, |account| {
+			let resting = account.orders.len() as u32;
 			if may_rest {
-				ensure!(
-					(account.orders.len() as u32) < T::MaxOrdersPerAccount::get(),
-					Error::<T>::TooManyOrders
-				);
+				ensure!(resting < T::MaxOrdersPerAccount::get(), Error::<T>::TooManyOrders);
 			}
 			if amount > 0 {
 				let entry = account.entry_mut(asset).ok_or(Error::<T>::TooManyAssets)?;
@@ -408,7 +407,7 @@ impl<T: Config> Pallet<T> {
 					entry.free.checked_sub(amount).ok_or(Error::<T>::InsufficientBalance)?;
 				entry.locked = entry.locked.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 			}
-			Ok(())
+			Ok(resting)
 		})
 	}
 

@@ -549,11 +549,10 @@ pub mod pallet {
 
 		/// Cancels a resting order of the caller and releases its escrow.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::cancel_order())]
-		pub fn cancel_order(origin: OriginFor<T>, order_id: OrderId) -> DispatchResult {
+		#[pallet::weight(Pallet::<T>::cancel_weight_bound())]
+		pub fn cancel_order(origin: OriginFor<T>, order_id: OrderId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let at = Self::order_ref(&who, order_id).ok_or(Error::<T>::OrderNotFound)?;
-			Self::remove_resting(&at, CancelReason::User)
+			Ok(Some(Self::do_cancel(&who, order_id)?).into())
 		}
 
 		/// Cancels all resting orders of the caller in `market`.
@@ -685,7 +684,9 @@ pub mod pallet {
 			match kind {
 				// An order that traded nothing is benchmarked apart: a fill's setup (the
 				// taker's settlement, fee entries) is not charged to it.
-				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(1),
+				MarketKind::Spot if fills == 0 => {
+					T::WeightInfo::place_order_resting(1, Self::most_other_orders())
+				},
 				MarketKind::Spot => T::WeightInfo::place_order(fills),
 				MarketKind::Perp => T::PerpSettlement::order_weight(fills),
 			}
@@ -697,10 +698,11 @@ pub mod pallet {
 			// A maker that could not settle did a fill's work before it was removed.
 			let fills = placed.fills.saturating_add(placed.rejected);
 			let base = match placed.kind {
-				MarketKind::Spot if fills == 0 => {
-					T::WeightInfo::place_order_resting(placed.expiring.into())
-						.saturating_add(Self::removals_weight(placed.removed))
-				},
+				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(
+					placed.expiring.into(),
+					placed.resting_before,
+				)
+				.saturating_add(Self::removals_weight(placed.removed)),
 				kind => Self::order_weight(kind, fills, placed.removed),
 			};
 			base.saturating_add(placed.settlement_extra)
@@ -708,8 +710,32 @@ pub mod pallet {
 
 		/// What an expiry key adds to a resting order (as `place_order_resting` measures it).
 		pub fn expiry_weight() -> Weight {
-			T::WeightInfo::place_order_resting(1)
-				.saturating_sub(T::WeightInfo::place_order_resting(0))
+			let most = Self::most_other_orders();
+			T::WeightInfo::place_order_resting(1, most)
+				.saturating_sub(T::WeightInfo::place_order_resting(0, most))
+		}
+
+		/// Most other orders a placer may rest (its record at its largest): what a resting
+		/// order is charged up front for.
+		pub fn most_other_orders() -> u32 {
+			T::MaxOrdersPerAccount::get().saturating_sub(1)
+		}
+
+		/// Most a cancel may weigh: its owner's record at its largest.
+		pub fn cancel_weight_bound() -> Weight {
+			T::WeightInfo::cancel_order(T::MaxOrdersPerAccount::get())
+		}
+
+		/// Cancels `who`'s resting order `order_id`; returns the weight of the cancel, charged
+		/// by the size of `who`'s record.
+		pub(crate) fn do_cancel(
+			who: &T::AccountId,
+			order_id: OrderId,
+		) -> Result<Weight, DispatchError> {
+			let account = Self::trading_account(who);
+			let at = account.order(order_id).ok_or(Error::<T>::OrderNotFound)?;
+			Self::remove_resting(&at, CancelReason::User)?;
+			Ok(T::WeightInfo::cancel_order(account.orders.len() as u32))
 		}
 
 		/// Steps (resting orders filled or taken off the book) an order allowed `max_fills`
@@ -748,7 +774,7 @@ pub mod pallet {
 		pub fn replace_weight(kind: MarketKind, fills: u32, removed: u32) -> Weight {
 			match kind {
 				MarketKind::Spot => T::WeightInfo::replace_order(fills),
-				MarketKind::Perp => T::WeightInfo::cancel_order()
+				MarketKind::Perp => Self::cancel_weight_bound()
 					.saturating_add(T::PerpSettlement::order_weight(fills)),
 			}
 			.saturating_add(Self::removals_weight(removed))

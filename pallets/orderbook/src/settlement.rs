@@ -151,6 +151,7 @@ impl<T: Config> SpotSettlement<T> {
 
 	/// Escrow of an order: locks base for a sell, quote for a buy. An order that `may_rest`
 	/// needs room in its account's order index (`TooManyOrders`), checked in the same write.
+	/// Returns how many orders of `who` rest (before this one).
 	pub fn escrow(
 		market: &Market,
 		who: &T::AccountId,
@@ -158,7 +159,7 @@ impl<T: Config> SpotSettlement<T> {
 		base: u128,
 		quote: u128,
 		may_rest: bool,
-	) -> Result<(), DispatchError> {
+	) -> Result<u32, DispatchError> {
 		let (asset, amount) = match side {
 			Side::Sell => (market.base, base),
 			Side::Buy => (market.quote, quote),

@@ -104,6 +104,17 @@ pub struct PlaceOutcome {
 	pub settlement_extra: Weight,
 	/// It rests with an expiry (one more key written).
 	pub expiring: bool,
+	/// Spot: how many other orders of the placer rested when it was placed (its record, read
+	/// and written whole, grows with them); 0 for perp orders (weighed by pallet-perp).
+	pub resting_before: u32,
+}
+
+/// What escrowing an order returned.
+struct Escrowed {
+	/// Weight of the escrow beyond the benchmark (perp: see [`crate::Settlement::escrow`]).
+	settlement_extra: Weight,
+	/// Spot: the placer's resting orders before this one.
+	resting_before: u32,
 }
 
 /// An order being placed, after validation.
@@ -215,14 +226,15 @@ impl<T: Config> Pallet<T> {
 		quote: u128,
 		price: Option<Price>,
 		may_rest: bool,
-	) -> Result<Weight, DispatchError> {
+	) -> Result<Escrowed, DispatchError> {
 		match market.kind {
-			MarketKind::Spot => {
-				SpotSettlement::<T>::escrow(market, who, side, base, quote, may_rest)
-					.map(|_| Weight::zero())
-			},
+			MarketKind::Spot => SpotSettlement::<T>::escrow(
+				market, who, side, base, quote, may_rest,
+			)
+			.map(|resting| Escrowed { settlement_extra: Weight::zero(), resting_before: resting }),
 			MarketKind::Perp => {
 				T::PerpSettlement::escrow(market_id, who, side, base, quote, price, may_rest)
+					.map(|extra| Escrowed { settlement_extra: extra, resting_before: 0 })
 			},
 		}
 	}
@@ -433,7 +445,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let may_rest =
 			matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
-		let mut settlement_extra = Self::escrow(
+		let Escrowed { mut settlement_extra, resting_before } = Self::escrow(
 			market_id,
 			&market,
 			&who,
@@ -623,6 +635,7 @@ impl<T: Config> Pallet<T> {
 			kind: market.kind,
 			settlement_extra,
 			expiring: rest && expires_at.is_some(),
+			resting_before,
 		})
 	}
 
@@ -845,6 +858,8 @@ impl<T: Config> Pallet<T> {
 				kind: market.kind,
 				settlement_extra: Weight::zero(),
 				expiring: false,
+				// (A replace is weighed with a full record: `replace_weight`.)
+				resting_before: T::MaxOrdersPerAccount::get(),
 			});
 		}
 

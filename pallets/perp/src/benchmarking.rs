@@ -226,8 +226,8 @@ mod benchmarks {
 	/// `orderbook.place_order` in a perp market: a buy making `f` fills against one-lot asks
 	/// of `f` makers, then resting its last lot. Taker and makers trade this market only; the
 	/// valuation of more markets is charged per account by `Settlement::escrow`/`settle`.
-	/// Every maker's order index is full (its other asks rest far above), as the index is
-	/// rewritten when its order fills.
+	/// Every maker's and the taker's order index is full (their other asks rest far above),
+	/// as an account's record is read and written whole.
 	#[benchmark]
 	fn place_perp_order(
 		f: Linear<0, { <T as pallet_orderbook::Config>::MaxFillsPerOrder::get() }>,
@@ -268,6 +268,23 @@ mod benchmarks {
 				u32::MAX,
 			)
 			.expect("benchmark ask");
+		}
+		// The taker's record is full too (it is read and written whole): its other orders
+		// rest far above the asks it takes, on levels of their own.
+		for far in 0..most.saturating_sub(1) {
+			pallet_orderbook::Pallet::<T>::place_order(
+				RawOrigin::Signed(taker.clone()).into(),
+				market,
+				Side::Sell,
+				price + tick * (1_000 + (most + far) as u128),
+				lot,
+				TimeInForce::GoodTilCancelled,
+				None,
+				None,
+				SelfTradePrevention::CancelMaker,
+				0,
+			)
+			.expect("benchmark taker's far ask");
 		}
 		#[block]
 		{

@@ -142,7 +142,7 @@ fn cancels_and_post_only_quotes_are_not_charged_for_fills() {
 		assert!(quotes.all_lt(crossing), "{quotes:?} vs {crossing:?}");
 		// Exactly a cancel and two resting orders: no fill budget is reserved.
 		let (resting, _) = Orderbook::affine_bound(|k, f| Orderbook::order_weight(k, f, 0));
-		assert_eq!(quotes, <() as WeightInfo>::cancel_order() + resting + resting);
+		assert_eq!(quotes, Orderbook::cancel_weight_bound() + resting + resting);
 	});
 }
 

@@ -164,7 +164,9 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 			.map(|_| ())
 			.map_err(|e| e.error),
 			Op::Cancel { pick } => match resting().get(pick % resting().len().max(1)) {
-				Some(o) => Orderbook::cancel_order(RuntimeOrigin::signed(o.owner), o.id),
+				Some(o) => Orderbook::cancel_order(RuntimeOrigin::signed(o.owner), o.id)
+					.map(|_| ())
+					.map_err(|e| e.error),
 				None => Ok(()),
 			},
 			Op::Replace { pick, ticks, lots } => {

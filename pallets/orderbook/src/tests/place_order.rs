@@ -371,3 +371,54 @@ fn max_fills_bounds_matching_and_the_weight_charged_up_front() {
 		assert_eq!(Orderbook::find_order(id).map(|o| o.price), Some(990));
 	});
 }
+
+/// A trader's record (its ledger entries and order index) is read and written whole, so a
+/// resting order and a cancel are charged by its size: up front as if it were full, then
+/// refunded to the size it had.
+#[test]
+fn resting_orders_and_cancels_are_charged_by_the_size_of_the_record() {
+	use frame_support::{dispatch::GetDispatchInfo, traits::Get};
+	new_test_ext().execute_with(|| {
+		let most = <Test as Config>::MaxOrdersPerAccount::get();
+		// The benchmarks measured the record's cost: a full one is dearer.
+		let resting = |others| <() as WeightInfo>::place_order_resting(0, others);
+		let cancel = |orders| <() as WeightInfo>::cancel_order(orders);
+		assert!(resting(0).ref_time() < resting(most - 1).ref_time());
+		assert!(cancel(2).ref_time() < cancel(most).ref_time());
+
+		let bid = |price| crate::Call::<Test>::place_order {
+			market: 0,
+			side: Side::Buy,
+			price,
+			quantity: LOT,
+			time_in_force: TimeInForce::GoodTilCancelled,
+			expires_at: None,
+			client_id: None,
+			self_trade: SelfTradePrevention::CancelMaker,
+			max_fills: 0,
+		};
+		let up_front = bid(900).get_dispatch_info().call_weight;
+		assert_eq!(up_front, Orderbook::order_weight_bound(0));
+		assert!(resting(most - 1).all_lte(up_front));
+		for others in 0..most {
+			let price = 900 - 10 * others as u128;
+			let info = frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+				bid(price),
+				RuntimeOrigin::signed(ALICE),
+			)
+			.expect("rests");
+			assert_eq!(info.actual_weight, Some(resting(others)), "with {others} others");
+		}
+
+		let cancel_up_front =
+			crate::Call::<Test>::cancel_order { order_id: 0 }.get_dispatch_info().call_weight;
+		assert_eq!(cancel_up_front, cancel(most));
+		let ids: alloc::vec::Vec<_> = Orderbook::open_orders(&ALICE).iter().map(|o| o.id).collect();
+		for (cancelled, id) in ids.into_iter().enumerate() {
+			let info =
+				Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), id).expect("cancelled");
+			assert_eq!(info.actual_weight, Some(cancel(most - cancelled as u32)));
+		}
+		assert!(Orderbook::open_orders(&ALICE).is_empty());
+	});
+}
