@@ -384,17 +384,20 @@ impl<T: Config> Pallet<T> {
 		if amount == 0 {
 			return Ok(());
 		}
-		Self::lock_for_order(who, asset, amount, false).map(|_| ())
+		Self::lock_for_order(who, asset, amount, false, None).map(|_| ())
 	}
 
 	/// Locks `amount` of `who`'s free `asset` for an order; one that `may_rest` also needs room
-	/// in the account's order index (`TooManyOrders`, checked first). One write. Returns how
-	/// many orders of the account rest (its record's size, which its weight depends on).
+	/// in the account's order index (`TooManyOrders`, checked first). With `index`, the order
+	/// is also indexed where it rests, with entries of the given tokens kept for its fills
+	/// (as [`Self::index_order`]). One write. Returns how many orders of the account rested
+	/// before (its record's size, which its weight depends on).
 	pub(crate) fn lock_for_order(
 		who: &T::AccountId,
 		asset: AssetKind,
 		amount: u128,
 		may_rest: bool,
+		index: Option<(OrderRef, [AssetKind; 2])>,
 	) -> Result<u32, DispatchError> {
 		Self::mutate_account(who, |account| {
 			let resting = account.orders.len() as u32;
@@ -406,6 +409,12 @@ impl<T: Config> Pallet<T> {
 				entry.free =
 					entry.free.checked_sub(amount).ok_or(Error::<T>::InsufficientBalance)?;
 				entry.locked = entry.locked.checked_add(amount).ok_or(Error::<T>::Overflow)?;
+			}
+			if let Some((at, kept)) = index {
+				ensure!(account.push_order(&at), Error::<T>::TooManyOrders);
+				for asset in kept {
+					account.entry_mut(asset).ok_or(Error::<T>::TooManyAssets)?;
+				}
 			}
 			Ok(resting)
 		})

@@ -150,8 +150,10 @@ impl<T: Config> SpotSettlement<T> {
 	}
 
 	/// Escrow of an order: locks base for a sell, quote for a buy. An order that `may_rest`
-	/// needs room in its account's order index (`TooManyOrders`), checked in the same write.
-	/// Returns how many orders of `who` rest (before this one).
+	/// needs room in its account's order index (`TooManyOrders`), checked in the same write;
+	/// one that rests without matching is indexed at `index_at_once` in it too, with entries
+	/// of both tokens. Returns how many orders of `who` rest (before this one).
+	#[allow(clippy::too_many_arguments)]
 	pub fn escrow(
 		market: &Market,
 		who: &T::AccountId,
@@ -159,12 +161,14 @@ impl<T: Config> SpotSettlement<T> {
 		base: u128,
 		quote: u128,
 		may_rest: bool,
+		index_at_once: Option<crate::engine::OrderRef>,
 	) -> Result<u32, DispatchError> {
 		let (asset, amount) = match side {
 			Side::Sell => (market.base, base),
 			Side::Buy => (market.quote, quote),
 		};
-		Pallet::<T>::lock_for_order(who, asset, amount, may_rest)
+		let index = index_at_once.map(|at| (at, [market.base, market.quote]));
+		Pallet::<T>::lock_for_order(who, asset, amount, may_rest, index)
 	}
 
 	/// Gives back escrow of an order.

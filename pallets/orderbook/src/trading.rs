@@ -128,6 +128,10 @@ struct Taker<AccountId> {
 	escrowed: u128,
 	/// Most resting orders it may fill or remove (see [`MatchLimits::max_fills`]).
 	max_steps: u32,
+	/// A limit order that may rest and does not cross the book: it rests or the call fails,
+	/// so a spot order's escrow and index entry are written together, in one write of the
+	/// placer's record.
+	rests_at_once: bool,
 }
 
 fn map_engine<T: Config>(e: EngineError) -> Error<T> {
@@ -226,12 +230,16 @@ impl<T: Config> Pallet<T> {
 		quote: u128,
 		price: Option<Price>,
 		may_rest: bool,
+		index_at_once: Option<OrderRef>,
 	) -> Result<Escrowed, DispatchError> {
 		match market.kind {
-			MarketKind::Spot => SpotSettlement::<T>::escrow(
-				market, who, side, base, quote, may_rest,
-			)
-			.map(|resting| Escrowed { settlement_extra: Weight::zero(), resting_before: resting }),
+			MarketKind::Spot => {
+				SpotSettlement::<T>::escrow(market, who, side, base, quote, may_rest, index_at_once)
+					.map(|resting| Escrowed {
+						settlement_extra: Weight::zero(),
+						resting_before: resting,
+					})
+			},
 			MarketKind::Perp => {
 				T::PerpSettlement::escrow(market_id, who, side, base, quote, price, may_rest)
 					.map(|extra| Escrowed { settlement_extra: extra, resting_before: 0 })
@@ -292,11 +300,9 @@ impl<T: Config> Pallet<T> {
 			let horizon = Self::now().saturating_add(T::MaxExpiryHorizon::get());
 			ensure!(last <= horizon, Error::<T>::ExpiryTooFar);
 		}
+		let crosses = engine::would_cross(&StorageBook::<T>::default(), r.market, r.side, r.price);
 		if r.time_in_force == TimeInForce::PostOnly {
-			ensure!(
-				!engine::would_cross(&StorageBook::<T>::default(), r.market, r.side, r.price),
-				Error::<T>::PostOnlyWouldCross
-			);
+			ensure!(!crosses, Error::<T>::PostOnlyWouldCross);
 		}
 		let may_rest =
 			matches!(r.time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
@@ -327,6 +333,7 @@ impl<T: Config> Pallet<T> {
 			client_id: r.client_id,
 			escrowed,
 			max_steps,
+			rests_at_once: may_rest && !crosses,
 		};
 		Self::execute(taker, steps)
 	}
@@ -378,6 +385,7 @@ impl<T: Config> Pallet<T> {
 			client_id: None,
 			escrowed,
 			max_steps: T::MaxFillsPerOrder::get(),
+			rests_at_once: false,
 		};
 		let outcome = Self::execute(taker, &mut 0)?;
 		// A market order that found only makers that could not settle succeeds with nothing
@@ -424,6 +432,7 @@ impl<T: Config> Pallet<T> {
 			client_id: None,
 			escrowed,
 			max_steps: max_steps.min(T::MaxFillsPerOrder::get()),
+			rests_at_once: false,
 		};
 		Self::execute(taker, &mut 0)
 	}
@@ -435,8 +444,16 @@ impl<T: Config> Pallet<T> {
 	/// cannot settle (its margin, its account) is rolled back and cancelled (`CannotSettle`)
 	/// and matching goes on, so no resting order can make the orders that reach it fail.
 	fn execute(taker: Taker<T::AccountId>, steps: &mut u32) -> Result<PlaceOutcome, DispatchError> {
-		let Taker { incoming, market, time_in_force, expires_at, client_id, escrowed, max_steps } =
-			taker;
+		let Taker {
+			incoming,
+			market,
+			time_in_force,
+			expires_at,
+			client_id,
+			escrowed,
+			max_steps,
+			rests_at_once,
+		} = taker;
 		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
 		let limit = incoming.limit;
 		let (escrow_base, escrow_quote) = match side {
@@ -445,6 +462,13 @@ impl<T: Config> Pallet<T> {
 		};
 		let may_rest =
 			matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
+		// A spot order that rests without matching is indexed in its escrow's write.
+		let index_at_once = match (market.kind, limit) {
+			(MarketKind::Spot, Some(price)) if rests_at_once => {
+				Some(OrderRef { id: incoming.id, market: market_id, side, price })
+			},
+			_ => None,
+		};
 		let Escrowed { mut settlement_extra, resting_before } = Self::escrow(
 			market_id,
 			&market,
@@ -454,6 +478,7 @@ impl<T: Config> Pallet<T> {
 			escrow_quote,
 			limit,
 			may_rest,
+			index_at_once,
 		)?;
 
 		let now = Self::now();
@@ -464,7 +489,11 @@ impl<T: Config> Pallet<T> {
 		// Perp: of the taker's reservation, what its fills released.
 		let mut released = 0u128;
 		let mut failure: Option<DispatchError> = None;
-		let outcome =
+		// An order that crosses nothing (checked when it was validated) has nothing to match:
+		// the engine would only look the other side's best price up again.
+		let outcome = if rests_at_once {
+			engine::MatchOutcome::unmatched(incoming.quantity)
+		} else {
 			engine::match_order_with(&mut book, &incoming, limits, |maker, quantity, price| {
 				match Self::settle_fill(&market, &incoming, maker, quantity, price, now) {
 					Ok((fill, taker_legs, extra, freed)) => {
@@ -504,7 +533,8 @@ impl<T: Config> Pallet<T> {
 						FillVerdict::Stop
 					},
 				}
-			});
+			})
+		};
 		*steps = outcome.steps();
 		if let Some(error) = failure {
 			return Err(error);
@@ -584,17 +614,24 @@ impl<T: Config> Pallet<T> {
 			let at = OrderRef::of(&order);
 			engine::insert(&mut book, order, T::MaxOrdersPerLevel::get())
 				.map_err(map_engine::<T>)?;
-			// A spot order's fills credit its market's other token: its entry is made now.
-			let kept: &[AssetKind] = match market.kind {
-				MarketKind::Spot => &[market.base, market.quote],
-				MarketKind::Perp => &[],
-			};
-			Self::index_order(&who, at, kept)?;
+			if index_at_once != Some(at) {
+				// A spot order's fills credit its market's other token: its entry is made now.
+				let kept: &[AssetKind] = match market.kind {
+					MarketKind::Spot => &[market.base, market.quote],
+					MarketKind::Perp => &[],
+				};
+				Self::index_order(&who, at, kept)?;
+			}
 			if let Some(last) = expires_at {
 				Expiries::<T>::insert(last, incoming.id, at);
 			}
 			OpenOrders::<T>::mutate(|n| *n += 1);
 		} else if outcome.remaining > 0 {
+			if index_at_once.is_some() {
+				// (Not reached: an order that crosses nothing rests or fails. Should it be,
+				// its index entry goes with it; its escrow was freed as surplus above.)
+				Self::unindex_order(&who, incoming.id);
+			}
 			let reason = if outcome.taker_stopped {
 				CancelReason::SelfTrade
 			} else if no_room {

@@ -36,15 +36,15 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
 		// Proof size: measured `0`, estimated `1489` bytes.
-		// Minimum execution time: 9_494_000 picoseconds.
-		Weight::from_parts(10_306_000, 1489)
+		// Minimum execution time: 9_244_000 picoseconds.
+		Weight::from_parts(10_425_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
 		// Proof size: measured `142`, estimated `3545` bytes.
-		// Minimum execution time: 7_511_000 picoseconds.
-		Weight::from_parts(8_182_000, 3545)
+		// Minimum execution time: 7_120_000 picoseconds.
+		Weight::from_parts(10_576_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -52,12 +52,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[0, 255]`.
 	fn place_order_resting(e: u32, o: u32, ) -> Weight {
 		// Proof size: measured `2022 + o * (29 ±0)`, estimated `12124` bytes.
-		// Minimum execution time: 38_627_000 picoseconds.
-		Weight::from_parts(41_178_962, 12124)
-			// Standard error: 343_940
-			.saturating_add(Weight::from_parts(687_179, 0).saturating_mul(e.into()))
-			// Standard error: 2_032
-			.saturating_add(Weight::from_parts(122_743, 0).saturating_mul(o.into()))
+		// Minimum execution time: 37_415_000 picoseconds.
+		Weight::from_parts(31_924_616, 12124)
+			// Standard error: 609_432
+			.saturating_add(Weight::from_parts(9_437_442, 0).saturating_mul(e.into()))
+			// Standard error: 3_602
+			.saturating_add(Weight::from_parts(175_426, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
@@ -65,10 +65,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order(f: u32, ) -> Weight {
 		// Proof size: measured `10412 + f * (8797 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 173_297_000 picoseconds.
-		Weight::from_parts(168_373_103, 12124)
-			// Standard error: 350_225
-			.saturating_add(Weight::from_parts(40_839_277, 0).saturating_mul(f.into()))
+		// Minimum execution time: 182_822_000 picoseconds.
+		Weight::from_parts(173_176_599, 12124)
+			// Standard error: 369_783
+			.saturating_add(Weight::from_parts(45_051_972, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -78,20 +78,20 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[2, 256]`.
 	fn cancel_order(o: u32, ) -> Weight {
 		// Proof size: measured `2133 + o * (29 ±0)`, estimated `12124` bytes.
-		// Minimum execution time: 43_374_000 picoseconds.
-		Weight::from_parts(49_788_913, 12124)
-			// Standard error: 1_001
-			.saturating_add(Weight::from_parts(100_192, 0).saturating_mul(o.into()))
+		// Minimum execution time: 44_306_000 picoseconds.
+		Weight::from_parts(46_779_353, 12124)
+			// Standard error: 1_403
+			.saturating_add(Weight::from_parts(221_406, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
-		// Proof size: measured `12567 + n * (109 ±0)`, estimated `77767 + n * (2625 ±0)` bytes.
-		// Minimum execution time: 93_299_000 picoseconds.
-		Weight::from_parts(344_664_660, 77767)
-			// Standard error: 119_674
-			.saturating_add(Weight::from_parts(29_767_222, 0).saturating_mul(n.into()))
+		// Proof size: measured `12559 + n * (109 ±0)`, estimated `77767 + n * (2625 ±38)` bytes.
+		// Minimum execution time: 82_433_000 picoseconds.
+		Weight::from_parts(381_134_473, 77767)
+			// Standard error: 109_643
+			.saturating_add(Weight::from_parts(30_394_847, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(33_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(32_u64))
@@ -100,11 +100,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `10645 + f * (8798 ±0)`, estimated `12124 + f * (11134 ±10)` bytes.
-		// Minimum execution time: 155_331_000 picoseconds.
-		Weight::from_parts(198_559_519, 12124)
-			// Standard error: 217_343
-			.saturating_add(Weight::from_parts(42_575_728, 0).saturating_mul(f.into()))
+		// Proof size: measured `10645 + f * (8798 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 127_480_000 picoseconds.
+		Weight::from_parts(192_204_700, 12124)
+			// Standard error: 323_757
+			.saturating_add(Weight::from_parts(46_085_029, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -114,10 +114,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn place_orders(n: u32, ) -> Weight {
 		// Proof size: measured `9416`, estimated `12124 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 65_607_000 picoseconds.
-		Weight::from_parts(43_804_389, 12124)
-			// Standard error: 95_841
-			.saturating_add(Weight::from_parts(35_334_992, 0).saturating_mul(n.into()))
+		// Minimum execution time: 66_950_000 picoseconds.
+		Weight::from_parts(66_958_354, 12124)
+			// Standard error: 113_275
+			.saturating_add(Weight::from_parts(28_468_499, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -127,10 +127,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[1, 16]`.
 	fn batch_places(n: u32, ) -> Weight {
 		// Proof size: measured `9369 + n * (5 ±0)`, estimated `12124 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 75_162_000 picoseconds.
-		Weight::from_parts(55_976_959, 12124)
-			// Standard error: 132_111
-			.saturating_add(Weight::from_parts(36_199_058, 0).saturating_mul(n.into()))
+		// Minimum execution time: 60_349_000 picoseconds.
+		Weight::from_parts(47_342_913, 12124)
+			// Standard error: 84_122
+			.saturating_add(Weight::from_parts(30_203_353, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -139,22 +139,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn deposit() -> Weight {
 		// Proof size: measured `9908`, estimated `12124` bytes.
-		// Minimum execution time: 86_549_000 picoseconds.
-		Weight::from_parts(103_504_000, 12124)
+		// Minimum execution time: 89_873_000 picoseconds.
+		Weight::from_parts(124_255_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
 		// Proof size: measured `9908`, estimated `12124` bytes.
-		// Minimum execution time: 90_985_000 picoseconds.
-		Weight::from_parts(108_562_000, 12124)
+		// Minimum execution time: 103_945_000 picoseconds.
+		Weight::from_parts(131_025_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
 		// Proof size: measured `10386`, estimated `12124` bytes.
-		// Minimum execution time: 81_220_000 picoseconds.
-		Weight::from_parts(99_798_000, 12124)
+		// Minimum execution time: 88_952_000 picoseconds.
+		Weight::from_parts(113_429_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
@@ -163,26 +163,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(10_306_000, 1489)
+		Weight::from_parts(10_425_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(8_182_000, 3545)
+		Weight::from_parts(10_576_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn place_order_resting(e: u32, o: u32, ) -> Weight {
-		Weight::from_parts(41_178_962, 12124)
-			.saturating_add(Weight::from_parts(687_179, 0).saturating_mul(e.into()))
-			.saturating_add(Weight::from_parts(122_743, 0).saturating_mul(o.into()))
+		Weight::from_parts(31_924_616, 12124)
+			.saturating_add(Weight::from_parts(9_437_442, 0).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(175_426, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(168_373_103, 12124)
-			.saturating_add(Weight::from_parts(40_839_277, 0).saturating_mul(f.into()))
+		Weight::from_parts(173_176_599, 12124)
+			.saturating_add(Weight::from_parts(45_051_972, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -190,14 +190,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn cancel_order(o: u32, ) -> Weight {
-		Weight::from_parts(49_788_913, 12124)
-			.saturating_add(Weight::from_parts(100_192, 0).saturating_mul(o.into()))
+		Weight::from_parts(46_779_353, 12124)
+			.saturating_add(Weight::from_parts(221_406, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(344_664_660, 77767)
-			.saturating_add(Weight::from_parts(29_767_222, 0).saturating_mul(n.into()))
+		Weight::from_parts(381_134_473, 77767)
+			.saturating_add(Weight::from_parts(30_394_847, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(33_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(32_u64))
@@ -205,8 +205,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(198_559_519, 12124)
-			.saturating_add(Weight::from_parts(42_575_728, 0).saturating_mul(f.into()))
+		Weight::from_parts(192_204_700, 12124)
+			.saturating_add(Weight::from_parts(46_085_029, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
@@ -214,8 +214,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(43_804_389, 12124)
-			.saturating_add(Weight::from_parts(35_334_992, 0).saturating_mul(n.into()))
+		Weight::from_parts(66_958_354, 12124)
+			.saturating_add(Weight::from_parts(28_468_499, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
@@ -223,8 +223,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn batch_places(n: u32, ) -> Weight {
-		Weight::from_parts(55_976_959, 12124)
-			.saturating_add(Weight::from_parts(36_199_058, 0).saturating_mul(n.into()))
+		Weight::from_parts(47_342_913, 12124)
+			.saturating_add(Weight::from_parts(30_203_353, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -232,17 +232,17 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(103_504_000, 12124)
+		Weight::from_parts(124_255_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(108_562_000, 12124)
+		Weight::from_parts(131_025_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(99_798_000, 12124)
+		Weight::from_parts(113_429_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}

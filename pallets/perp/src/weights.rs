@@ -34,25 +34,25 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_perp_market() -> Weight {
 		// Proof size: measured `66`, estimated `1550` bytes.
-		// Minimum execution time: 16_274_000 picoseconds.
-		Weight::from_parts(17_406_000, 1550)
+		// Minimum execution time: 16_415_000 picoseconds.
+		Weight::from_parts(17_576_000, 1550)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	fn deposit_collateral() -> Weight {
 		// Proof size: measured `984`, estimated `6208` bytes.
-		// Minimum execution time: 56_203_000 picoseconds.
-		Weight::from_parts(59_117_000, 6208)
+		// Minimum execution time: 56_694_000 picoseconds.
+		Weight::from_parts(59_809_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// The range of component `p` is `[1, 15]`.
 	fn withdraw_collateral(p: u32, ) -> Weight {
 		// Proof size: measured `1770 + p * (131 ±0)`, estimated `6208 + p * (2599 ±0)` bytes.
-		// Minimum execution time: 105_006_000 picoseconds.
-		Weight::from_parts(87_064_287, 6208)
-			// Standard error: 35_267
-			.saturating_add(Weight::from_parts(22_083_667, 0).saturating_mul(p.into()))
+		// Minimum execution time: 106_168_000 picoseconds.
+		Weight::from_parts(88_561_458, 6208)
+			// Standard error: 40_609
+			.saturating_add(Weight::from_parts(22_111_430, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -61,46 +61,46 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn set_oracle_price() -> Weight {
 		// Proof size: measured `405`, estimated `6054` bytes.
-		// Minimum execution time: 25_688_000 picoseconds.
-		Weight::from_parts(27_421_000, 6054)
+		// Minimum execution time: 25_928_000 picoseconds.
+		Weight::from_parts(28_442_000, 6054)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
 		// Proof size: measured `1690`, estimated `8946` bytes.
-		// Minimum execution time: 296_040_000 picoseconds.
-		Weight::from_parts(305_154_000, 8946)
+		// Minimum execution time: 304_173_000 picoseconds.
+		Weight::from_parts(317_693_000, 8946)
 			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
 	fn set_margin_mode() -> Weight {
 		// Proof size: measured `66`, estimated `3642` bytes.
-		// Minimum execution time: 10_936_000 picoseconds.
-		Weight::from_parts(12_007_000, 3642)
+		// Minimum execution time: 10_786_000 picoseconds.
+		Weight::from_parts(13_310_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
 		// Proof size: measured `967`, estimated `3642` bytes.
-		// Minimum execution time: 50_686_000 picoseconds.
-		Weight::from_parts(53_679_000, 3642)
+		// Minimum execution time: 50_755_000 picoseconds.
+		Weight::from_parts(63_134_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
 		// Proof size: measured `821`, estimated `3589` bytes.
-		// Minimum execution time: 48_783_000 picoseconds.
-		Weight::from_parts(51_466_000, 3589)
+		// Minimum execution time: 48_672_000 picoseconds.
+		Weight::from_parts(52_678_000, 3589)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn place_perp_order(f: u32, ) -> Weight {
-		// Proof size: measured `10320 + f * (7825 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 111_176_000 picoseconds.
-		Weight::from_parts(188_126_415, 12124)
-			// Standard error: 566_274
-			.saturating_add(Weight::from_parts(196_302_181, 0).saturating_mul(f.into()))
+		// Proof size: measured `10408 + f * (7827 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 123_514_000 picoseconds.
+		Weight::from_parts(235_109_852, 12124)
+			// Standard error: 853_563
+			.saturating_add(Weight::from_parts(200_840_874, 0).saturating_mul(f.into()))
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
@@ -110,10 +110,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `m` is `[1, 16]`.
 	fn funding(m: u32, ) -> Weight {
 		// Proof size: measured `2217 + m * (438 ±0)`, estimated `3589 + m * (86088 ±0)` bytes.
-		// Minimum execution time: 134_410_000 picoseconds.
-		Weight::from_parts(41_359_254, 3589)
-			// Standard error: 73_773
-			.saturating_add(Weight::from_parts(110_404_453, 0).saturating_mul(m.into()))
+		// Minimum execution time: 132_687_000 picoseconds.
+		Weight::from_parts(37_658_257, 3589)
+			// Standard error: 78_040
+			.saturating_add(Weight::from_parts(110_017_205, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((38_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
@@ -124,18 +124,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_perp_market() -> Weight {
-		Weight::from_parts(17_406_000, 1550)
+		Weight::from_parts(17_576_000, 1550)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
 	}
 	fn deposit_collateral() -> Weight {
-		Weight::from_parts(59_117_000, 6208)
+		Weight::from_parts(59_809_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_collateral(p: u32, ) -> Weight {
-		Weight::from_parts(87_064_287, 6208)
-			.saturating_add(Weight::from_parts(22_083_667, 0).saturating_mul(p.into()))
+		Weight::from_parts(88_561_458, 6208)
+			.saturating_add(Weight::from_parts(22_111_430, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -143,33 +143,33 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		Weight::from_parts(27_421_000, 6054)
+		Weight::from_parts(28_442_000, 6054)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
-		Weight::from_parts(305_154_000, 8946)
+		Weight::from_parts(317_693_000, 8946)
 			.saturating_add(RocksDbWeight::get().reads(26_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn set_margin_mode() -> Weight {
-		Weight::from_parts(12_007_000, 3642)
+		Weight::from_parts(13_310_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
-		Weight::from_parts(53_679_000, 3642)
+		Weight::from_parts(63_134_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
-		Weight::from_parts(51_466_000, 3589)
+		Weight::from_parts(52_678_000, 3589)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn place_perp_order(f: u32, ) -> Weight {
-		Weight::from_parts(188_126_415, 12124)
-			.saturating_add(Weight::from_parts(196_302_181, 0).saturating_mul(f.into()))
+		Weight::from_parts(235_109_852, 12124)
+			.saturating_add(Weight::from_parts(200_840_874, 0).saturating_mul(f.into()))
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(13_u64))
@@ -177,8 +177,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn funding(m: u32, ) -> Weight {
-		Weight::from_parts(41_359_254, 3589)
-			.saturating_add(Weight::from_parts(110_404_453, 0).saturating_mul(m.into()))
+		Weight::from_parts(37_658_257, 3589)
+			.saturating_add(Weight::from_parts(110_017_205, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((38_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(m.into())))

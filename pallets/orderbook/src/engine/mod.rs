@@ -221,6 +221,19 @@ pub struct MatchOutcome<AccountId> {
 }
 
 impl<AccountId> MatchOutcome<AccountId> {
+	/// Nothing matched: all of `quantity` remains.
+	pub fn unmatched(quantity: Quantity) -> Self {
+		MatchOutcome {
+			fills: Vec::new(),
+			removed: Vec::new(),
+			remaining: quantity,
+			taker_stopped: false,
+			hit_fill_limit: false,
+			rejected: 0,
+			stopped: false,
+		}
+	}
+
 	/// Work units the call did: fills, removals, and rejected makers once more (what
 	/// `max_fills` bounds).
 	pub fn steps(&self) -> u32 {
@@ -336,15 +349,7 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 	mut settle: impl FnMut(&Order<A>, Quantity, Price) -> FillVerdict,
 ) -> MatchOutcome<A> {
 	let book_side = taker.side.opposite();
-	let mut outcome = MatchOutcome {
-		fills: Vec::new(),
-		removed: Vec::new(),
-		remaining: taker.quantity,
-		taker_stopped: false,
-		hit_fill_limit: false,
-		rejected: 0,
-		stopped: false,
-	};
+	let mut outcome = MatchOutcome::unmatched(taker.quantity);
 	let mut spent = 0u128;
 	// Matching only takes liquidity from the book side, so its best price can only get worse:
 	// while the level at the last best price still exists it is still the best, and the (over
