@@ -272,13 +272,21 @@ impl<T: Config> Pallet<T> {
 		at: OrderRef,
 		assets: &[AssetKind],
 	) -> DispatchResult {
-		Self::mutate_account(who, |account| {
-			ensure!(account.push_order(&at), Error::<T>::TooManyOrders);
-			for asset in assets {
-				account.entry_mut(*asset).ok_or(Error::<T>::TooManyAssets)?;
-			}
-			Ok(())
-		})
+		Self::mutate_account(who, |account| Self::add_to_index(account, &at, assets))
+	}
+
+	/// Adds `at` to `account`'s order index and makes entries of `kept` (the tokens its fills
+	/// credit); `TooManyOrders` / `TooManyAssets` when the record has no room.
+	fn add_to_index(
+		account: &mut TradingAccountOf<T>,
+		at: &OrderRef,
+		kept: &[AssetKind],
+	) -> Result<(), DispatchError> {
+		ensure!(account.push_order(at), Error::<T>::TooManyOrders);
+		for asset in kept {
+			account.entry_mut(*asset).ok_or(Error::<T>::TooManyAssets)?;
+		}
+		Ok(())
 	}
 
 	/// Drops `who`'s order `id` from its order index.
@@ -411,10 +419,7 @@ impl<T: Config> Pallet<T> {
 				entry.locked = entry.locked.checked_add(amount).ok_or(Error::<T>::Overflow)?;
 			}
 			if let Some((at, kept)) = index {
-				ensure!(account.push_order(&at), Error::<T>::TooManyOrders);
-				for asset in kept {
-					account.entry_mut(asset).ok_or(Error::<T>::TooManyAssets)?;
-				}
+				Self::add_to_index(account, &at, &kept)?;
 			}
 			Ok(resting)
 		})
