@@ -4,8 +4,8 @@
 # accounts and resting orders). Prints the figures and writes `<db>_weights.rs` into the output
 # directory; the runtime's `runtime/src/db_weights.rs` takes its values from there.
 #
-#   ./scripts/bench-storage.sh                       # rocksdb, 100,000 new accounts, into a temp dir
-#   ./scripts/bench-storage.sh paritydb 20000 out/   # database, accounts, output directory
+#   ./scripts/bench-storage.sh                       # paritydb, 100,000 new accounts, into a temp dir
+#   ./scripts/bench-storage.sh rocksdb 20000 out/    # database, accounts, output directory
 #   BOURSE_NODE=path/to/bourse-node ./scripts/bench-storage.sh   # a node built already
 #
 # Builds the release node with `--features storage-benchmark` (as scripts/loadtest.sh does), so
@@ -18,7 +18,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/scripts/env.sh"
 cd "$root"
 
-database=${1:-rocksdb}
+database=${1:-paritydb}
 accounts=${2:-100000}
 out=${3:-$(mktemp -d)}
 mkdir -p "$out"

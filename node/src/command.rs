@@ -45,7 +45,8 @@ impl SubstrateCli for Cli {
 
 /// Parses the command line and runs it.
 pub fn run() -> sc_cli::Result<()> {
-	let cli = Cli::from_args();
+	let mut cli = Cli::from_args();
+	crate::database::default_to_auto(&mut cli);
 
 	match &cli.subcommand {
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
@@ -94,10 +95,13 @@ pub fn run() -> sc_cli::Result<()> {
 				// chain id must not find the old chain's votes.
 				let checkpoints = service::checkpoint_db_path(&config);
 				let fills = crate::fill_indexer::fill_index_path(&config);
-				let chain_db = config.database.path().map(|p| p.to_path_buf());
-				cmd.run(config.database)?;
+				let sources = crate::database::purged_sources(&config.database);
+				for source in &sources {
+					cmd.run(source.clone())?;
+				}
 				// The fill index is derived from the chain: it goes when the chain went.
-				if chain_db.is_some_and(|p| !p.exists()) && fills.exists() {
+				let chain_gone = sources.iter().all(|s| s.path().is_some_and(|p| !p.exists()));
+				if chain_gone && fills.exists() {
 					std::fs::remove_dir_all(&fills)?;
 					println!("{:?} removed.", fills);
 				}

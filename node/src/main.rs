@@ -6,6 +6,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod database;
 mod exit;
 mod fill_indexer;
 mod fill_rpc;

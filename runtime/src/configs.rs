@@ -47,9 +47,9 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	/// Measured on this node's own database (RocksDB, the node's default), not the 2020
-	/// defaults (25 µs a read, 100 µs a write): see `db_weights.rs`.
-	type DbWeight = crate::db_weights::constants::RocksDbWeight;
+	/// Measured on the node's own database (ParityDB, what a new base path opens), not the
+	/// 2020 defaults (25 µs a read, 100 µs a write): see `db_weights.rs`.
+	type DbWeight = crate::db_weights::constants::ParityDbWeight;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
 	type SS58Prefix = SS58Prefix;
