@@ -78,7 +78,6 @@ pub fn key_name(key: &[u8]) -> String {
 			&[
 				"Markets",
 				"Orders",
-				"Levels",
 				"BestPrices",
 				"Accounts",
 				"Expiries",

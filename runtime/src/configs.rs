@@ -168,12 +168,11 @@ impl pallet_orderbook::Config for Runtime {
 	type OnStateChange = Checkpoint;
 	type MaxOrdersPerAccount = ConstU32<256>;
 	type MaxAssetsPerAccount = ConstU32<32>;
-	type MaxOrdersPerLevel = ConstU32<512>;
-	// 32 fills and batches of 16 keep the worst perp order (both sides' margin valued in
+	// 32 fills and batches of 32 keep the worst perp order (both sides' margin valued in
 	// every market at each fill) and a full batch within one block's largest extrinsic
 	// (runtime/tests/weights.rs).
 	type MaxFillsPerOrder = ConstU32<32>;
-	type MaxBatch = ConstU32<16>;
+	type MaxBatch = ConstU32<32>;
 	// 10^20 quote units per 10^6 base units and 10^18 base units: far beyond any market
 	// listed, while price times quantity (and so every quote amount) fits a u128 and every
 	// sum of notionals an account can hold fits an i128.
@@ -225,7 +224,7 @@ impl pallet_perp::Config for Runtime {
 	type MaxIndexMovePpm = ConstU32<20_000>;
 	/// 1,000 USDB.
 	type ImpactNotional = ConstU128<1_000_000_000>;
-	type MaxImpactLevels = ConstU32<16>;
+	type MaxImpactOrders = ConstU32<32>;
 	/// About a minute.
 	type BasisEmaBlocks = ConstU32<30>;
 	/// The fund sells what it took over back to the book at up to 4 resting orders a block.

@@ -134,6 +134,7 @@ pub type Migrations = (
 	pallet_perp::migrations::v3::MigrateV2ToV3<Runtime, configs::OldFeeAccount>,
 	pallet_perp::migrations::v4::MigrateV3ToV4<Runtime>,
 	pallet_orderbook::migrations::v6::MigrateV5ToV6<Runtime>,
+	pallet_orderbook::migrations::v7::MigrateV6ToV7<Runtime>,
 );
 
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.

@@ -145,7 +145,7 @@ impl<S: BookStore<u64>> EngineBook<S> {
 						self_trade: SelfTradePrevention::CancelMaker,
 						post_only: false,
 					};
-					engine::insert(&mut self.book, order, u32::MAX).expect("room");
+					engine::insert(&mut self.book, order);
 					self.live.push(engine::OrderRef { id, market: 0, side, price });
 				}
 			},
@@ -323,7 +323,6 @@ mod runtime {
 		type OnStateChange = ();
 		type MaxOrdersPerAccount = ConstU32<256>;
 		type MaxAssetsPerAccount = ConstU32<32>;
-		type MaxOrdersPerLevel = ConstU32<4096>;
 		type MaxFillsPerOrder = ConstU32<64>;
 		type MaxBatch = ConstU32<32>;
 		type MaxPrice = ConstU128<100_000_000_000_000_000_000>;

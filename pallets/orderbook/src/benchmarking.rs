@@ -122,9 +122,10 @@ mod benchmarks {
 		assert_eq!(Markets::<T>::get(market_id).map(|m| m.status), Some(MarketStatus::Paused));
 	}
 
-	/// A buy that rests without matching, the dearest way: it joins a level another trader's
-	/// order holds and an ask rests above it (the crossing check reads the other side's best
-	/// price); with an expiry if `e` is 1. The placer already rests `o` orders (its record,
+	/// A buy that rests without matching, the dearest way: it betters the best bid another
+	/// trader's order holds (the market's best prices are written; an order that does not
+	/// better the best is refunded that write) and an ask rests above it; with an expiry if
+	/// `e` is 1. The placer already rests `o` orders (its record,
 	/// read and written whole, grows with them) and holds entries of `MaxAssetsPerAccount`
 	/// tokens.
 	#[benchmark]
@@ -132,7 +133,7 @@ mod benchmarks {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let other = funded::<T>("other", 0, &market);
-		rest::<T>(&other, market_id, Side::Buy, price, lot);
+		rest::<T>(&other, market_id, Side::Buy, price - market.tick_size, lot);
 		rest::<T>(&other, market_id, Side::Sell, price + market.tick_size, lot);
 		let taker = funded::<T>("taker", 0, &market);
 		full_record::<T>(&taker, &market, T::MaxOrdersPerAccount::get() - o);
@@ -262,19 +263,19 @@ mod benchmarks {
 	}
 
 	/// `batch` of `n` post-only bids, each the dearest way an order without an expiry rests:
-	/// it joins a level another trader's order holds (an expiry adds what
-	/// `place_order_resting` measures for it).
+	/// it betters the best bid (the first over another trader's order), so the market's best
+	/// prices are written (an expiry adds what `place_order_resting` measures for it).
 	#[benchmark]
 	fn batch_places(n: Linear<1, { T::MaxBatch::get() }>) {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let other = funded::<T>("other", 0, &market);
+		rest::<T>(&other, market_id, Side::Buy, price - market.tick_size * n as u128, lot);
 		let who = funded::<T>("trader", 0, &market);
 		full_record::<T>(&who, &market, n);
 		let actions: Vec<BatchAction> = (0..n)
 			.map(|i| {
-				let price = price - market.tick_size * i as u128;
-				rest::<T>(&other, market_id, Side::Buy, price, lot);
+				let price = price - market.tick_size * (n - 1 - i) as u128;
 				BatchAction::Place(OrderRequest {
 					market: market_id,
 					side: Side::Buy,

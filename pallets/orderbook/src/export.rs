@@ -12,7 +12,6 @@ use bourse_primitives::{
 	orderbook::{quote_amount, AssetKind, Market, MarketKind, Order, Side, TradingBalance},
 	trading_state::{FeeState, LedgerEntryState, MarketState, OrderState, OrderbookState},
 };
-use frame_support::traits::Get;
 
 impl<T: Config> Pallet<T> {
 	/// The whole order book: markets by id, resting orders in book order (per market: bids
@@ -110,8 +109,7 @@ impl<T: Config> Pallet<T> {
 			if let Some(last) = o.expires_at {
 				Expiries::<T>::insert(last, o.id, place);
 			}
-			engine::insert(&mut StorageBook::<T>::default(), order, T::MaxOrdersPerLevel::get())
-				.map_err(|_| format!("{}: price level holds MaxOrdersPerLevel orders", at()))?;
+			engine::insert(&mut StorageBook::<T>::default(), order);
 			OpenOrders::<T>::mutate(|n| *n += 1);
 		}
 		NextOrderId::<T>::put(state.next_order_id);

@@ -1,10 +1,9 @@
 //! The order book's invariants against storage: run by `try_state` (try-runtime), by the
 //! pallet's tests after every operation and by the runtime fuzzer after every extrinsic.
 //!
-//! - Book: every order is stored under its own market, side, price and id; every price level's
-//!   aggregates (count, remaining quantity) equal the orders stored at its price, and its head
-//!   is the oldest of them; every resting order sits in a level; no book is crossed; a known
-//!   best price is the best level.
+//! - Book: every order is stored under its own market, side, price and id, in a market that
+//!   exists, with something left to fill; no book is crossed; every market records its best
+//!   prices and they are the first orders of its sides.
 //! - Indexes: every resting order is in its owner's `Accounts` record and every order there
 //!   names where an order of that owner rests; no empty record is stored; every good-til-block order has exactly its
 //!   `Expiries` key, naming where it rests, and every key names such an order, none behind the
@@ -17,9 +16,7 @@
 //!   account, and the vault holds at least what the ledger owes of every token.
 use crate::*;
 use alloc::collections::{BTreeMap, BTreeSet};
-use bourse_primitives::orderbook::{
-	quote_amount, AssetKind, MarketId, MarketKind, OrderId, Price, Side,
-};
+use bourse_primitives::orderbook::{quote_amount, AssetKind, MarketKind, OrderId, Side};
 use sp_runtime::TryRuntimeError;
 
 impl<T: Config> Pallet<T> {
@@ -47,10 +44,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Sums the stored orders per level and compares with the levels.
+	/// Checks every stored order's key and the recorded best prices.
 	fn check_book() -> Result<(), TryRuntimeError> {
-		// Per (market, side, price): orders, remaining quantity, oldest id.
-		let mut levels = BTreeMap::<(MarketId, u8, Price), (u32, u128, OrderId)>::new();
 		for ((market, side), key, order) in Orders::<T>::iter() {
 			ensure_that(
 				(order.market, order.side) == (market, side)
@@ -58,34 +53,18 @@ impl<T: Config> Pallet<T> {
 				"an order is stored under another market, side, price or id",
 			)?;
 			ensure_that(order.remaining() > 0, "a filled order still rests")?;
-			let side_key = if side == Side::Buy { 0 } else { 1 };
-			let entry = levels.entry((market, side_key, order.price)).or_insert((0, 0, order.id));
-			entry.0 = entry.0.checked_add(1).ok_or("level count overflows")?;
-			entry.1 = entry.1.checked_add(order.remaining()).ok_or("level size overflows")?;
-			entry.2 = entry.2.min(order.id);
+			ensure_that(Markets::<T>::contains_key(market), "a resting order has no market")?;
 		}
-		for ((market, side), key, level) in Levels::<T>::iter() {
-			let price = store::level_price(side, key);
-			ensure_that(Markets::<T>::contains_key(market), "a price level has no market")?;
-			ensure_that(level.orders > 0, "an empty price level is stored")?;
-			let side_key = if side == Side::Buy { 0 } else { 1 };
-			let (count, quantity, oldest) =
-				levels.remove(&(market, side_key, price)).ok_or("a price level holds no order")?;
-			ensure_that(count == level.orders, "a level's order count differs from its orders")?;
-			ensure_that(quantity == level.quantity, "a level's quantity differs from its orders")?;
-			ensure_that(oldest == level.head, "a level's head is not its oldest order")?;
-		}
-		ensure_that(levels.is_empty(), "a resting order is in no price level")?;
-		for ((market, side), known) in BestPrices::<T>::iter() {
-			ensure_that(
-				known == store::scan_best::<T>(market, side),
-				"a stored best price is not the best level",
-			)?;
+		for market in BestPrices::<T>::iter_keys() {
+			ensure_that(Markets::<T>::contains_key(market), "best prices of no market")?;
 		}
 		for market in Markets::<T>::iter_keys() {
-			let bid = store::scan_best::<T>(market, Side::Buy);
-			let ask = store::scan_best::<T>(market, Side::Sell);
-			if let (Some(bid), Some(ask)) = (bid, ask) {
+			let top = store::BookTop::scan::<T>(market);
+			ensure_that(
+				BestPrices::<T>::get(market) == Some(top),
+				"a market's recorded best prices are not its book's",
+			)?;
+			if let (Some(bid), Some(ask)) = (top.bid, top.ask) {
 				ensure_that(bid < ask, "a book is crossed")?;
 			}
 		}

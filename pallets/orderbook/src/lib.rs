@@ -53,7 +53,6 @@ pub use trading::{MarketOrderBound, OrderRequest, PlaceOutcome};
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use crate::store::LevelKey;
 	use alloc::vec::Vec;
 	use bourse_primitives::{
 		checkpoint::OnTradingStateChange,
@@ -73,8 +72,9 @@ pub mod pallet {
 	/// v2: `Order::post_only`; v3: the trading ledger replaces per-order holds; v4: fill
 	/// histories leave chain state (the node's fill index serves them); v5: orders keyed in
 	/// book order, one order index per account; v6: an account's ledger entries and order
-	/// index in one key ([`Accounts`]); see [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(6);
+	/// index in one key ([`Accounts`]); v7: no price level records (a level is its orders' run
+	/// of keys), both best prices of a market in one value; see [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(7);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -126,9 +126,6 @@ pub mod pallet {
 		/// Most tokens one account's trading ledger may hold entries of.
 		#[pallet::constant]
 		type MaxAssetsPerAccount: Get<u32>;
-		/// Most orders at one price level.
-		#[pallet::constant]
-		type MaxOrdersPerLevel: Get<u32>;
 		/// Most fills one incoming order may make (bounds the weight of a call).
 		#[pallet::constant]
 		type MaxFillsPerOrder: Get<u32>;
@@ -197,16 +194,11 @@ pub mod pallet {
 		Order<T::AccountId>,
 	>;
 
-	/// Price levels by (market, side) and price key (see [`store`]: iteration is best-first).
+	/// Best bid and best ask of each market's book, written when one changes, so that an
+	/// incoming order reads one value instead of ordered-key lookups (see [`store`]). Recorded
+	/// when a market is created; no entry: not known (looked up in [`Orders`]).
 	#[pallet::storage]
-	pub type Levels<T> =
-		StorageDoubleMap<_, Twox64Concat, (MarketId, Side), Identity, LevelKey, engine::Level>;
-
-	/// Best price of each book side, kept up to date as levels appear and empty, so that an
-	/// incoming order reads one value instead of an ordered-key lookup. `Some(None)`: the side
-	/// is empty; no entry: not known yet (filled in when a level of that side next empties).
-	#[pallet::storage]
-	pub type BestPrices<T> = StorageMap<_, Twox64Concat, (MarketId, Side), Option<Price>>;
+	pub type BestPrices<T> = StorageMap<_, Twox64Concat, MarketId, store::BookTop>;
 
 	/// Number of resting orders on all books (checkpoint records read it). Whitelisted and
 	/// charged once per block, as [`NextOrderId`].
@@ -267,9 +259,6 @@ pub mod pallet {
 		/// A resting order whose owner could not settle a trade with it (see
 		/// [`Event::MakerCannotSettle`]); the incoming order went on matching.
 		CannotSettle,
-		/// The incoming order traded but its remainder found no room to rest (its price level
-		/// was full); its fills stand.
-		NoRoom,
 	}
 
 	#[pallet::event]
@@ -353,8 +342,6 @@ pub mod pallet {
 		FillOrKillNotFilled,
 		/// The account has the most resting orders allowed (`MaxOrdersPerAccount`, all markets).
 		TooManyOrders,
-		/// The price level holds the most orders allowed.
-		PriceLevelFull,
 		/// The caller has no resting order with this id (an order of another account is not
 		/// found either: orders are found through their owner's index).
 		OrderNotFound,
@@ -698,10 +685,16 @@ pub mod pallet {
 			// A maker that could not settle did a fill's work before it was removed.
 			let fills = placed.fills.saturating_add(placed.rejected);
 			let base = match placed.kind {
+				// Benchmarked bettering the best bid: an order that does not (and took nothing
+				// off the book) writes one key less, the market's best prices.
 				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(
 					placed.expiring.into(),
 					placed.resting_before,
 				)
+				.saturating_sub(match placed.bettered_best || placed.removed > 0 {
+					true => Weight::zero(),
+					false => T::DbWeight::get().writes(1),
+				})
 				.saturating_add(Self::removals_weight(placed.removed)),
 				kind => Self::order_weight(kind, fills, placed.removed),
 			};

@@ -165,7 +165,8 @@ pub mod v6 {
 					.fold(0u128, u128::saturating_add);
 				frame_support::ensure!(now <= total, "no ledger amount appeared");
 			}
-			Pallet::<T>::do_try_state()
+			// (The pallet's `try_state` checks the newest layout: v7's migration runs it.)
+			Ok(())
 		}
 	}
 
@@ -174,6 +175,111 @@ pub mod v6 {
 		5,
 		6,
 		InnerMigrateV5ToV6<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// v6 -> v7: price levels are no longer stored, and a market's two best prices are one value.
+///
+/// v6 kept a `Levels` record per (market, side, price) (oldest order, count, quantity), written
+/// by every order that joined or left a level, and a `BestPrices` entry per (market, side).
+/// v7 keeps neither level record (a level is the run of its orders' keys in [`Orders`]) and one
+/// [`BestPrices`] value per market, recomputed here from the book. Orders do not move. Bounded
+/// by the levels and markets stored: one write each.
+pub mod v7 {
+	use super::*;
+	use bourse_primitives::orderbook::{MarketId, Price, Side};
+	use frame_support::{
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+		Identity, Twox64Concat,
+	};
+	#[cfg(feature = "try-runtime")]
+	use {
+		alloc::vec::Vec,
+		codec::{Decode, Encode},
+		sp_runtime::TryRuntimeError,
+	};
+
+	/// v6's storage items that v7 drops or replaces.
+	pub mod old {
+		use super::*;
+
+		/// v6's price level record: oldest order id, remaining quantity, order count.
+		pub type Level = (u64, u128, u32);
+
+		/// v6's price levels.
+		#[frame_support::storage_alias]
+		pub type Levels<T: Config> = StorageDoubleMap<
+			Pallet<T>,
+			Twox64Concat,
+			(MarketId, Side),
+			Identity,
+			crate::store::LevelKey,
+			Level,
+		>;
+
+		/// v6's best price per book side (same storage prefix as v7's [`crate::BestPrices`]).
+		#[frame_support::storage_alias]
+		pub type BestPrices<T: Config> =
+			StorageMap<Pallet<T>, Twox64Concat, (MarketId, Side), Option<Price>>;
+	}
+
+	/// Drops every level record and writes each market's best prices as its book holds them.
+	pub struct InnerMigrateV6ToV7<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV6ToV7<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let levels = old::Levels::<T>::clear(u32::MAX, None).unique as u64;
+			// Clears v6's entries (the prefix v7's values are then written under).
+			let sides = old::BestPrices::<T>::clear(u32::MAX, None).unique as u64;
+			let mut markets = 0u64;
+			for market in Markets::<T>::iter_keys() {
+				BestPrices::<T>::insert(market, crate::store::BookTop::scan::<T>(market));
+				markets += 1;
+			}
+			// Per market: its key, and one ordered lookup per side.
+			T::DbWeight::get().reads_writes(levels + sides + 3 * markets, levels + sides + markets)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			// What v6 recorded: the best price of every side that has a level.
+			let mut best = alloc::collections::BTreeMap::<(MarketId, u8), Price>::new();
+			for ((market, side), key) in old::Levels::<T>::iter_keys() {
+				let price = crate::store::level_price(side, key);
+				let entry = best.entry((market, side as u8)).or_insert(price);
+				if crate::engine::better(side, price, *entry) {
+					*entry = price;
+				}
+			}
+			Ok(best.into_iter().collect::<Vec<_>>().encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
+			let best = <Vec<((MarketId, u8), Price)>>::decode(&mut &state[..])
+				.map_err(|_| "bad pre_upgrade state")?;
+			frame_support::ensure!(
+				old::Levels::<T>::iter_keys().next().is_none(),
+				"no level record is left"
+			);
+			for ((market, side), price) in best {
+				let side = if side == Side::Buy as u8 { Side::Buy } else { Side::Sell };
+				let top = BestPrices::<T>::get(market).ok_or("a market has no best prices")?;
+				frame_support::ensure!(top.of(side) == Some(price), "a best price moved");
+			}
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// [`InnerMigrateV6ToV7`], run only when the on-chain storage version is 6; sets it to 7.
+	pub type MigrateV6ToV7<T> = VersionedMigration<
+		6,
+		7,
+		InnerMigrateV6ToV7<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

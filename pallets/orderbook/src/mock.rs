@@ -41,6 +41,9 @@ mod runtime {
 impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountData = pallet_balances::AccountData<u128>;
+	// What the generated `()` weights charge reads and writes at, so refunds of a key not
+	// written are seen in tests.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -84,7 +87,6 @@ impl pallet_orderbook::Config for Test {
 	type OnStateChange = ();
 	type MaxOrdersPerAccount = ConstU32<8>;
 	type MaxAssetsPerAccount = ConstU32<4>;
-	type MaxOrdersPerLevel = ConstU32<6>;
 	type MaxFillsPerOrder = ConstU32<5>;
 	type MaxBatch = ConstU32<4>;
 	// 10^20 quote units per 10^6 base units and 10^18 base units: far beyond any market

@@ -6,43 +6,66 @@ use bourse_primitives::{
 	Balance,
 };
 
+/// Most resting orders [`Pallet::depth`] reads per side (a runtime API call, so an RPC node's
+/// time: levels are not stored, so depth sums orders).
+pub const DEPTH_SCAN_ORDERS: u32 = 20_000;
+
 impl<T: Config> Pallet<T> {
-	/// Aggregated depth of `market`: up to `levels` per side, best first.
+	/// Aggregated depth of `market`: up to `levels` per side, best first, summed from the
+	/// resting orders in book order. At most [`DEPTH_SCAN_ORDERS`] orders are read per side;
+	/// a level that would need more is left out, so every level returned is exact.
 	pub fn depth(market: MarketId, levels: u32) -> Depth {
 		let side = |side: Side| {
-			Levels::<T>::iter_prefix((market, side))
-				.take(levels as usize)
-				.map(|(key, level)| DepthLevel {
-					price: store::level_price(side, key),
-					quantity: level.quantity,
-					orders: level.orders,
-				})
-				.collect()
+			let mut out: Vec<DepthLevel> = Vec::new();
+			let mut scanned = 0u32;
+			for order in Orders::<T>::iter_prefix_values((market, side)) {
+				scanned += 1;
+				if scanned > DEPTH_SCAN_ORDERS {
+					// The last level goes on beyond what was read: not exact, left out.
+					if out.last().is_some_and(|level| level.price == order.price) {
+						out.pop();
+					}
+					break;
+				}
+				let full = out.len() as u32 == levels;
+				match out.last_mut() {
+					Some(level) if level.price == order.price => {
+						level.quantity = level.quantity.saturating_add(order.remaining());
+						level.orders += 1;
+					},
+					_ if full => break,
+					_ => out.push(DepthLevel {
+						price: order.price,
+						quantity: order.remaining(),
+						orders: 1,
+					}),
+				}
+			}
+			out
 		};
 		Depth { bids: side(Side::Buy), asks: side(Side::Sell) }
 	}
 
 	/// The price at which a market order on the other side of `side` would complete
-	/// `notional` quote units: walking `side` best first, the price of the level where the
-	/// cumulated notional reaches it. `None` when the first `max_levels` levels hold less
+	/// `notional` quote units: walking `side` best first, the price of the order where the
+	/// cumulated notional reaches it. `None` when the first `max_orders` orders hold less
 	/// (a thin book has no impact price). Used for perp mark and funding prices, so one small
 	/// order at the top of the book does not set them.
 	pub fn impact_price(
 		market: MarketId,
 		side: Side,
 		notional: Balance,
-		max_levels: u32,
+		max_orders: u32,
 	) -> Option<Price> {
 		let mut cumulated: Balance = 0;
-		for (key, level) in Levels::<T>::iter_prefix((market, side)).take(max_levels as usize) {
-			let price = store::level_price(side, key);
-			// Levels sit on the tick and lot grid, so this is exact; only compared, never paid,
+		for order in Orders::<T>::iter_prefix_values((market, side)).take(max_orders as usize) {
+			// Orders sit on the tick and lot grid, so this is exact; only compared, never paid,
 			// so an overflow may count as "enough".
-			let value = bourse_primitives::orderbook::quote_amount(price, level.quantity)
+			let value = bourse_primitives::orderbook::quote_amount(order.price, order.remaining())
 				.unwrap_or(Balance::MAX);
 			cumulated = cumulated.saturating_add(value);
 			if cumulated >= notional {
-				return Some(price);
+				return Some(order.price);
 			}
 		}
 		None

@@ -1,22 +1,24 @@
 //! [`BookStore`] over FRAME storage.
 //!
-//! Price levels live in a double map whose second key is the price in big-endian bytes
-//! (`Identity` hasher), so storage iteration order *is* price order: the best ask is the first
-//! key under (market, Sell); bids are keyed by `u128::MAX - price` so the best bid is first too.
-//! Finding the best price is therefore one `next_key` lookup, however deep the book. Over a
-//! storage overlay that lookup is costly (it walks the trie and skips keys deleted in the
-//! overlay), so the best price of each side is also kept in [`BestPrices`]: updated when a
-//! better level appears, looked up again only when the best level empties.
+//! Each resting order is stored once in [`Orders`], under (market, side) and then a
+//! [`BookKey`]: its price in order-preserving big-endian bytes (bids as `u128::MAX - price`, so
+//! the best price of either side comes first) followed by its id (time priority), with the
+//! `Identity` hasher. Storage iteration order *is* book order: a price level is the run of
+//! keys that share its price bytes, its oldest order is the first of them, and the next order
+//! (of the level, or of the next level) is the next key. An order joins the book with one
+//! write; nothing else is kept per level.
 //!
-//! Orders live under the same (market, side) prefix and their level key followed by their id
-//! in big-endian bytes ([`BookKey`]), so the orders of a level follow each other in time order:
-//! an order joins its level with one write, and the successor of a level's head is the next
-//! key. No order links to another.
+//! Finding the first key is an ordered-key lookup, which over a storage overlay is costly (it
+//! walks the trie and skips keys deleted in the overlay), so both best prices of a market are
+//! kept in [`BestPrices`]: read by every order (does it cross? does it better the best?) and
+//! written only when a best price changes.
 use crate::{
-	engine::{BookStore, Level, OrderRef},
-	BestPrices, Config, Levels, Orders,
+	engine::{BookStore, OrderRef},
+	BestPrices, Config, Orders,
 };
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
 
 /// Storage key of a price level on one side: ascending iteration yields best prices first.
 pub type LevelKey = [u8; 16];
@@ -49,12 +51,73 @@ pub fn book_key(side: Side, price: Price, id: OrderId) -> BookKey {
 	key
 }
 
+/// Where the order stored under `key` on `side` of `market` rests.
+pub fn order_ref(market: MarketId, side: Side, key: BookKey) -> OrderRef {
+	let mut level = [0u8; 16];
+	level.copy_from_slice(&key[..16]);
+	let mut id = [0u8; 8];
+	id.copy_from_slice(&key[16..]);
+	OrderRef { id: OrderId::from_be_bytes(id), market, side, price: level_price(side, level) }
+}
+
+/// Best bid and best ask of a market's book (`None`: that side is empty).
+#[derive(
+	Clone,
+	Copy,
+	Default,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct BookTop {
+	/// Highest resting bid.
+	pub bid: Option<Price>,
+	/// Lowest resting ask.
+	pub ask: Option<Price>,
+}
+
+impl BookTop {
+	/// The best price of `side`.
+	pub fn of(&self, side: Side) -> Option<Price> {
+		match side {
+			Side::Buy => self.bid,
+			Side::Sell => self.ask,
+		}
+	}
+
+	/// Sets the best price of `side`.
+	pub fn set(&mut self, side: Side, best: Option<Price>) {
+		match side {
+			Side::Buy => self.bid = best,
+			Side::Sell => self.ask = best,
+		}
+	}
+
+	/// Both best prices of `market` as the book holds them (ordered-key lookups).
+	pub fn scan<T: Config>(market: MarketId) -> Self {
+		BookTop { bid: scan_best::<T>(market, Side::Buy), ask: scan_best::<T>(market, Side::Sell) }
+	}
+}
+
 /// The order book in chain storage.
 pub struct StorageBook<T>(core::marker::PhantomData<T>);
 
 impl<T> Default for StorageBook<T> {
 	fn default() -> Self {
 		Self(Default::default())
+	}
+}
+
+impl<T: Config> StorageBook<T> {
+	/// The first order stored after raw key `from` under (market, side).
+	fn first_after(market: MarketId, side: Side, from: alloc::vec::Vec<u8>) -> Option<OrderRef> {
+		let key = Orders::<T>::iter_key_prefix_from((market, side), from).next()?;
+		Some(order_ref(market, side, key))
 	}
 }
 
@@ -72,54 +135,35 @@ impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
 	fn remove_order(&mut self, at: &OrderRef) {
 		Orders::<T>::remove((at.market, at.side), book_key(at.side, at.price, at.id));
 	}
-	fn next_in_level(&self, at: &OrderRef) -> Option<Order<T::AccountId>> {
-		let prefix = (at.market, at.side);
-		let from = Orders::<T>::hashed_key_for(prefix, book_key(at.side, at.price, at.id));
-		let key = Orders::<T>::iter_key_prefix_from(prefix, from).next()?;
-		// The next key may belong to the next level: then `at` was its level's newest.
-		if key[..16] != level_key(at.side, at.price) {
-			return None;
-		}
-		Orders::<T>::get(prefix, key)
+	fn first_from(&self, market: MarketId, side: Side, price: Price) -> Option<OrderRef> {
+		// The raw key up to the price bytes: every key of the level (and of worse levels)
+		// sorts after it, none equals it.
+		let mut from = Orders::<T>::hashed_key_for((market, side), book_key(side, price, 0));
+		from.truncate(from.len() - 8);
+		Self::first_after(market, side, from)
 	}
-	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level> {
-		Levels::<T>::get((market, side), level_key(side, price))
-	}
-	fn put_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
-		Levels::<T>::insert((market, side), level_key(side, price), level);
-	}
-	fn add_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
-		Levels::<T>::insert((market, side), level_key(side, price), level);
-		// Unknown stays unknown (no lookup on this path); a known best is bettered or set, and
-		// written only then (a new level behind the best costs no write).
-		if let Some(known) = BestPrices::<T>::get((market, side)) {
-			if known.is_none_or(|b| level_key(side, price) < level_key(side, b)) {
-				BestPrices::<T>::insert((market, side), Some(price));
-			}
-		}
-	}
-	fn remove_level(&mut self, market: MarketId, side: Side, price: Price) {
-		let key = level_key(side, price);
-		Levels::<T>::remove((market, side), key);
-		match BestPrices::<T>::get((market, side)) {
-			// The best level emptied; no better one exists, so look on from its key.
-			Some(Some(best)) if best == price => {
-				let from = Levels::<T>::hashed_key_for((market, side), key);
-				let next = Levels::<T>::iter_key_prefix_from((market, side), from)
-					.next()
-					.map(|key| level_price(side, key));
-				BestPrices::<T>::insert((market, side), next);
-			},
-			Some(_) => {},
-			None => BestPrices::<T>::insert((market, side), scan_best::<T>(market, side)),
-		}
+	fn next_after(&self, at: &OrderRef) -> Option<OrderRef> {
+		let from =
+			Orders::<T>::hashed_key_for((at.market, at.side), book_key(at.side, at.price, at.id));
+		Self::first_after(at.market, at.side, from)
 	}
 	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
-		BestPrices::<T>::get((market, side)).unwrap_or_else(|| scan_best::<T>(market, side))
+		match BestPrices::<T>::get(market) {
+			Some(top) => top.of(side),
+			// Not recorded (not reached: markets record theirs when created and migrated).
+			None => scan_best::<T>(market, side),
+		}
+	}
+	fn set_best_price(&mut self, market: MarketId, side: Side, best: Option<Price>) {
+		let mut top = BestPrices::<T>::get(market).unwrap_or_else(|| BookTop::scan::<T>(market));
+		top.set(side, best);
+		BestPrices::<T>::insert(market, top);
 	}
 }
 
-/// Best price of a side by an ordered-key lookup in `Levels`.
+/// Best price of a side by an ordered-key lookup in [`Orders`].
 pub fn scan_best<T: Config>(market: MarketId, side: Side) -> Option<Price> {
-	Levels::<T>::iter_key_prefix((market, side)).next().map(|key| level_price(side, key))
+	Orders::<T>::iter_key_prefix((market, side))
+		.next()
+		.map(|key| order_ref(market, side, key).price)
 }

@@ -104,6 +104,8 @@ pub struct PlaceOutcome {
 	pub settlement_extra: Weight,
 	/// It rests with an expiry (one more key written).
 	pub expiring: bool,
+	/// It rests at a price that betters its side's best (the best prices are written).
+	pub bettered_best: bool,
 	/// Spot: how many other orders of the placer rested when it was placed (its record, read
 	/// and written whole, grows with them); 0 for perp orders (weighed by pallet-perp).
 	pub resting_before: u32,
@@ -136,7 +138,6 @@ struct Taker<AccountId> {
 
 fn map_engine<T: Config>(e: EngineError) -> Error<T> {
 	match e {
-		EngineError::LevelFull => Error::<T>::PriceLevelFull,
 		EngineError::UnknownOrder => Error::<T>::OrderNotFound,
 	}
 }
@@ -179,9 +180,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Records that both sides of a new market's book are empty (see [`BestPrices`]).
 	pub(crate) fn note_empty_book(market: MarketId) {
-		for side in [Side::Buy, Side::Sell] {
-			BestPrices::<T>::insert((market, side), None::<Price>);
-		}
+		BestPrices::<T>::insert(market, store::BookTop::default());
 	}
 
 	fn active_market(id: MarketId) -> Result<Market, DispatchError> {
@@ -555,14 +554,7 @@ impl<T: Config> Pallet<T> {
 			&& !outcome.taker_stopped
 			&& !outcome.hit_fill_limit
 			&& matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
-		// No room to rest (its price level is full): an order that traded keeps its fills and
-		// its remainder is cancelled; one that did not is refused.
-		let no_room = match wants_rest.then(|| Self::no_room_to_rest(&incoming)) {
-			// (Unless it removed makers that could not settle: refusing would restore them.)
-			Some(Some(error)) if filled == 0 && outcome.rejected == 0 => return Err(error.into()),
-			found => found.flatten().is_some(),
-		};
-		let rest = wants_rest && !no_room;
+		let rest = wants_rest;
 		if time_in_force == TimeInForce::FillOrKill {
 			ensure!(outcome.remaining == 0, Error::<T>::FillOrKillNotFilled);
 		}
@@ -596,6 +588,7 @@ impl<T: Config> Pallet<T> {
 			SpotSettlement::<T>::settle_taker(&market, &who, side, legs, surplus)?;
 		}
 
+		let mut bettered_best = false;
 		if rest {
 			let order = Order {
 				id: incoming.id,
@@ -612,8 +605,7 @@ impl<T: Config> Pallet<T> {
 				post_only: time_in_force == TimeInForce::PostOnly,
 			};
 			let at = OrderRef::of(&order);
-			engine::insert(&mut book, order, T::MaxOrdersPerLevel::get())
-				.map_err(map_engine::<T>)?;
+			bettered_best = engine::insert(&mut book, order);
 			if index_at_once != Some(at) {
 				// A spot order's fills credit its market's other token: its entry is made now.
 				let kept: &[AssetKind] = match market.kind {
@@ -634,8 +626,6 @@ impl<T: Config> Pallet<T> {
 			}
 			let reason = if outcome.taker_stopped {
 				CancelReason::SelfTrade
-			} else if no_room {
-				CancelReason::NoRoom
 			} else if outcome.hit_fill_limit {
 				CancelReason::FillLimit
 			} else {
@@ -672,22 +662,9 @@ impl<T: Config> Pallet<T> {
 			kind: market.kind,
 			settlement_extra,
 			expiring: rest && expires_at.is_some(),
+			bettered_best,
 			resting_before,
 		})
-	}
-
-	/// Why the incoming order's remainder could not rest: its price level holds the most
-	/// orders allowed.
-	fn no_room_to_rest(incoming: &Incoming<T::AccountId>) -> Option<Error<T>> {
-		let price = incoming.limit?;
-		let level = Levels::<T>::get(
-			(incoming.market, incoming.side),
-			store::level_key(incoming.side, price),
-		);
-		if level.is_some_and(|l| l.orders >= T::MaxOrdersPerLevel::get()) {
-			return Some(Error::<T>::PriceLevelFull);
-		}
-		None
 	}
 
 	/// Settles one trade of the incoming order against `maker` in its own storage transaction:
@@ -895,6 +872,7 @@ impl<T: Config> Pallet<T> {
 				kind: market.kind,
 				settlement_extra: Weight::zero(),
 				expiring: false,
+				bettered_best: false,
 				// (A replace is weighed with a full record: `replace_weight`.)
 				resting_before: T::MaxOrdersPerAccount::get(),
 			});

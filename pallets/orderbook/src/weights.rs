@@ -36,214 +36,206 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
 		// Proof size: measured `0`, estimated `1489` bytes.
-		// Minimum execution time: 9_244_000 picoseconds.
-		Weight::from_parts(10_425_000, 1489)
+		// Minimum execution time: 7_731_000 picoseconds.
+		Weight::from_parts(8_452_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	fn set_market_status() -> Weight {
 		// Proof size: measured `142`, estimated `3545` bytes.
-		// Minimum execution time: 7_120_000 picoseconds.
-		Weight::from_parts(10_576_000, 3545)
+		// Minimum execution time: 7_411_000 picoseconds.
+		Weight::from_parts(8_062_000, 3545)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// The range of component `e` is `[0, 1]`.
 	/// The range of component `o` is `[0, 255]`.
 	fn place_order_resting(e: u32, o: u32, ) -> Weight {
-		// Proof size: measured `2022 + o * (29 ±0)`, estimated `12124` bytes.
-		// Minimum execution time: 37_415_000 picoseconds.
-		Weight::from_parts(31_924_616, 12124)
-			// Standard error: 609_432
-			.saturating_add(Weight::from_parts(9_437_442, 0).saturating_mul(e.into()))
-			// Standard error: 3_602
-			.saturating_add(Weight::from_parts(175_426, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size: measured `1832 + o * (29 ±0)`, estimated `12124` bytes.
+		// Minimum execution time: 30_796_000 picoseconds.
+		Weight::from_parts(29_026_523, 12124)
+			// Standard error: 170_182
+			.saturating_add(Weight::from_parts(4_931_047, 0).saturating_mul(e.into()))
+			// Standard error: 1_009
+			.saturating_add(Weight::from_parts(74_245, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order(f: u32, ) -> Weight {
-		// Proof size: measured `10412 + f * (8797 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 182_822_000 picoseconds.
-		Weight::from_parts(173_176_599, 12124)
-			// Standard error: 369_783
-			.saturating_add(Weight::from_parts(45_051_972, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `9804 + f * (8797 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 157_915_000 picoseconds.
+		Weight::from_parts(142_859_231, 12124)
+			// Standard error: 188_713
+			.saturating_add(Weight::from_parts(34_391_497, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	/// The range of component `o` is `[2, 256]`.
 	fn cancel_order(o: u32, ) -> Weight {
-		// Proof size: measured `2133 + o * (29 ±0)`, estimated `12124` bytes.
-		// Minimum execution time: 44_306_000 picoseconds.
-		Weight::from_parts(46_779_353, 12124)
-			// Standard error: 1_403
-			.saturating_add(Weight::from_parts(221_406, 0).saturating_mul(o.into()))
+		// Proof size: measured `2028 + o * (29 ±0)`, estimated `12124` bytes.
+		// Minimum execution time: 40_009_000 picoseconds.
+		Weight::from_parts(43_246_320, 12124)
+			// Standard error: 903
+			.saturating_add(Weight::from_parts(104_516, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
-		// Proof size: measured `12559 + n * (109 ±0)`, estimated `77767 + n * (2625 ±38)` bytes.
-		// Minimum execution time: 82_433_000 picoseconds.
-		Weight::from_parts(381_134_473, 77767)
-			// Standard error: 109_643
-			.saturating_add(Weight::from_parts(30_394_847, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(33_u64))
+		// Proof size: measured `10221 + n * (109 ±0)`, estimated `55382 + n * (2694 ±58)` bytes.
+		// Minimum execution time: 65_086_000 picoseconds.
+		Weight::from_parts(336_794_345, 55382)
+			// Standard error: 86_229
+			.saturating_add(Weight::from_parts(18_749_254, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(32_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2694).saturating_mul(n.into()))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `10645 + f * (8798 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 127_480_000 picoseconds.
-		Weight::from_parts(192_204_700, 12124)
-			// Standard error: 323_757
-			.saturating_add(Weight::from_parts(46_085_029, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
+		// Proof size: measured `9979 + f * (8798 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 96_454_000 picoseconds.
+		Weight::from_parts(137_905_767, 12124)
+			// Standard error: 214_620
+			.saturating_add(Weight::from_parts(35_457_773, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
-	/// The range of component `n` is `[1, 16]`.
+	/// The range of component `n` is `[1, 32]`.
 	fn place_orders(n: u32, ) -> Weight {
-		// Proof size: measured `9416`, estimated `12124 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 66_950_000 picoseconds.
-		Weight::from_parts(66_958_354, 12124)
-			// Standard error: 113_275
-			.saturating_add(Weight::from_parts(28_468_499, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
-	}
-	/// The range of component `n` is `[1, 16]`.
-	fn batch_places(n: u32, ) -> Weight {
-		// Proof size: measured `9369 + n * (5 ±0)`, estimated `12124 + n * (2532 ±0)` bytes.
-		// Minimum execution time: 60_349_000 picoseconds.
-		Weight::from_parts(47_342_913, 12124)
-			// Standard error: 84_122
-			.saturating_add(Weight::from_parts(30_203_353, 0).saturating_mul(n.into()))
+		// Proof size: measured `9188`, estimated `12124` bytes.
+		// Minimum execution time: 43_995_000 picoseconds.
+		Weight::from_parts(27_684_232, 12124)
+			// Standard error: 33_007
+			.saturating_add(Weight::from_parts(22_064_878, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+	}
+	/// The range of component `n` is `[1, 32]`.
+	fn batch_places(n: u32, ) -> Weight {
+		// Proof size: measured `9238`, estimated `12124` bytes.
+		// Minimum execution time: 45_537_000 picoseconds.
+		Weight::from_parts(28_050_503, 12124)
+			// Standard error: 55_866
+			.saturating_add(Weight::from_parts(25_385_696, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn deposit() -> Weight {
 		// Proof size: measured `9908`, estimated `12124` bytes.
-		// Minimum execution time: 89_873_000 picoseconds.
-		Weight::from_parts(124_255_000, 12124)
+		// Minimum execution time: 79_819_000 picoseconds.
+		Weight::from_parts(92_498_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
 		// Proof size: measured `9908`, estimated `12124` bytes.
-		// Minimum execution time: 103_945_000 picoseconds.
-		Weight::from_parts(131_025_000, 12124)
+		// Minimum execution time: 85_577_000 picoseconds.
+		Weight::from_parts(95_222_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		// Proof size: measured `10386`, estimated `12124` bytes.
-		// Minimum execution time: 88_952_000 picoseconds.
-		Weight::from_parts(113_429_000, 12124)
+		// Proof size: measured `9867`, estimated `12124` bytes.
+		// Minimum execution time: 64_326_000 picoseconds.
+		Weight::from_parts(75_602_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 }
 
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(10_425_000, 1489)
+		Weight::from_parts(8_452_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(10_576_000, 3545)
+		Weight::from_parts(8_062_000, 3545)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn place_order_resting(e: u32, o: u32, ) -> Weight {
-		Weight::from_parts(31_924_616, 12124)
-			.saturating_add(Weight::from_parts(9_437_442, 0).saturating_mul(e.into()))
-			.saturating_add(Weight::from_parts(175_426, 0).saturating_mul(o.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(29_026_523, 12124)
+			.saturating_add(Weight::from_parts(4_931_047, 0).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(74_245, 0).saturating_mul(o.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(173_176_599, 12124)
-			.saturating_add(Weight::from_parts(45_051_972, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(142_859_231, 12124)
+			.saturating_add(Weight::from_parts(34_391_497, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn cancel_order(o: u32, ) -> Weight {
-		Weight::from_parts(46_779_353, 12124)
-			.saturating_add(Weight::from_parts(221_406, 0).saturating_mul(o.into()))
+		Weight::from_parts(43_246_320, 12124)
+			.saturating_add(Weight::from_parts(104_516, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
-			.saturating_add(RocksDbWeight::get().writes(4_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(381_134_473, 77767)
-			.saturating_add(Weight::from_parts(30_394_847, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(33_u64))
+		Weight::from_parts(336_794_345, 55382)
+			.saturating_add(Weight::from_parts(18_749_254, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(32_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2625).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2694).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(192_204_700, 12124)
-			.saturating_add(Weight::from_parts(46_085_029, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(10_u64))
+		Weight::from_parts(137_905_767, 12124)
+			.saturating_add(Weight::from_parts(35_457_773, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(9_u64))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(66_958_354, 12124)
-			.saturating_add(Weight::from_parts(28_468_499, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+		Weight::from_parts(27_684_232, 12124)
+			.saturating_add(Weight::from_parts(22_064_878, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn batch_places(n: u32, ) -> Weight {
-		Weight::from_parts(47_342_913, 12124)
-			.saturating_add(Weight::from_parts(30_203_353, 0).saturating_mul(n.into()))
+		Weight::from_parts(28_050_503, 12124)
+			.saturating_add(Weight::from_parts(25_385_696, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
-			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2532).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(124_255_000, 12124)
+		Weight::from_parts(92_498_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(131_025_000, 12124)
+		Weight::from_parts(95_222_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(113_429_000, 12124)
+		Weight::from_parts(75_602_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 }

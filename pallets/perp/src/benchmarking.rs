@@ -44,17 +44,33 @@ fn perp_market<T: Config>() -> MarketId {
 	id
 }
 
-/// `MaxImpactLevels` one-lot levels on each side of `market` (written as levels directly:
-/// only the impact walk reads them).
+/// `MaxImpactOrders` one-lot orders on each side of `market`, each at its own price (written
+/// as orders directly: only the impact walk reads them).
 fn thin_book<T: Config>(market: MarketId) {
-	use pallet_orderbook::{engine::Level, store::level_key, Levels};
+	use pallet_orderbook::{store::book_key, Orders};
 	let book = pallet_orderbook::Markets::<T>::get(market).expect("benchmark market");
 	let index = PerpMarkets::<T>::get(market).map_or(0, |p| p.index_price);
-	let level = Level { head: 0, quantity: book.lot_size, orders: 1 };
-	for i in 1..=T::MaxImpactLevels::get() as u128 {
+	let owner: T::AccountId = account("thin-book", 0, 0);
+	for i in 1..=T::MaxImpactOrders::get() as u128 {
 		let step = i * book.tick_size;
-		Levels::<T>::insert((market, Side::Buy), level_key(Side::Buy, index - step), level);
-		Levels::<T>::insert((market, Side::Sell), level_key(Side::Sell, index + step), level);
+		for (side, price) in [(Side::Buy, index - step), (Side::Sell, index + step)] {
+			let id = u64::MAX - 2 * i as u64 - side as u64;
+			let order = bourse_primitives::orderbook::Order {
+				id,
+				market,
+				owner: owner.clone(),
+				side,
+				price,
+				quantity: book.lot_size,
+				filled: 0,
+				placed_at: 0,
+				expires_at: None,
+				client_id: None,
+				self_trade: Default::default(),
+				post_only: false,
+			};
+			Orders::<T>::insert((market, side), book_key(side, price, id), order);
+		}
 	}
 }
 
@@ -308,7 +324,7 @@ mod benchmarks {
 
 	/// `on_initialize` when all `m` markets are due for funding, each with a fresh oracle
 	/// observation that moves its index and books too thin to reach the impact notional
-	/// within `MaxImpactLevels`, so both impact walks read every level they may.
+	/// within `MaxImpactOrders`, so both impact walks read every level they may.
 	#[benchmark]
 	fn funding(m: Linear<1, { T::MaxPerpMarkets::get() }>) {
 		// Markets of the genesis state count too: make them due as well.

@@ -112,9 +112,9 @@ pub mod pallet {
 		/// Quote notional whose fill price is a side's impact price (mark and funding).
 		#[pallet::constant]
 		type ImpactNotional: Get<Balance>;
-		/// Most book levels walked per side to find an impact price.
+		/// Most resting orders walked per side to find an impact price.
 		#[pallet::constant]
-		type MaxImpactLevels: Get<u32>;
+		type MaxImpactOrders: Get<u32>;
 		/// Blocks over which the basis (moving average of the premium) averages.
 		#[pallet::constant]
 		type BasisEmaBlocks: Get<u32>;
@@ -744,7 +744,7 @@ pub mod pallet {
 
 		/// Weight of `on_initialize` refreshing `markets` markets, as benchmarked (`funding`:
 		/// every market due, each with a fresh oracle observation and books so thin that both
-		/// impact walks read all `MaxImpactLevels` levels).
+		/// impact walks read all `MaxImpactOrders` orders).
 		pub fn refresh_prices_weight(markets: u32) -> Weight {
 			<T as Config>::WeightInfo::funding(markets)
 		}

@@ -88,7 +88,6 @@ impl pallet_orderbook::Config for Test {
 	type OnStateChange = RecordChanges;
 	type MaxOrdersPerAccount = ConstU32<16>;
 	type MaxAssetsPerAccount = ConstU32<8>;
-	type MaxOrdersPerLevel = ConstU32<16>;
 	type MaxFillsPerOrder = ConstU32<16>;
 	type MaxBatch = ConstU32<4>;
 	// 10^20 quote units per 10^6 base units and 10^18 base units: far beyond any market
@@ -138,7 +137,7 @@ impl pallet_perp::Config for Test {
 	type MaxOracleAge = ConstU64<60_000>;
 	type MaxIndexMovePpm = ConstU32<50_000>;
 	type ImpactNotional = ConstU128<1_000>;
-	type MaxImpactLevels = ConstU32<4>;
+	type MaxImpactOrders = ConstU32<4>;
 	type BasisEmaBlocks = ConstU32<4>;
 	type FundUnwindFills = ConstU32<2>;
 	type MaxPositionsPerAccount = ConstU32<4>;

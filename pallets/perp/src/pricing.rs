@@ -9,7 +9,7 @@
 //! 2. **Premium.** With the impact bid `ib` and impact ask `ia` (the prices at which
 //!    [`Config::ImpactNotional`] of quote would fill on each side, see
 //!    `pallet_orderbook::Pallet::impact_price`; a side without that depth in its first
-//!    [`Config::MaxImpactLevels`] levels has none):
+//!    [`Config::MaxImpactOrders`] orders has none):
 //!    `premium = max(ib - index, 0) - max(index - ia, 0)` (a missing side contributes 0).
 //! 3. **Basis.** An exponential moving average of the premium over
 //!    [`Config::BasisEmaBlocks`] blocks: `basis += (premium - basis) / BasisEmaBlocks`.
@@ -169,7 +169,7 @@ impl<T: Config> Pallet<T> {
 				market,
 				side,
 				T::ImpactNotional::get(),
-				T::MaxImpactLevels::get(),
+				T::MaxImpactOrders::get(),
 			)
 		};
 		// Prices are bounded by the order book's `MaxPrice` (far below i128::MAX).

@@ -34,25 +34,25 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_perp_market() -> Weight {
 		// Proof size: measured `66`, estimated `1550` bytes.
-		// Minimum execution time: 16_415_000 picoseconds.
-		Weight::from_parts(17_576_000, 1550)
+		// Minimum execution time: 14_832_000 picoseconds.
+		Weight::from_parts(15_874_000, 1550)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	fn deposit_collateral() -> Weight {
 		// Proof size: measured `984`, estimated `6208` bytes.
-		// Minimum execution time: 56_694_000 picoseconds.
-		Weight::from_parts(59_809_000, 6208)
+		// Minimum execution time: 56_524_000 picoseconds.
+		Weight::from_parts(59_188_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// The range of component `p` is `[1, 15]`.
 	fn withdraw_collateral(p: u32, ) -> Weight {
 		// Proof size: measured `1770 + p * (131 ±0)`, estimated `6208 + p * (2599 ±0)` bytes.
-		// Minimum execution time: 106_168_000 picoseconds.
-		Weight::from_parts(88_561_458, 6208)
-			// Standard error: 40_609
-			.saturating_add(Weight::from_parts(22_111_430, 0).saturating_mul(p.into()))
+		// Minimum execution time: 104_535_000 picoseconds.
+		Weight::from_parts(87_646_428, 6208)
+			// Standard error: 22_112
+			.saturating_add(Weight::from_parts(21_549_079, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -60,82 +60,82 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		// Proof size: measured `405`, estimated `6054` bytes.
-		// Minimum execution time: 25_928_000 picoseconds.
-		Weight::from_parts(28_442_000, 6054)
+		// Proof size: measured `405`, estimated `6240` bytes.
+		// Minimum execution time: 25_678_000 picoseconds.
+		Weight::from_parts(27_511_000, 6240)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
-		// Proof size: measured `1690`, estimated `8946` bytes.
-		// Minimum execution time: 304_173_000 picoseconds.
-		Weight::from_parts(317_693_000, 8946)
+		// Proof size: measured `1638`, estimated `8946` bytes.
+		// Minimum execution time: 297_242_000 picoseconds.
+		Weight::from_parts(306_677_000, 8946)
 			.saturating_add(T::DbWeight::get().reads(26_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
 	fn set_margin_mode() -> Weight {
 		// Proof size: measured `66`, estimated `3642` bytes.
-		// Minimum execution time: 10_786_000 picoseconds.
-		Weight::from_parts(13_310_000, 3642)
+		// Minimum execution time: 10_836_000 picoseconds.
+		Weight::from_parts(11_858_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
 		// Proof size: measured `967`, estimated `3642` bytes.
-		// Minimum execution time: 50_755_000 picoseconds.
-		Weight::from_parts(63_134_000, 3642)
+		// Minimum execution time: 50_846_000 picoseconds.
+		Weight::from_parts(54_111_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
 		// Proof size: measured `821`, estimated `3589` bytes.
-		// Minimum execution time: 48_672_000 picoseconds.
-		Weight::from_parts(52_678_000, 3589)
+		// Minimum execution time: 48_742_000 picoseconds.
+		Weight::from_parts(51_687_000, 3589)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn place_perp_order(f: u32, ) -> Weight {
-		// Proof size: measured `10408 + f * (7827 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 123_514_000 picoseconds.
-		Weight::from_parts(235_109_852, 12124)
-			// Standard error: 853_563
-			.saturating_add(Weight::from_parts(200_840_874, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(16_u64))
+		// Proof size: measured `9468 + f * (7827 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 101_511_000 picoseconds.
+		Weight::from_parts(105_780_947, 12124)
+			// Standard error: 1_267_246
+			.saturating_add(Weight::from_parts(197_015_879, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(14_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(13_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	/// The range of component `m` is `[1, 16]`.
 	fn funding(m: u32, ) -> Weight {
-		// Proof size: measured `2217 + m * (438 ±0)`, estimated `3589 + m * (86088 ±0)` bytes.
-		// Minimum execution time: 132_687_000 picoseconds.
-		Weight::from_parts(37_658_257, 3589)
-			// Standard error: 78_040
-			.saturating_add(Weight::from_parts(110_017_205, 0).saturating_mul(m.into()))
+		// Proof size: measured `427 + m * (7817 ±0)`, estimated `3589 + m * (173250 ±0)` bytes.
+		// Minimum execution time: 251_985_000 picoseconds.
+		Weight::from_parts(255_941_000, 3589)
+			// Standard error: 611_226
+			.saturating_add(Weight::from_parts(241_702_489, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((38_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().reads((70_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 86088).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 173250).saturating_mul(m.into()))
 	}
 }
 
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_perp_market() -> Weight {
-		Weight::from_parts(17_576_000, 1550)
+		Weight::from_parts(15_874_000, 1550)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 	}
 	fn deposit_collateral() -> Weight {
-		Weight::from_parts(59_809_000, 6208)
+		Weight::from_parts(59_188_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_collateral(p: u32, ) -> Weight {
-		Weight::from_parts(88_561_458, 6208)
-			.saturating_add(Weight::from_parts(22_111_430, 0).saturating_mul(p.into()))
+		Weight::from_parts(87_646_428, 6208)
+			.saturating_add(Weight::from_parts(21_549_079, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -143,45 +143,45 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		Weight::from_parts(28_442_000, 6054)
+		Weight::from_parts(27_511_000, 6240)
 			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
-		Weight::from_parts(317_693_000, 8946)
+		Weight::from_parts(306_677_000, 8946)
 			.saturating_add(RocksDbWeight::get().reads(26_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn set_margin_mode() -> Weight {
-		Weight::from_parts(13_310_000, 3642)
+		Weight::from_parts(11_858_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
-		Weight::from_parts(63_134_000, 3642)
+		Weight::from_parts(54_111_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
-		Weight::from_parts(52_678_000, 3589)
+		Weight::from_parts(51_687_000, 3589)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn place_perp_order(f: u32, ) -> Weight {
-		Weight::from_parts(235_109_852, 12124)
-			.saturating_add(Weight::from_parts(200_840_874, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(16_u64))
+		Weight::from_parts(105_780_947, 12124)
+			.saturating_add(Weight::from_parts(197_015_879, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(14_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(13_u64))
+			.saturating_add(RocksDbWeight::get().writes(10_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn funding(m: u32, ) -> Weight {
-		Weight::from_parts(37_658_257, 3589)
-			.saturating_add(Weight::from_parts(110_017_205, 0).saturating_mul(m.into()))
+		Weight::from_parts(255_941_000, 3589)
+			.saturating_add(Weight::from_parts(241_702_489, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((38_u64).saturating_mul(m.into())))
+			.saturating_add(RocksDbWeight::get().reads((70_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 86088).saturating_mul(m.into()))
+			.saturating_add(Weight::from_parts(0, 173250).saturating_mul(m.into()))
 	}
 }

@@ -1,7 +1,8 @@
-//! An in-memory [`BookStore`]: levels in a BTreeMap (ordered, for best prices), orders in a
-//! hash map by id (a BTreeMap without std) with each level's queue in a BTreeSet of ids.
-use super::{BookStore, Level, OrderRef};
-use alloc::collections::{BTreeMap, BTreeSet};
+//! An in-memory [`BookStore`]: orders in a hash map by id (a BTreeMap without std), and their
+//! book order in a BTreeSet of (market, side, level key, id), as the pallet's storage keys
+//! them (bids by `u128::MAX - price`, so both sides iterate best first).
+use super::{BookStore, OrderRef};
+use alloc::collections::BTreeSet;
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
 
 /// Hashes an order id with one multiplication (Fibonacci hashing): ids are sequential, so
@@ -31,22 +32,52 @@ pub type OrderMap<A> =
 	std::collections::HashMap<OrderId, Order<A>, core::hash::BuildHasherDefault<IdHasher>>;
 /// Orders by id.
 #[cfg(not(feature = "std"))]
-pub type OrderMap<A> = BTreeMap<OrderId, Order<A>>;
+pub type OrderMap<A> = alloc::collections::BTreeMap<OrderId, Order<A>>;
 
 /// A book held in memory; used by engine tests and the native benchmark.
 #[derive(Clone, Debug)]
 pub struct MemoryBook<A> {
 	/// Resting orders by id.
 	pub orders: OrderMap<A>,
-	/// Levels by (market, side, price).
-	pub levels: BTreeMap<(MarketId, SideKey, Price), Level>,
-	/// Resting order ids in book order: (market, side, price, id).
-	pub queue: BTreeSet<(MarketId, SideKey, Price, OrderId)>,
+	/// Resting orders in book order: (market, side, level key, id).
+	pub queue: BTreeSet<(MarketId, SideKey, LevelKey, OrderId)>,
 }
 
 impl<A> Default for MemoryBook<A> {
 	fn default() -> Self {
-		Self { orders: OrderMap::default(), levels: BTreeMap::new(), queue: BTreeSet::new() }
+		Self { orders: OrderMap::default(), queue: BTreeSet::new() }
+	}
+}
+
+/// A price as an ordered key on its side: best first.
+pub type LevelKey = u128;
+
+fn level_key(side: Side, price: Price) -> LevelKey {
+	match side {
+		Side::Buy => u128::MAX - price,
+		Side::Sell => price,
+	}
+}
+
+fn level_price(side: SideKey, key: LevelKey) -> Price {
+	if side == 0 {
+		u128::MAX - key
+	} else {
+		key
+	}
+}
+
+impl<A> MemoryBook<A> {
+	/// The first order at `from` or behind it on its side.
+	fn first_at_or_after(&self, from: (MarketId, SideKey, LevelKey, OrderId)) -> Option<OrderRef> {
+		let (market, side, _, _) = from;
+		let end = (market, side, LevelKey::MAX, OrderId::MAX);
+		self.queue.range(from..=end).next().map(|&(market, side_key, key, id)| OrderRef {
+			id,
+			market,
+			side: if side_key == 0 { Side::Buy } else { Side::Sell },
+			price: level_price(side_key, key),
+		})
 	}
 }
 
@@ -65,39 +96,37 @@ impl<A: Clone> BookStore<A> for MemoryBook<A> {
 		self.orders.get(&at.id).cloned()
 	}
 	fn put_order(&mut self, order: &Order<A>) {
-		self.queue.insert((order.market, side_key(order.side), order.price, order.id));
+		let side = side_key(order.side);
+		self.queue.insert((order.market, side, level_key(order.side, order.price), order.id));
 		self.orders.insert(order.id, order.clone());
 	}
 	fn modify_order(&mut self, at: &OrderRef, f: impl FnOnce(&mut Order<A>)) -> bool {
 		self.orders.get_mut(&at.id).map(f).is_some()
 	}
 	fn remove_order(&mut self, at: &OrderRef) {
-		self.queue.remove(&(at.market, side_key(at.side), at.price, at.id));
+		self.queue.remove(&(at.market, side_key(at.side), level_key(at.side, at.price), at.id));
 		self.orders.remove(&at.id);
 	}
-	fn next_in_level(&self, at: &OrderRef) -> Option<Order<A>> {
-		let (market, side) = (at.market, side_key(at.side));
-		let from = (market, side, at.price, at.id.checked_add(1)?);
-		let to = (market, side, at.price, OrderId::MAX);
-		let (_, _, _, id) = self.queue.range(from..=to).next()?;
-		self.orders.get(id).cloned()
+	fn first_from(&self, market: MarketId, side: Side, price: Price) -> Option<OrderRef> {
+		self.first_at_or_after((market, side_key(side), level_key(side, price), 0))
 	}
-	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level> {
-		self.levels.get(&(market, side_key(side), price)).copied()
-	}
-	fn put_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
-		self.levels.insert((market, side_key(side), price), *level);
-	}
-	fn remove_level(&mut self, market: MarketId, side: Side, price: Price) {
-		self.levels.remove(&(market, side_key(side), price));
+	fn next_after(&self, at: &OrderRef) -> Option<OrderRef> {
+		let key = level_key(at.side, at.price);
+		let from = match at.id.checked_add(1) {
+			Some(id) => (at.market, side_key(at.side), key, id),
+			None => (at.market, side_key(at.side), key.checked_add(1)?, 0),
+		};
+		self.first_at_or_after(from)
 	}
 	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
-		let range = (market, side_key(side), 0)..=(market, side_key(side), Price::MAX);
-		let mut levels = self.levels.range(range);
-		match side {
-			Side::Buy => levels.next_back(),
-			Side::Sell => levels.next(),
-		}
-		.map(|((_, _, price), _)| *price)
+		self.first_from(
+			market,
+			side,
+			match side {
+				Side::Buy => Price::MAX,
+				Side::Sell => 0,
+			},
+		)
+		.map(|at| at.price)
 	}
 }

@@ -15,31 +15,6 @@ use bourse_primitives::orderbook::{
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-/// One price level: where its FIFO queue starts, plus aggregates for depth queries.
-///
-/// The orders themselves are kept in time order by the store (see [`BookStore`]); the level
-/// only remembers its oldest order, so matching reads the head directly.
-#[derive(
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-)]
-pub struct Level {
-	/// Oldest order (matched first).
-	pub head: OrderId,
-	/// Sum of remaining quantities.
-	pub quantity: Quantity,
-	/// Number of orders.
-	pub orders: u32,
-}
-
 /// Where a resting order sits: enough to find it in the book without a search.
 #[derive(
 	Clone,
@@ -74,7 +49,8 @@ impl OrderRef {
 /// Storage access the engine needs. Implemented over memory and over FRAME storage.
 ///
 /// Orders are kept in book order: by market and side, then best price first, then oldest
-/// (smallest id) first, so the queue of a price level needs no links between its orders.
+/// (smallest id) first. A price level is nothing but its orders' run in that order: no level
+/// record, no links between orders, so an order joins the book with one write.
 pub trait BookStore<AccountId> {
 	/// The order at `at`, if it rests.
 	fn order(&self, at: &OrderRef) -> Option<Order<AccountId>>;
@@ -94,28 +70,30 @@ pub trait BookStore<AccountId> {
 	}
 	/// Deletes an order.
 	fn remove_order(&mut self, at: &OrderRef);
-	/// The oldest order of `at`'s price level that is newer than `at` (its successor in the
-	/// level's queue).
-	fn next_in_level(&self, at: &OrderRef) -> Option<Order<AccountId>>;
-	/// The level at `price` on `side` of `market`.
-	fn level(&self, market: MarketId, side: Side, price: Price) -> Option<Level>;
-	/// Writes a level.
-	fn put_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level);
-	/// Writes a level that did not exist (a store may track the best price here).
-	fn add_level(&mut self, market: MarketId, side: Side, price: Price, level: &Level) {
-		self.put_level(market, side, price, level)
-	}
-	/// Deletes a level.
-	fn remove_level(&mut self, market: MarketId, side: Side, price: Price);
+	/// The first resting order on `side` of `market` at `price` or behind it in book order
+	/// (the oldest of that level, or of the next level when it has none).
+	fn first_from(&self, market: MarketId, side: Side, price: Price) -> Option<OrderRef>;
+	/// The resting order right behind `at` in book order (its level's next, or the oldest of
+	/// the next level).
+	fn next_after(&self, at: &OrderRef) -> Option<OrderRef>;
 	/// Best price on `side`: highest bid or lowest ask.
 	fn best_price(&self, market: MarketId, side: Side) -> Option<Price>;
+	/// The engine moved the best price of `side` to `best` (a store that caches best prices
+	/// writes it; called only on a change).
+	fn set_best_price(&mut self, _market: MarketId, _side: Side, _best: Option<Price>) {}
+}
+
+/// Whether `price` is better than `than` on `side` (higher bid, lower ask).
+pub fn better(side: Side, price: Price, than: Price) -> bool {
+	match side {
+		Side::Buy => price > than,
+		Side::Sell => price < than,
+	}
 }
 
 /// Why the engine refused an operation. Nothing was changed when it returns one.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum EngineError {
-	/// The price level already holds the most orders allowed.
-	LevelFull,
 	/// The order is not on the book.
 	UnknownOrder,
 }
@@ -250,56 +228,29 @@ pub fn crosses(side: Side, limit: Option<Price>, price: Price) -> bool {
 	}
 }
 
-/// Adds `order` at the end of its price level's queue (its id is the newest there).
-pub fn insert<A: Clone, S: BookStore<A>>(
-	store: &mut S,
-	order: Order<A>,
-	max_per_level: u32,
-) -> Result<(), EngineError> {
+/// Adds `order` at the end of its price level's queue (its id is the newest there): one
+/// write of the order, and of the best price when it betters it (then returns true).
+pub fn insert<A: Clone, S: BookStore<A>>(store: &mut S, order: Order<A>) -> bool {
 	let (market, side, price) = (order.market, order.side, order.price);
-	let remaining = order.remaining();
-	match store.level(market, side, price) {
-		Some(mut level) => {
-			if level.orders >= max_per_level {
-				return Err(EngineError::LevelFull);
-			}
-			level.quantity = level.quantity.saturating_add(remaining);
-			level.orders += 1;
-			store.put_level(market, side, price, &level);
-		},
-		None => {
-			let level = Level { head: order.id, quantity: remaining, orders: 1 };
-			store.add_level(market, side, price, &level);
-		},
+	let betters = store.best_price(market, side).is_none_or(|best| better(side, price, best));
+	if betters {
+		store.set_best_price(market, side, Some(price));
 	}
 	store.put_order(&order);
-	Ok(())
+	betters
 }
 
-/// Takes `order` (as currently stored) off the book and out of its level's aggregates.
+/// Takes `order` (as currently stored) off the book. Only when it was the last order at the
+/// best price does the best price move (one ordered lookup).
 pub fn unlink<A: Clone, S: BookStore<A>>(store: &mut S, order: &Order<A>) {
 	let (market, side, price) = (order.market, order.side, order.price);
-	let at = OrderRef::of(order);
-	if let Some(mut level) = store.level(market, side, price) {
-		let successor = if level.head == order.id { store.next_in_level(&at) } else { None };
-		match successor {
-			Some(next) if level.orders > 1 => {
-				level.head = next.id;
-				level.orders -= 1;
-				level.quantity = level.quantity.saturating_sub(order.remaining());
-				store.put_level(market, side, price, &level);
-			},
-			// The head had no successor: the level empties.
-			None if level.head == order.id => store.remove_level(market, side, price),
-			_ if level.orders <= 1 => store.remove_level(market, side, price),
-			_ => {
-				level.orders -= 1;
-				level.quantity = level.quantity.saturating_sub(order.remaining());
-				store.put_level(market, side, price, &level);
-			},
+	store.remove_order(&OrderRef::of(order));
+	if store.best_price(market, side) == Some(price) {
+		let next = store.first_from(market, side, price).map(|at| at.price);
+		if next != Some(price) {
+			store.set_best_price(market, side, next);
 		}
 	}
-	store.remove_order(&at);
 }
 
 /// Cancels resting order `at`, returning it as it was.
@@ -320,12 +271,7 @@ pub fn reduce<A: Clone, S: BookStore<A>>(
 	new_quantity: Quantity,
 ) -> Result<Order<A>, EngineError> {
 	let mut order = store.order(at).ok_or(EngineError::UnknownOrder)?;
-	let removed = order.quantity.saturating_sub(new_quantity);
 	order.quantity = new_quantity;
-	if let Some(mut level) = store.level(order.market, order.side, order.price) {
-		level.quantity = level.quantity.saturating_sub(removed);
-		store.put_level(order.market, order.side, order.price, &level);
-	}
 	store.put_order(&order);
 	Ok(order)
 }
@@ -350,33 +296,26 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 ) -> MatchOutcome<A> {
 	let book_side = taker.side.opposite();
 	let mut outcome = MatchOutcome::unmatched(taker.quantity);
+	// Most incoming orders do not cross at all: the best price (cached by a store) says so
+	// without touching the book.
+	let best = store.best_price(taker.market, book_side);
+	if !best.is_some_and(|price| crosses(taker.side, taker.limit, price)) {
+		return outcome;
+	}
 	let mut spent = 0u128;
-	// Matching only takes liquidity from the book side, so its best price can only get worse:
-	// while the level at the last best price still exists it is still the best, and the (over
-	// storage: costly ordered-key) best-price lookup is needed only when a level empties.
-	let mut last_best: Option<Price> = None;
+	// The maker to meet next, walked in book order: one ordered lookup per maker taken off.
+	let mut next = best.and_then(|price| store.first_from(taker.market, book_side, price));
 	while outcome.remaining > 0 {
-		let cached = last_best
-			.take()
-			.and_then(|price| store.level(taker.market, book_side, price).map(|l| (price, l)));
-		let (price, level) = match cached {
-			Some(found) => found,
-			None => {
-				let Some(price) = store.best_price(taker.market, book_side) else { break };
-				// Most incoming orders do not cross at all: no need to read the level then.
-				if !crosses(taker.side, taker.limit, price) {
-					break;
-				}
-				let Some(level) = store.level(taker.market, book_side, price) else { break };
-				(price, level)
-			},
-		};
-		if !crosses(taker.side, taker.limit, price) {
+		let Some(head) = next else { break };
+		if !crosses(taker.side, taker.limit, head.price) {
 			break;
 		}
-		last_best = Some(price);
-		let head = OrderRef { id: level.head, market: taker.market, side: book_side, price };
-		let Some(maker) = store.order(&head) else { break };
+		let Some(maker) = store.order(&head) else {
+			// (Not reached: the store names only orders it holds.)
+			next = None;
+			break;
+		};
+		let price = head.price;
 		// A maker rejected at the last step takes the count one past `max_fills` (the weight
 		// bounds allow for that one step: `MatchLimits::max_fills`).
 		if outcome.steps() >= limits.max_fills {
@@ -385,14 +324,16 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		}
 
 		if maker.expires_at.is_some_and(|last| last < limits.now) {
-			unlink(store, &maker);
+			store.remove_order(&head);
+			next = store.next_after(&head);
 			outcome.removed.push(Removed { order: maker, reason: RemovalReason::Expired });
 			continue;
 		}
 		if maker.owner == taker.owner {
 			match taker.self_trade {
 				SelfTradePrevention::CancelMaker => {
-					unlink(store, &maker);
+					store.remove_order(&head);
+					next = store.next_after(&head);
 					outcome
 						.removed
 						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
@@ -403,7 +344,8 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 					break;
 				},
 				SelfTradePrevention::CancelBoth => {
-					unlink(store, &maker);
+					store.remove_order(&head);
+					next = store.next_after(&head);
 					outcome
 						.removed
 						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
@@ -424,7 +366,8 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		match settle(&maker, quantity, price) {
 			FillVerdict::Settled => {},
 			FillVerdict::RejectMaker => {
-				unlink(store, &maker);
+				store.remove_order(&head);
+				next = store.next_after(&head);
 				outcome.removed.push(Removed { order: maker, reason: RemovalReason::CannotSettle });
 				outcome.rejected += 1;
 				continue;
@@ -440,12 +383,10 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		outcome.remaining -= quantity;
 		let maker_done = quantity == maker.remaining();
 		if maker_done {
-			unlink(store, &maker);
+			store.remove_order(&head);
+			next = store.next_after(&head);
 		} else {
 			store.modify_order(&head, |m| m.filled += quantity);
-			let mut level = level;
-			level.quantity = level.quantity.saturating_sub(quantity);
-			store.put_level(taker.market, book_side, price, &level);
 		}
 		outcome.fills.push(EngineFill {
 			maker_order: maker.id,
@@ -454,6 +395,12 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 			quantity,
 			maker_done,
 		});
+	}
+	// Matching only takes from the book side, so its best is now the first maker left. (Read
+	// again, not compared with `best`: settling may have moved it.)
+	let best_now = next.map(|at| at.price);
+	if best_now != store.best_price(taker.market, book_side) {
+		store.set_best_price(taker.market, book_side, best_now);
 	}
 	outcome
 }
@@ -476,11 +423,10 @@ pub fn level_orders<A, S: BookStore<A>>(
 	price: Price,
 ) -> Vec<Order<A>> {
 	let mut orders = Vec::new();
-	let Some(level) = store.level(market, side, price) else { return orders };
-	let mut cursor = store.order(&OrderRef { id: level.head, market, side, price });
-	while let Some(order) = cursor {
-		cursor = store.next_in_level(&OrderRef::of(&order));
-		orders.push(order);
+	let mut cursor = store.first_from(market, side, price);
+	while let Some(at) = cursor.filter(|at| at.price == price) {
+		orders.extend(store.order(&at));
+		cursor = store.next_after(&at);
 	}
 	orders
 }

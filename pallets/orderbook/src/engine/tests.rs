@@ -54,7 +54,13 @@ fn incoming(
 }
 
 fn rest(book: &mut MemoryBook<u64>, o: Order<u64>) {
-	insert(book, o, u32::MAX).expect("level has room");
+	insert(book, o);
+}
+
+/// Remaining quantity and number of orders at `price` on `side`, if any rest there.
+fn level(book: &MemoryBook<u64>, side: Side, price: u128) -> Option<(u128, usize)> {
+	let orders = level_orders(book, M, side, price);
+	(!orders.is_empty()).then(|| (orders.iter().map(|o| o.remaining()).sum(), orders.len()))
 }
 
 #[test]
@@ -68,8 +74,9 @@ fn matches_best_price_first_then_oldest() {
 	assert_eq!(trades, vec![(2, 100, 5), (3, 100, 5), (1, 101, 2)]);
 	assert_eq!(out.remaining, 0);
 	assert_eq!(book.orders.get(&1).map(|o| o.remaining()), Some(3));
-	assert_eq!(book.level(M, Side::Sell, 101).map(|l| (l.quantity, l.orders)), Some((3, 1)));
-	assert!(book.level(M, Side::Sell, 100).is_none());
+	assert_eq!(level(&book, Side::Sell, 101), Some((3, 1)));
+	assert!(level(&book, Side::Sell, 100).is_none());
+	assert_eq!(book.best_price(M, Side::Sell), Some(101));
 }
 
 #[test]
@@ -93,7 +100,7 @@ fn cancel_relinks_middle_of_level() {
 	cancel(&mut book, &place).expect("rests");
 	let ids: Vec<_> = level_orders(&book, M, Side::Buy, 50).iter().map(|o| o.id).collect();
 	assert_eq!(ids, vec![1, 3]);
-	assert_eq!(book.level(M, Side::Buy, 50).map(|l| (l.quantity, l.orders)), Some((2, 2)));
+	assert_eq!(level(&book, Side::Buy, 50), Some((2, 2)));
 	assert_eq!(cancel(&mut book, &place), Err(EngineError::UnknownOrder));
 }
 
@@ -110,12 +117,20 @@ fn reduce_keeps_time_priority() {
 }
 
 #[test]
-fn level_capacity_is_enforced() {
+fn book_order_walks_levels_best_first_and_each_level_oldest_first() {
 	let mut book = MemoryBook::default();
-	insert(&mut book, order(1, 1, Side::Buy, 5, 1), 2).expect("room");
-	insert(&mut book, order(2, 1, Side::Buy, 5, 1), 2).expect("room");
-	assert_eq!(insert(&mut book, order(3, 1, Side::Buy, 5, 1), 2), Err(EngineError::LevelFull));
-	assert!(!book.orders.contains_key(&3));
+	for (id, price) in [(1, 5), (2, 7), (3, 5), (4, 6), (5, 7)] {
+		rest(&mut book, order(id, 1, Side::Buy, price, 1));
+	}
+	let mut walked = Vec::new();
+	let mut cursor = book.first_from(M, Side::Buy, u128::MAX);
+	while let Some(at) = cursor {
+		walked.push((at.price, at.id));
+		cursor = book.next_after(&at);
+	}
+	assert_eq!(walked, vec![(7, 2), (7, 5), (6, 4), (5, 1), (5, 3)]);
+	assert_eq!(book.first_from(M, Side::Buy, 6).map(|at| at.id), Some(4));
+	assert_eq!(book.first_from(M, Side::Sell, 0), None, "the other side is empty");
 }
 
 #[test]
@@ -212,23 +227,27 @@ fn op() -> impl Strategy<Value = Op> {
 	]
 }
 
-/// Checks the book's structure: levels agree with their lists, FIFO by id, never crossed.
+/// Checks the book's structure: every order once in book order, each level FIFO by id, with
+/// something left to fill, never crossed.
 fn check_book(book: &MemoryBook<u64>) -> Result<(), TestCaseError> {
-	let mut seen = 0usize;
-	for (&(market, side_key, price), level) in &book.levels {
-		let side = if side_key == 0 { Side::Buy } else { Side::Sell };
-		let orders = level_orders(book, market, side, price);
-		prop_assert_eq!(orders.len(), level.orders as usize);
-		prop_assert_eq!(orders.iter().map(|o| o.remaining()).sum::<u128>(), level.quantity);
-		prop_assert!(orders.windows(2).all(|w| w[0].id < w[1].id), "FIFO within a level");
-		prop_assert_eq!(orders.first().map(|o| o.id), Some(level.head), "the head is the oldest");
-		prop_assert!(orders
-			.iter()
-			.all(|o| o.remaining() > 0 && o.price == price && o.side == side));
-		seen += orders.len();
+	prop_assert_eq!(book.queue.len(), book.orders.len(), "the queue holds every order once");
+	for side in [Side::Buy, Side::Sell] {
+		let mut cursor = book.first_from(M, side, if side == Side::Buy { u128::MAX } else { 0 });
+		prop_assert_eq!(cursor.map(|at| at.price), book.best_price(M, side), "best is first");
+		let mut last: Option<(u128, u64)> = None;
+		while let Some(at) = cursor {
+			let order = book.order(&at).ok_or_else(|| TestCaseError::fail("queued, not stored"))?;
+			prop_assert!(order.remaining() > 0 && order.price == at.price && order.side == side);
+			if let Some((price, id)) = last {
+				prop_assert!(
+					better(side, price, at.price) || (price == at.price && id < at.id),
+					"book order: best price first, then oldest"
+				);
+			}
+			last = Some((at.price, at.id));
+			cursor = book.next_after(&at);
+		}
 	}
-	prop_assert_eq!(seen, book.orders.len(), "every order is on exactly one level");
-	prop_assert_eq!(book.queue.len(), book.orders.len(), "the queues hold every order once");
 	if let (Some(bid), Some(ask)) = (book.best_price(M, Side::Buy), book.best_price(M, Side::Sell))
 	{
 		prop_assert!(bid < ask, "crossed book: bid {} >= ask {}", bid, ask);

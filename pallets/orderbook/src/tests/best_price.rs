@@ -1,9 +1,9 @@
-//! The cached best price of each book side ([`BestPrices`]) follows the book.
+//! The recorded best prices of each book ([`BestPrices`]) follow the book.
 use super::*;
 use crate::store::scan_best;
 
 fn cached(side: Side) -> Option<Option<Price>> {
-	BestPrices::<Test>::get((0, side))
+	BestPrices::<Test>::get(0).map(|top| top.of(side))
 }
 
 #[test]
@@ -31,14 +31,27 @@ fn an_unknown_best_price_is_looked_up_and_then_kept() {
 	new_test_ext().execute_with(|| {
 		gtc(ALICE, Side::Sell, 1_100, LOT);
 		gtc(ALICE, Side::Sell, 1_200, LOT);
-		// As on a chain whose book predates the cache.
-		BestPrices::<Test>::remove((0, Side::Sell));
-		assert_eq!(Orderbook::best_prices(0), (None, Some(1_100)), "found by lookup");
+		gtc(ALICE, Side::Buy, 900, LOT);
+		// As if nothing were recorded (not reached: markets record theirs when created).
+		BestPrices::<Test>::remove(0);
+		assert_eq!(Orderbook::best_prices(0), (Some(900), Some(1_100)), "found by lookup");
 		gtc(ALICE, Side::Sell, 1_050, LOT);
-		assert_eq!(cached(Side::Sell), None, "a new level does not fill it in");
+		assert_eq!(cached(Side::Sell), Some(Some(1_050)), "a better order records both sides");
+		assert_eq!(cached(Side::Buy), Some(Some(900)));
 		gtc(BOB, Side::Buy, 1_050, LOT);
-		assert_eq!(cached(Side::Sell), Some(Some(1_100)), "an emptied level does");
-		gtc(BOB, Side::Buy, 1_100, LOT);
-		assert_eq!(cached(Side::Sell), Some(Some(1_200)));
+		assert_eq!(cached(Side::Sell), Some(Some(1_100)), "an emptied level moves it");
+	});
+}
+
+#[test]
+fn the_best_level_keeps_its_price_until_its_last_order_leaves() {
+	new_test_ext().execute_with(|| {
+		let first = gtc(ALICE, Side::Sell, 1_100, LOT);
+		let second = gtc(BOB, Side::Sell, 1_100, LOT);
+		gtc(ALICE, Side::Sell, 1_200, LOT);
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(BOB), second));
+		assert_eq!(cached(Side::Sell), Some(Some(1_100)), "the oldest still rests there");
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), first));
+		assert_eq!(cached(Side::Sell), Some(Some(1_200)), "the next level is best");
 	});
 }

@@ -69,8 +69,10 @@ fn cancelled_orders_behind_the_head_do_not_hide_the_next_one() {
 		}
 		let next = gtc(CHARLIE, Side::Sell, 1_000, LOT);
 		let level = || {
-			Levels::<Test>::get((0, Side::Sell), store::level_key(Side::Sell, 1_000))
-				.map(|l| (l.head, l.orders, l.quantity))
+			let book = store::StorageBook::<Test>::default();
+			let orders = crate::engine::level_orders(&book, 0, Side::Sell, 1_000);
+			let quantity: u128 = orders.iter().map(|o| o.remaining()).sum();
+			orders.first().map(|head| (head.id, orders.len(), quantity))
 		};
 		assert_eq!(level(), Some((head, 2, 2 * LOT)));
 

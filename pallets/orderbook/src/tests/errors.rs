@@ -103,23 +103,24 @@ fn place_order_errors_change_nothing() {
 }
 
 #[test]
-fn account_and_level_bounds() {
+fn account_bound_and_unbounded_levels() {
 	new_test_ext().execute_with(|| {
-		// MaxOrdersPerLevel is 6, MaxOrdersPerAccount 8.
-		for _ in 0..6 {
+		// MaxOrdersPerAccount is 8.
+		for _ in 0..8 {
 			gtc(ALICE, Side::Buy, 500, LOT);
 		}
-		// An order that crosses nothing is indexed in its escrow's write, before it meets the
-		// full level: that write is undone too, for either kind of resting order.
+		// An order that crosses nothing is indexed in its escrow's write: refused for the
+		// account's bound, that write is undone too, for either kind of resting order.
 		for tif in [TimeInForce::GoodTilCancelled, TimeInForce::PostOnly] {
-			assert_noop!(try_place(BOB, Side::Buy, 500, LOT, tif), Error::<Test>::PriceLevelFull);
+			assert_noop!(try_place(ALICE, Side::Buy, 510, LOT, tif), Error::<Test>::TooManyOrders);
 		}
-		assert!(Orderbook::open_orders(&BOB).is_empty());
-		gtc(ALICE, Side::Buy, 510, LOT);
-		gtc(ALICE, Side::Buy, 520, LOT);
-		assert_noop!(
-			try_place(ALICE, Side::Buy, 530, LOT, TimeInForce::GoodTilCancelled),
-			Error::<Test>::TooManyOrders
-		);
+		// A price level has no bound of its own (nothing walks a whole level): more orders
+		// than one account may rest share it, in time order.
+		let bobs: alloc::vec::Vec<_> = (0..8).map(|_| gtc(BOB, Side::Buy, 500, LOT)).collect();
+		let book = store::StorageBook::<Test>::default();
+		let level = crate::engine::level_orders(&book, 0, Side::Buy, 500);
+		assert_eq!(level.len(), 16);
+		assert_eq!(level[8..].iter().map(|o| o.id).collect::<alloc::vec::Vec<_>>(), bobs);
+		totals();
 	});
 }

@@ -400,6 +400,10 @@ fn resting_orders_and_cancels_are_charged_by_the_size_of_the_record() {
 		let up_front = bid(900).get_dispatch_info().call_weight;
 		assert_eq!(up_front, Orderbook::order_weight_bound(0));
 		assert!(resting(most - 1).all_lte(up_front));
+		// Each bid below the first leaves the best bid as it is: one write (the market's best
+		// prices) less than the benchmark, which betters it.
+		let best_write = <Test as frame_system::Config>::DbWeight::get().writes(1);
+		assert!(best_write.ref_time() > 0);
 		for others in 0..most {
 			let price = 900 - 10 * others as u128;
 			let info = frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
@@ -407,8 +411,20 @@ fn resting_orders_and_cancels_are_charged_by_the_size_of_the_record() {
 				RuntimeOrigin::signed(ALICE),
 			)
 			.expect("rests");
-			assert_eq!(info.actual_weight, Some(resting(others)), "with {others} others");
+			let expected = match others {
+				0 => resting(0),
+				_ => resting(others) - best_write,
+			};
+			assert_eq!(info.actual_weight, Some(expected), "with {others} others");
 		}
+		// A bid that betters the best pays for that write.
+		let info = frame_support::traits::UnfilteredDispatchable::dispatch_bypass_filter(
+			bid(910),
+			RuntimeOrigin::signed(BOB),
+		)
+		.expect("rests");
+		assert_eq!(info.actual_weight, Some(resting(0)));
+		assert_eq!(Orderbook::best_prices(0).0, Some(910));
 
 		let cancel_up_front =
 			crate::Call::<Test>::cancel_order { order_id: 0 }.get_dispatch_info().call_weight;

@@ -249,10 +249,58 @@ fn migration_v5_to_v6_pays_out_what_no_longer_fits_an_account() {
 	});
 }
 
+/// Rewrites the book as a v6 chain stored it: a level record per (market, side, price) and
+/// a best price per (market, side).
+fn to_v6_layout() {
+	use migrations::v7::old;
+	let top = BestPrices::<Test>::take(0).expect("recorded");
+	for side in [Side::Buy, Side::Sell] {
+		old::BestPrices::<Test>::insert((0, side), top.of(side));
+	}
+	for order in Orders::<Test>::iter_values() {
+		let key = store::level_key(order.side, order.price);
+		old::Levels::<Test>::mutate((0, order.side), key, |level| {
+			let (head, quantity, count) = level.get_or_insert((order.id, 0, 0));
+			*head = (*head).min(order.id);
+			*quantity += order.remaining();
+			*count += 1;
+		});
+	}
+	StorageVersion::new(6).put::<Orderbook>();
+}
+
+#[test]
+fn migration_v6_to_v7_drops_level_records_and_keeps_best_prices() {
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		let depth_before = Orderbook::depth(0, u32::MAX);
+		let best_before = Orderbook::best_prices(0);
+		assert_eq!(best_before, (Some(990), Some(1_010)));
+		to_v6_layout();
+		assert_eq!(migrations::v7::old::Levels::<Test>::iter().count(), 5, "v6 levels");
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v7::MigrateV6ToV7::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v7::MigrateV6ToV7::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(7));
+		assert_eq!(migrations::v7::old::Levels::<Test>::iter().count(), 0);
+		assert_eq!(BestPrices::<Test>::iter().count(), 1, "one value per market, no v6 key");
+		assert_eq!(BestPrices::<Test>::get(0).map(|t| (t.bid, t.ask)), Some(best_before));
+		assert_eq!(Orderbook::depth(0, u32::MAX), depth_before);
+		assert_ok!(Orderbook::do_try_state());
+		// The book trades on: a sell through the best bid moves it to the next level.
+		gtc(CHARLIE, Side::Sell, 990, 3 * LOT);
+		assert_eq!(Orderbook::best_prices(0), (Some(980), Some(1_010)));
+		totals();
+	});
+}
+
 #[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(6));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(6));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(7));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(7));
 	});
 }
