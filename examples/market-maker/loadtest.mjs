@@ -2,13 +2,15 @@
 // second a running Bourse node includes in its blocks. Run by scripts/loadtest.sh, which starts
 // a fresh dev node; or by hand against any dev chain:
 //
-//   node loadtest.mjs [--url ws://127.0.0.1:9944] [--per-account 80] [--traders 60]
+//   node loadtest.mjs [--url ws://127.0.0.1:9944] [--per-account 80] [--traders 60] [--batch-traders 100]
 //
 // Each workload pre-signs its extrinsics from the dev chain's 12 well-known accounts and
 // `--traders` more that it funds first (native tokens, both assets, half of them deposited:
 // an account rests at most 256 orders, so a block of batched quotes needs many accounts;
 // explicit nonces, immortal), submits them all to the pool at once, then reads the blocks that include
-// them: a block full of one workload shows what a block can take of it. The first and last
+// them: a block full of one workload shows what a block can take of it. `--batch-traders` more
+// accounts quote only in the batch workload (an account rests at most 256 orders, and
+// several blocks of batches must fill). The first and last
 // block of a workload are partly filled (submission still running, pool draining), so the
 // rate is taken over the blocks in between, by their timestamps. Prints a table; exits 1 if an
 // extrinsic failed or a workload filled no block.
@@ -21,6 +23,7 @@ const url = args.url ?? 'ws://127.0.0.1:9944';
 // Orders per account and market are bounded (MaxOrdersPerAccount = 256).
 const perAccount = Number(args['per-account'] ?? 80);
 const traders = Number(args.traders ?? 60);
+const batchTraders = Number(args['batch-traders'] ?? 100);
 const log = (...a) => console.error('[loadtest]', ...a);
 
 const provider = new WsProvider(url);
@@ -28,7 +31,7 @@ const api = await ApiPromise.create({ provider, noInitWarn: true });
 const keyring = new Keyring({ type: 'sr25519' });
 const names = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
 const dev = [...names.map((n) => `//${n}`), ...names.map((n) => `//${n}//stash`)].map((uri) => keyring.addFromUri(uri));
-const accounts = [...dev, ...[...Array(traders).keys()].map((i) => keyring.addFromUri(`//trader//${i}`))];
+const accounts = [...dev, ...[...Array(traders + batchTraders).keys()].map((i) => keyring.addFromUri(`//trader//${i}`))];
 
 const MARKET = 0;
 const info = (await provider.send('orderbook_markets', [])).find((m) => m.id === MARKET);
@@ -143,7 +146,9 @@ async function settle(signed) {
   await Promise.all(done);
 }
 
-const n = accounts.length;
+// The transfer, resting-order and pair workloads use the dev accounts and `--traders`; the
+// batch workload all accounts.
+const n = dev.length + traders;
 const results = [];
 
 // 0. Fund the extra traders from the dev accounts, then each deposits half of what it got.
@@ -162,7 +167,7 @@ const results = [];
     for (const id of ASSETS) deposits.push([dev.length + i, api.tx.orderbook.deposit({ Asset: id }, amount / 2n)]);
   });
   await settle(await signAll(deposits));
-  log(`${traders} traders funded`);
+  log(`${traders + batchTraders} traders funded`);
 }
 
 // 1. Balance transfers, each account to the next.
@@ -184,7 +189,7 @@ const results = [];
   const r = await run('placeOrder (resting)', await signAll(calls), 'orderbook.placeOrder');
   results.push({ ...r, unit: 'orders', units: 1 });
   // Room for the batches: every account cancels its bids.
-  await settle(await signAll(accounts.map((_, who) => [who, api.tx.orderbook.cancelAll(MARKET)])));
+  await settle(await signAll(accounts.slice(0, n).map((_, who) => [who, api.tx.orderbook.cancelAll(MARKET)])));
 }
 
 // 3. Maker + taker pairs: half the accounts post asks, the other half take them (IOC, maxFills 1).
@@ -192,8 +197,8 @@ const results = [];
   const calls = [];
   const half = n / 2;
   for (let k = 0; k < half * perAccount; k += 1) {
-    // Asks spread over 8 levels (a level holds at most 512 orders, and the pool may include
-    // many makers before their takers); a taker takes the best one.
+    // Asks spread over 8 levels (the pool may include many makers before their takers); a
+    // taker takes the best one.
     calls.push([k % half, place(order('Sell', ASK + tick * BigInt(k % 8), 'GoodTilCancelled', 0))]);
     calls.push([half + (k % half), place(order('Buy', ASK + tick * 8n, 'ImmediateOrCancel', 1))]);
   }
@@ -208,12 +213,13 @@ const results = [];
   const calls = [];
   // At most 256 resting orders per account: every account quotes that many (the pairs
   // workload's untaken asks were cancelled first).
-  await settle(await signAll(accounts.map((_, who) => [who, api.tx.orderbook.cancelAll(MARKET)])));
+  await settle(await signAll(accounts.slice(0, n).map((_, who) => [who, api.tx.orderbook.cancelAll(MARKET)])));
   const batches = Math.floor(256 / size);
-  for (let i = 0; i < n * batches; i += 1) {
-    const level = Math.floor(i / n) * size;
+  const all = accounts.length;
+  for (let i = 0; i < all * batches; i += 1) {
+    const level = Math.floor(i / all) * size;
     const actions = [...Array(size).keys()].map((j) => ({ Place: order('Buy', BID - tick * BigInt(level + j), 'PostOnly', 0) }));
-    calls.push([i % n, api.tx.orderbook.batch(actions)]);
+    calls.push([i % all, api.tx.orderbook.batch(actions)]);
   }
   const r = await run(`batch of ${size} post-only places`, await signAll(calls), 'orderbook.batch');
   log(`${r.name}: ${r.perBlock.toFixed(0)} per block`);

@@ -15,12 +15,17 @@ impl<T: Config> Pallet<T> {
 	/// resting orders in book order. At most [`DEPTH_SCAN_ORDERS`] orders are read per side;
 	/// a level that would need more is left out, so every level returned is exact.
 	pub fn depth(market: MarketId, levels: u32) -> Depth {
+		Self::depth_reading(market, levels, DEPTH_SCAN_ORDERS)
+	}
+
+	/// [`Self::depth`] reading at most `max_orders` orders per side.
+	pub(crate) fn depth_reading(market: MarketId, levels: u32, max_orders: u32) -> Depth {
 		let side = |side: Side| {
 			let mut out: Vec<DepthLevel> = Vec::new();
 			let mut scanned = 0u32;
 			for order in Orders::<T>::iter_prefix_values((market, side)) {
 				scanned += 1;
-				if scanned > DEPTH_SCAN_ORDERS {
+				if scanned > max_orders {
 					// The last level goes on beyond what was read: not exact, left out.
 					if out.last().is_some_and(|level| level.price == order.price) {
 						out.pop();

@@ -55,3 +55,28 @@ fn the_best_level_keeps_its_price_until_its_last_order_leaves() {
 		assert_eq!(cached(Side::Sell), Some(Some(1_200)), "the next level is best");
 	});
 }
+
+#[test]
+fn depth_sums_orders_and_leaves_out_a_level_it_cannot_read_whole() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Buy, 990, LOT);
+		gtc(BOB, Side::Buy, 990, 2 * LOT);
+		gtc(ALICE, Side::Buy, 980, LOT);
+		gtc(BOB, Side::Sell, 1_010, LOT);
+		let levels = |depth: bourse_primitives::orderbook::Depth| {
+			depth
+				.bids
+				.iter()
+				.map(|l| (l.price, l.quantity, l.orders))
+				.collect::<alloc::vec::Vec<_>>()
+		};
+		let all = Orderbook::depth(0, 10);
+		assert_eq!(levels(all.clone()), [(990, 3 * LOT, 2), (980, LOT, 1)]);
+		assert_eq!(all.asks.len(), 1);
+		assert_eq!(levels(Orderbook::depth(0, 1)), [(990, 3 * LOT, 2)], "levels asked for");
+		// Reading 2 orders a side: the 990 level is whole, the 980 one is not reached.
+		assert_eq!(levels(Orderbook::depth_reading(0, 10, 2)), [(990, 3 * LOT, 2)]);
+		// Reading 1: the 990 level goes on beyond it, so it is left out, not understated.
+		assert_eq!(levels(Orderbook::depth_reading(0, 10, 1)), []);
+	});
+}
