@@ -324,16 +324,14 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		}
 
 		if maker.expires_at.is_some_and(|last| last < limits.now) {
-			store.remove_order(&head);
-			next = store.next_after(&head);
+			next = take_off(store, &head);
 			outcome.removed.push(Removed { order: maker, reason: RemovalReason::Expired });
 			continue;
 		}
 		if maker.owner == taker.owner {
 			match taker.self_trade {
 				SelfTradePrevention::CancelMaker => {
-					store.remove_order(&head);
-					next = store.next_after(&head);
+					next = take_off(store, &head);
 					outcome
 						.removed
 						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
@@ -344,8 +342,7 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 					break;
 				},
 				SelfTradePrevention::CancelBoth => {
-					store.remove_order(&head);
-					next = store.next_after(&head);
+					next = take_off(store, &head);
 					outcome
 						.removed
 						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
@@ -366,8 +363,7 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		match settle(&maker, quantity, price) {
 			FillVerdict::Settled => {},
 			FillVerdict::RejectMaker => {
-				store.remove_order(&head);
-				next = store.next_after(&head);
+				next = take_off(store, &head);
 				outcome.removed.push(Removed { order: maker, reason: RemovalReason::CannotSettle });
 				outcome.rejected += 1;
 				continue;
@@ -383,8 +379,7 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		outcome.remaining -= quantity;
 		let maker_done = quantity == maker.remaining();
 		if maker_done {
-			store.remove_order(&head);
-			next = store.next_after(&head);
+			next = take_off(store, &head);
 		} else {
 			store.modify_order(&head, |m| m.filled += quantity);
 		}
@@ -403,6 +398,13 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		store.set_best_price(taker.market, book_side, best_now);
 	}
 	outcome
+}
+
+/// Takes maker `at` off the book during matching; returns the maker behind it in book order.
+/// (The best price is settled once, when matching ends.)
+fn take_off<A, S: BookStore<A>>(store: &mut S, at: &OrderRef) -> Option<OrderRef> {
+	store.remove_order(at);
+	store.next_after(at)
 }
 
 /// Whether an order at `price` on `side` would trade at once (post-only check).
