@@ -37,7 +37,9 @@ struct View {
 
 impl View {
 	fn read() -> Self {
-		let mut markets: Vec<_> = pallet_orderbook::Markets::<Runtime>::iter().collect();
+		let mut markets: Vec<_> = pallet_orderbook::Markets::<Runtime>::iter()
+			.map(|(id, record)| (id, record.market))
+			.collect();
 		markets.sort_by_key(|(id, _)| *id);
 		let orders = pallet_orderbook::Orders::<Runtime>::iter_values()
 			.take(256)
@@ -46,7 +48,7 @@ impl View {
 		Self {
 			markets,
 			orders,
-			next_order: pallet_orderbook::NextOrderId::<Runtime>::get(),
+			next_order: pallet_orderbook::Pallet::<Runtime>::next_order_id(),
 			now: frame_system::Pallet::<Runtime>::block_number(),
 		}
 	}

@@ -69,6 +69,15 @@ pub fn is_whitelisted(key: &[u8]) -> bool {
 	bourse_runtime::AllPalletsWithSystem::whitelisted_storage_keys().iter().any(|w| w.key == key)
 }
 
+/// Whether a call's write of `key` is charged once per block by a pallet's `on_initialize`
+/// instead of by the call: the whitelisted counters and every market's record (pallet-orderbook
+/// charges one read and one write of each market per block).
+pub fn is_charged_per_block(key: &[u8]) -> bool {
+	use frame_support::storage::StoragePrefixedMap;
+	is_whitelisted(key)
+		|| key.starts_with(&pallet_orderbook::Markets::<bourse_runtime::Runtime>::final_prefix())
+}
+
 /// A storage key as `Pallet.Item` when it is one of the runtime's, else its bytes.
 pub fn key_name(key: &[u8]) -> String {
 	use frame_support::traits::PalletInfoAccess;
@@ -78,11 +87,9 @@ pub fn key_name(key: &[u8]) -> String {
 			&[
 				"Markets",
 				"Orders",
-				"BestPrices",
 				"Accounts",
 				"Expiries",
-				"OpenOrders",
-				"NextOrderId",
+				"OrderCounters",
 				"NextFillId",
 				"FeeBalances",
 			],
@@ -199,9 +206,9 @@ pub fn after_extrinsic(
 		let keys: Vec<String> = work.iter().map(|k| key_name(k)).collect();
 		finding("a failed call changed storage", call, (&outcome.error, keys));
 	}
-	// Whitelisted keys (per-block counters) are charged once per block by their pallets'
-	// `on_initialize`, not per call.
-	let charged = work.iter().filter(|k| !is_whitelisted(k)).count();
+	// Hot keys (per-block counters, market records) are charged once per block by their
+	// pallets' `on_initialize`, not per call.
+	let charged = work.iter().filter(|k| !is_charged_per_block(k)).count();
 	let write = <Runtime as frame_system::Config>::DbWeight::get().write;
 	let writes_cost = write.saturating_mul(charged as u64);
 	if outcome.weight.ref_time() < writes_cost {

@@ -269,7 +269,7 @@ fn main() {
 	let (export, exported) =
 		best_of(3, || ext.execute_with(|| (Orderbook::export_state(), Perp::export_state())));
 	assert_eq!(exported, (file.orderbook.clone(), file.perp.clone()), "round trip");
-	let open = ext.execute_with(pallet_orderbook::OpenOrders::<Runtime>::get);
+	let open = ext.execute_with(pallet_orderbook::Pallet::<Runtime>::open_order_count);
 	assert_eq!(open as usize, orders);
 
 	println!("trading state: {orders} resting orders, {positions} positions, {ACCOUNTS} accounts");

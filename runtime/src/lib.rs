@@ -17,6 +17,7 @@ pub mod db_weights;
 pub mod genesis_config_presets;
 pub mod market_info;
 pub mod proxy;
+pub mod weights;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -55,7 +56,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("bourse"),
 	impl_name: alloc::borrow::Cow::Borrowed("bourse"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -135,6 +136,7 @@ pub type Migrations = (
 	pallet_perp::migrations::v4::MigrateV3ToV4<Runtime>,
 	pallet_orderbook::migrations::v6::MigrateV5ToV6<Runtime>,
 	pallet_orderbook::migrations::v7::MigrateV6ToV7<Runtime>,
+	pallet_orderbook::migrations::v8::MigrateV7ToV8<Runtime>,
 );
 
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.

@@ -23,6 +23,7 @@ fn token(asset: AssetKind) -> TokenInfo {
 /// Every market by id.
 pub fn markets() -> Vec<MarketInfo> {
 	let mut all: Vec<MarketInfo> = pallet_orderbook::Markets::<Runtime>::iter()
+		.map(|(id, record)| (id, record.market))
 		.map(|(id, m)| MarketInfo {
 			id,
 			kind: m.kind,

@@ -82,7 +82,7 @@ fn a_trading_key_trades_for_its_account_and_cannot_take_anything_out() {
 			0
 		));
 		// Place, replace and cancel Alice's orders.
-		let first = pallet_orderbook::NextOrderId::<Runtime>::get();
+		let first = pallet_orderbook::Pallet::<Runtime>::next_order_id();
 		assert_ok!(as_alice(bid(590_000_000)));
 		let order = pallet_orderbook::Pallet::<Runtime>::order_of(&alice(), first).expect("rests");
 		assert_eq!(order.owner, alice(), "the order is Alice's");

@@ -417,7 +417,7 @@ fn overlay_apply(op: Op, live: &mut Vec<(u64, u64)>) {
 	let stp = SelfTradePrevention::CancelMaker;
 	match op {
 		Op::Rest { owner, side, price, qty } => {
-			let id = pallet_orderbook::NextOrderId::<Test>::get();
+			let id = pallet_orderbook::Pallet::<Test>::next_order_id();
 			let origin = RuntimeOrigin::signed(owner);
 			let tif = TimeInForce::GoodTilCancelled;
 			if Orderbook::place_order(

@@ -3,9 +3,9 @@
 //! ledger and fee entries).
 use crate::{
 	engine::{self, OrderRef},
-	store::StorageBook,
-	Accounts, Config, Error, Expiries, FeeBalances, Markets, NextMarketId, NextOrderId, OpenOrders,
-	Orders, Pallet,
+	store::{MarketRecord, StorageBook},
+	Accounts, Config, Error, Expiries, FeeBalances, Markets, NextMarketId, OrderCounters, Orders,
+	Pallet,
 };
 use alloc::{collections::BTreeSet, format, string::String, vec::Vec};
 use bourse_primitives::{
@@ -21,7 +21,7 @@ impl<T: Config> Pallet<T> {
 		let mut markets = Vec::new();
 		let mut orders = Vec::new();
 		for id in 0..next_market_id {
-			let Some(market) = Markets::<T>::get(id) else { continue };
+			let Some(market) = Self::market(id) else { continue };
 			markets.push(market_state(id, &market));
 			for side in [Side::Buy, Side::Sell] {
 				// Storage order is book order.
@@ -48,7 +48,7 @@ impl<T: Config> Pallet<T> {
 		fees.sort_by_key(|f| f.asset);
 		OrderbookState {
 			next_market_id,
-			next_order_id: NextOrderId::<T>::get(),
+			next_order_id: Self::next_order_id(),
 			markets,
 			orders,
 			ledger,
@@ -73,8 +73,7 @@ impl<T: Config> Pallet<T> {
 				return Err(format!("market {}: id not below nextMarketId", m.id));
 			}
 			Self::validate_market(&market).map_err(|e| format!("market {}: {e:?}", m.id))?;
-			Markets::<T>::insert(m.id, market);
-			Self::note_empty_book(m.id);
+			Markets::<T>::insert(m.id, MarketRecord { market, top: Default::default() });
 		}
 		NextMarketId::<T>::put(state.next_market_id);
 
@@ -90,7 +89,7 @@ impl<T: Config> Pallet<T> {
 			if o.id >= state.next_order_id {
 				return Err(format!("{}: id not below nextOrderId", at()));
 			}
-			let market = Markets::<T>::get(o.market)
+			let market = Self::market(o.market)
 				.ok_or_else(|| format!("{}: unknown market {}", at(), o.market))?;
 			check_order(&market, o).map_err(|e| format!("{}: {e}", at()))?;
 			let order = order_of(o);
@@ -110,9 +109,9 @@ impl<T: Config> Pallet<T> {
 				Expiries::<T>::insert(last, o.id, place);
 			}
 			engine::insert(&mut StorageBook::<T>::default(), order);
-			OpenOrders::<T>::mutate(|n| *n += 1);
+			OrderCounters::<T>::mutate(|counters| counters.open = counters.open.saturating_add(1));
 		}
-		NextOrderId::<T>::put(state.next_order_id);
+		OrderCounters::<T>::mutate(|counters| counters.next_id = state.next_order_id);
 
 		for m in &state.markets {
 			let book = StorageBook::<T>::default();

@@ -8,7 +8,7 @@
 //!   names where an order of that owner rests; no empty record is stored; every good-til-block order has exactly its
 //!   `Expiries` key, naming where it rests, and every key names such an order, none behind the
 //!   expiry cursor.
-//! - Counters: `OpenOrders` counts the resting orders; no order or market id is at or past
+//! - Counters: `OrderCounters` counts the resting orders; no order or market id is at or past
 //!   the next id.
 //! - Ledger: every locked amount is exactly its owner's resting spot orders' escrow, an empty
 //!   entry is stored only while an order of its account rests, every resting spot order's
@@ -30,13 +30,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn check_counters() -> Result<(), TryRuntimeError> {
-		let next_order = NextOrderId::<T>::get();
+		let counters = OrderCounters::<T>::get();
+		let next_order = counters.next_id;
 		let mut count = 0u64;
 		for order in Orders::<T>::iter_values() {
-			ensure_that(order.id < next_order, "a resting order's id is not below NextOrderId")?;
+			ensure_that(order.id < next_order, "a resting order's id is not below the next id")?;
 			count += 1;
 		}
-		ensure_that(count == OpenOrders::<T>::get(), "OpenOrders differs from the resting orders")?;
+		ensure_that(counters.open == count, "the open count differs from the resting orders")?;
 		let next_market = NextMarketId::<T>::get();
 		for id in Markets::<T>::iter_keys() {
 			ensure_that(id < next_market, "a market's id is not below NextMarketId")?;
@@ -55,15 +56,9 @@ impl<T: Config> Pallet<T> {
 			ensure_that(order.remaining() > 0, "a filled order still rests")?;
 			ensure_that(Markets::<T>::contains_key(market), "a resting order has no market")?;
 		}
-		for market in BestPrices::<T>::iter_keys() {
-			ensure_that(Markets::<T>::contains_key(market), "best prices of no market")?;
-		}
-		for market in Markets::<T>::iter_keys() {
+		for (market, record) in Markets::<T>::iter() {
 			let top = store::BookTop::scan::<T>(market);
-			ensure_that(
-				BestPrices::<T>::get(market) == Some(top),
-				"a market's recorded best prices are not its book's",
-			)?;
+			ensure_that(record.top == top, "a market's recorded best prices are not its book's")?;
 			if let (Some(bid), Some(ask)) = (top.bid, top.ask) {
 				ensure_that(bid < ask, "a book is crossed")?;
 			}
@@ -113,7 +108,8 @@ impl<T: Config> Pallet<T> {
 	fn check_escrow() -> Result<(), TryRuntimeError> {
 		let mut escrow: BTreeMap<(T::AccountId, AssetKind), u128> = BTreeMap::new();
 		for order in Orders::<T>::iter_values() {
-			let market = Markets::<T>::get(order.market).ok_or("a resting order has no market")?;
+			let market =
+				Pallet::<T>::market(order.market).ok_or("a resting order has no market")?;
 			if market.kind != MarketKind::Spot {
 				continue;
 			}
@@ -143,7 +139,8 @@ impl<T: Config> Pallet<T> {
 				)?;
 			}
 			for at in account.refs() {
-				let market = Markets::<T>::get(at.market).ok_or("a resting order has no market")?;
+				let market =
+					Pallet::<T>::market(at.market).ok_or("a resting order has no market")?;
 				if market.kind == MarketKind::Spot {
 					ensure_that(
 						own.contains(&market.base) && own.contains(&market.quote),

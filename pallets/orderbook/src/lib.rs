@@ -74,7 +74,7 @@ pub mod pallet {
 	/// book order, one order index per account; v6: an account's ledger entries and order
 	/// index in one key ([`Accounts`]); v7: no price level records (a level is its orders' run
 	/// of keys), both best prices of a market in one value; see [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(7);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(8);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -151,23 +151,26 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
-	/// Markets by id.
+	/// Markets by id: each market's configuration and the best bid and ask of its book, one
+	/// value that every order reads once. The best prices are written only when one moves (see
+	/// [`store`]).
 	#[pallet::storage]
-	pub type Markets<T> = StorageMap<_, Twox64Concat, MarketId, Market>;
+	pub type Markets<T> = StorageMap<_, Twox64Concat, MarketId, store::MarketRecord>;
 
 	/// Id the next market gets.
 	#[pallet::storage]
 	pub type NextMarketId<T> = StorageValue<_, MarketId, ValueQuery>;
 
-	/// Id the next order gets (ids grow with arrival, so they order orders in time).
+	/// The id the next order gets (ids grow with arrival, so they order orders in time) and the
+	/// number of resting orders on all books (checkpoint records read it), in one value: an
+	/// order that rests at once takes its id and counts itself in one write.
 	///
 	/// Whitelisted (like `frame_system`'s per-block keys): nearly every order writes it, but
 	/// within a block all those writes stay in the in-memory overlay and the database sees one
 	/// read and one write per block, which `on_initialize` charges (see [`HOT_KEYS`]).
 	#[pallet::storage]
 	#[pallet::whitelist_storage]
-	pub type NextOrderId<T> =
-		StorageValue<_, OrderId, ValueQuery, frame_support::traits::ConstU64<1>>;
+	pub type OrderCounters<T> = StorageValue<_, store::OrderCounters, ValueQuery>;
 
 	/// Each trading account in one key: its ledger entries (per token, what it deposited and
 	/// has not withdrawn, free or locked by resting orders) and where each of its resting
@@ -194,18 +197,6 @@ pub mod pallet {
 		Order<T::AccountId>,
 	>;
 
-	/// Best bid and best ask of each market's book, written when one changes, so that an
-	/// incoming order reads one value instead of ordered-key lookups (see [`store`]). Recorded
-	/// when a market is created; no entry: not known (looked up in [`Orders`]).
-	#[pallet::storage]
-	pub type BestPrices<T> = StorageMap<_, Twox64Concat, MarketId, store::BookTop>;
-
-	/// Number of resting orders on all books (checkpoint records read it). Whitelisted and
-	/// charged once per block, as [`NextOrderId`].
-	#[pallet::storage]
-	#[pallet::whitelist_storage]
-	pub type OpenOrders<T> = StorageValue<_, u64, ValueQuery>;
-
 	/// Resting good-til-block orders by (last block, order id): one key per order, written
 	/// when it rests and deleted when it leaves the book (filled, cancelled, replaced, expired),
 	/// so no block's list can be filled for others. `on_idle` works them off block by block.
@@ -225,7 +216,7 @@ pub mod pallet {
 	pub type ExpiryCursor<T> = StorageValue<_, u32, ValueQuery>;
 
 	/// Id the next fill gets (fills themselves live in `Filled` events; the node indexes them).
-	/// Whitelisted and charged once per block, as [`NextOrderId`].
+	/// Whitelisted and charged once per block, as [`OrderCounters`].
 	#[pallet::storage]
 	#[pallet::whitelist_storage]
 	pub type NextFillId<T> = StorageValue<_, u64, ValueQuery>;
@@ -411,14 +402,21 @@ pub mod pallet {
 		}
 	}
 
-	/// The whitelisted per-block counters: [`NextOrderId`], [`OpenOrders`], [`NextFillId`].
-	/// Benchmarks do not count their reads and writes, so each block pays one of each for them.
-	pub const HOT_KEYS: u64 = 3;
+	/// The whitelisted per-block counters: [`OrderCounters`], [`NextFillId`]. Benchmarks do
+	/// not count their reads and writes, so each block pays one of each for them.
+	pub const HOT_KEYS: u64 = 2;
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Charges the database work of the block's hot keys once: the counters, and every
+		/// market's record ([`Markets`]), which each order of the market reads and one that
+		/// moves its best prices writes. Within a block those accesses after the first stay in
+		/// the node's overlay and caches, so the benchmarks of orders do not count them (they
+		/// whitelist the market's key) and the block pays one read and one write per market
+		/// here. Markets are created by `MarketOrigin` only, so this stays small.
 		fn on_initialize(_: BlockNumberFor<T>) -> Weight {
-			T::DbWeight::get().reads_writes(HOT_KEYS, HOT_KEYS)
+			let markets = NextMarketId::<T>::get() as u64;
+			T::DbWeight::get().reads_writes(HOT_KEYS + 1 + markets, HOT_KEYS + markets)
 		}
 
 		fn on_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
@@ -474,7 +472,7 @@ pub mod pallet {
 		) -> DispatchResult {
 			T::MarketOrigin::ensure_origin(origin)?;
 			Markets::<T>::try_mutate(market, |m| -> DispatchResult {
-				m.as_mut().ok_or(Error::<T>::MarketNotFound)?.status = status;
+				m.as_mut().ok_or(Error::<T>::MarketNotFound)?.market.status = status;
 				Ok(())
 			})?;
 			Self::deposit_event(Event::MarketStatusChanged { market, status });
@@ -685,16 +683,12 @@ pub mod pallet {
 			// A maker that could not settle did a fill's work before it was removed.
 			let fills = placed.fills.saturating_add(placed.rejected);
 			let base = match placed.kind {
-				// Benchmarked bettering the best bid: an order that does not (and took nothing
-				// off the book) writes one key less, the market's best prices.
+				// (The market's record, written when its best prices move, is charged once per
+				// block: see `on_initialize`.)
 				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(
 					placed.expiring.into(),
 					placed.resting_before,
 				)
-				.saturating_sub(match placed.bettered_best || placed.removed > 0 {
-					true => Weight::zero(),
-					false => T::DbWeight::get().writes(1),
-				})
 				.saturating_add(Self::removals_weight(placed.removed)),
 				kind => Self::order_weight(kind, fills, placed.removed),
 			};

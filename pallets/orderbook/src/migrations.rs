@@ -4,6 +4,32 @@
 //! has. A chain below v5 upgrades through an earlier runtime first.
 use crate::*;
 
+/// Storage items as v7 (and before it v6) laid them out, which v8 replaced: the older
+/// migrations read and write these, not the current types.
+pub mod v7_layout {
+	use super::*;
+	use bourse_primitives::orderbook::{Market, MarketId};
+	use frame_support::Twox64Concat;
+
+	/// Markets by id: configuration only.
+	#[frame_support::storage_alias]
+	pub type Markets<T: Config> = StorageMap<Pallet<T>, Twox64Concat, MarketId, Market>;
+
+	/// Best bid and best ask of each market's book.
+	#[frame_support::storage_alias]
+	pub type BestPrices<T: Config> =
+		StorageMap<Pallet<T>, Twox64Concat, MarketId, crate::store::BookTop>;
+
+	/// Id the next order gets (absent: 1).
+	#[frame_support::storage_alias]
+	pub type NextOrderId<T: Config> =
+		StorageValue<Pallet<T>, bourse_primitives::orderbook::OrderId>;
+
+	/// Number of resting orders on all books (absent: 0).
+	#[frame_support::storage_alias]
+	pub type OpenOrders<T: Config> = StorageValue<Pallet<T>, u64>;
+}
+
 /// v5 -> v6: an account's ledger entries and its order index become one record.
 ///
 /// v5 kept a ledger entry per (account, token) (`Ledger`) and an order index per account
@@ -61,7 +87,7 @@ pub mod v6 {
 
 	/// The tokens whose entries a resting order keeps (both of a spot market).
 	fn kept_tokens<T: Config>(at: &OrderRef) -> Vec<AssetKind> {
-		match Markets::<T>::get(at.market) {
+		match v7_layout::Markets::<T>::get(at.market) {
 			Some(m) if m.kind == MarketKind::Spot => alloc::vec![m.base, m.quote],
 			_ => Vec::new(),
 		}
@@ -185,7 +211,7 @@ pub mod v6 {
 /// v6 kept a `Levels` record per (market, side, price) (oldest order, count, quantity), written
 /// by every order that joined or left a level, and a `BestPrices` entry per (market, side).
 /// v7 keeps neither level record (a level is the run of its orders' keys in [`Orders`]) and one
-/// [`BestPrices`] value per market, recomputed here from the book. Orders do not move. Bounded
+/// `BestPrices` value per market, recomputed here from the book. Orders do not move. Bounded
 /// by the levels and markets stored: one write each.
 pub mod v7 {
 	use super::*;
@@ -221,7 +247,8 @@ pub mod v7 {
 			Level,
 		>;
 
-		/// v6's best price per book side (same storage prefix as v7's [`crate::BestPrices`]).
+		/// v6's best price per book side (same storage prefix as v7's
+		/// [`v7_layout::BestPrices`]).
 		#[frame_support::storage_alias]
 		pub type BestPrices<T: Config> =
 			StorageMap<Pallet<T>, Twox64Concat, (MarketId, Side), Option<Price>>;
@@ -236,8 +263,11 @@ pub mod v7 {
 			// Clears v6's entries (the prefix v7's values are then written under).
 			let sides = old::BestPrices::<T>::clear(u32::MAX, None).unique as u64;
 			let mut markets = 0u64;
-			for market in Markets::<T>::iter_keys() {
-				BestPrices::<T>::insert(market, crate::store::BookTop::scan::<T>(market));
+			for market in v7_layout::Markets::<T>::iter_keys() {
+				v7_layout::BestPrices::<T>::insert(
+					market,
+					crate::store::BookTop::scan::<T>(market),
+				);
 				markets += 1;
 			}
 			// Per market: its key, and one ordered lookup per side.
@@ -268,10 +298,12 @@ pub mod v7 {
 			);
 			for ((market, side), price) in best {
 				let side = if side == Side::Buy as u8 { Side::Buy } else { Side::Sell };
-				let top = BestPrices::<T>::get(market).ok_or("a market has no best prices")?;
+				let top =
+					v7_layout::BestPrices::<T>::get(market).ok_or("a market has no best prices")?;
 				frame_support::ensure!(top.of(side) == Some(price), "a best price moved");
 			}
-			Pallet::<T>::do_try_state()
+			// (The pallet's `try_state` checks the newest layout: v8's migration runs it.)
+			Ok(())
 		}
 	}
 
@@ -280,6 +312,119 @@ pub mod v7 {
 		6,
 		7,
 		InnerMigrateV6ToV7<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// v7 -> v8: a market's best prices move into its [`Markets`] value, and the order counters
+/// become one value.
+///
+/// v7 kept best prices in `BestPrices`, a second key every order read beside the market's. v8
+/// keeps one [`crate::store::MarketRecord`] per market: configuration and best prices. A
+/// market without a v7 entry gets the best prices its book holds. v7's `NextOrderId` and
+/// `OpenOrders` become [`OrderCounters`]. Bounded by the markets stored: two reads and two
+/// writes each.
+pub mod v8 {
+	use super::*;
+	use crate::store::{BookTop, MarketRecord};
+	use alloc::collections::BTreeMap;
+	use bourse_primitives::orderbook::MarketId;
+	use frame_support::{
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+	#[cfg(feature = "try-runtime")]
+	use {
+		alloc::vec::Vec,
+		bourse_primitives::orderbook::Market,
+		codec::{Decode, Encode},
+		sp_runtime::TryRuntimeError,
+	};
+
+	/// Folds `BestPrices` into `Markets`.
+	pub struct InnerMigrateV7ToV8<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV7ToV8<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let counters = crate::store::OrderCounters {
+				next_id: v7_layout::NextOrderId::<T>::take().unwrap_or(1),
+				open: v7_layout::OpenOrders::<T>::take().unwrap_or(0),
+			};
+			OrderCounters::<T>::put(counters);
+			let tops: BTreeMap<MarketId, BookTop> = v7_layout::BestPrices::<T>::drain().collect();
+			let moved = tops.len() as u64;
+			let mut markets = 0u64;
+			let mut scanned = 0u64;
+			Markets::<T>::translate::<bourse_primitives::orderbook::Market, _>(|id, market| {
+				markets += 1;
+				let top = tops.get(&id).copied().unwrap_or_else(|| {
+					scanned += 1;
+					BookTop::scan::<T>(id)
+				});
+				Some(MarketRecord { market, top })
+			});
+			log::info!(
+				target: "runtime::orderbook",
+				"v8: best prices of {markets} market(s) folded into their records \
+				 ({moved} moved, {scanned} read from the book)"
+			);
+			T::DbWeight::get().reads_writes(2 + moved + markets + 2 * scanned, 3 + moved + markets)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			let counters = (
+				v7_layout::NextOrderId::<T>::get().unwrap_or(1),
+				v7_layout::OpenOrders::<T>::get().unwrap_or(0),
+			);
+			let markets: Vec<(MarketId, Market, BookTop)> = v7_layout::Markets::<T>::iter()
+				.map(|(id, market)| {
+					let top = v7_layout::BestPrices::<T>::get(id)
+						.unwrap_or_else(|| BookTop::scan::<T>(id));
+					(id, market, top)
+				})
+				.collect();
+			Ok((counters, markets).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
+			let ((next_id, open), before) =
+				<((u64, u64), Vec<(MarketId, Market, BookTop)>)>::decode(&mut &state[..])
+					.map_err(|_| "bad pre_upgrade state")?;
+			let counters = OrderCounters::<T>::get();
+			frame_support::ensure!(
+				(counters.next_id, counters.open) == (next_id, open),
+				"the order counters moved"
+			);
+			frame_support::ensure!(
+				!v7_layout::NextOrderId::<T>::exists() && !v7_layout::OpenOrders::<T>::exists(),
+				"no v7 counter is left"
+			);
+			frame_support::ensure!(
+				v7_layout::BestPrices::<T>::iter_keys().next().is_none(),
+				"no v7 best prices are left"
+			);
+			frame_support::ensure!(
+				Markets::<T>::iter_keys().count() == before.len(),
+				"every market kept its record"
+			);
+			for (id, market, top) in before {
+				let record = Markets::<T>::get(id).ok_or("a market lost its record")?;
+				frame_support::ensure!(record.market == market, "a market's configuration moved");
+				frame_support::ensure!(record.top == top, "a best price moved");
+			}
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// [`InnerMigrateV7ToV8`], run only when the on-chain storage version is 7; sets it to 8.
+	pub type MigrateV7ToV8<T> = VersionedMigration<
+		7,
+		8,
+		InnerMigrateV7ToV8<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

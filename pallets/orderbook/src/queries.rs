@@ -100,6 +100,11 @@ impl<T: Config> Pallet<T> {
 
 	/// Number of resting orders on all books.
 	pub fn open_order_count() -> u64 {
-		OpenOrders::<T>::get()
+		OrderCounters::<T>::get().open
+	}
+
+	/// Id the next order gets.
+	pub fn next_order_id() -> OrderId {
+		OrderCounters::<T>::get().next_id
 	}
 }

@@ -10,14 +10,16 @@
 //!
 //! Finding the first key is an ordered-key lookup, which over a storage overlay is costly (it
 //! walks the trie and skips keys deleted in the overlay), so both best prices of a market are
-//! kept in [`BestPrices`]: read by every order (does it cross? does it better the best?) and
-//! written only when a best price changes.
+//! kept beside its configuration in [`Markets`] ([`MarketRecord::top`]): every order reads that
+//! one value anyway (is the market open? does the order cross? does it better the best?), and
+//! it is written only when a best price changes.
 use crate::{
 	engine::{BookStore, OrderRef},
-	BestPrices, Config, Orders,
+	Config, Markets, Orders,
 };
-use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
+use bourse_primitives::orderbook::{Market, MarketId, Order, OrderId, Price, Side};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use core::cell::Cell;
 use scale_info::TypeInfo;
 
 /// Storage key of a price level on one side: ascending iteration yields best prices first.
@@ -104,16 +106,82 @@ impl BookTop {
 	}
 }
 
-/// The order book in chain storage.
-pub struct StorageBook<T>(core::marker::PhantomData<T>);
+/// A market as stored: its configuration and the best prices of its book, in one key.
+#[derive(
+	Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
+pub struct MarketRecord {
+	/// What the market trades and how (tick, lot, fees, status, kind).
+	pub market: Market,
+	/// Best bid and best ask of its book.
+	pub top: BookTop,
+}
+
+/// The id the next order gets and the number of resting orders on all books (see
+/// [`crate::OrderCounters`]).
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct OrderCounters {
+	/// Id the next order gets (ids start at 1).
+	pub next_id: OrderId,
+	/// Resting orders on all books.
+	pub open: u64,
+}
+
+impl Default for OrderCounters {
+	fn default() -> Self {
+		Self { next_id: 1, open: 0 }
+	}
+}
+
+/// The best prices recorded for `market` (a market without a record has an empty book).
+pub fn recorded_top<T: Config>(market: MarketId) -> BookTop {
+	Markets::<T>::get(market).map(|record| record.top).unwrap_or_default()
+}
+
+/// The order book in chain storage. It remembers the best prices of the last market it read
+/// or wrote them for, so one operation reads a market's record once; every change is written
+/// through at once. An instance lives for one operation: held across calls that could change
+/// the same market's best prices through another instance, it would answer from a stale copy.
+pub struct StorageBook<T> {
+	top: Cell<Option<(MarketId, BookTop)>>,
+	_config: core::marker::PhantomData<T>,
+}
 
 impl<T> Default for StorageBook<T> {
 	fn default() -> Self {
-		Self(Default::default())
+		Self { top: Cell::new(None), _config: Default::default() }
 	}
 }
 
 impl<T: Config> StorageBook<T> {
+	/// A book that knows `market`'s best prices already (read with its record).
+	pub fn knowing(market: MarketId, top: BookTop) -> Self {
+		Self { top: Cell::new(Some((market, top))), _config: Default::default() }
+	}
+
+	/// `market`'s best prices, read from its record only if not known yet.
+	fn top(&self, market: MarketId) -> BookTop {
+		match self.top.get() {
+			Some((known, top)) if known == market => top,
+			_ => {
+				let top = recorded_top::<T>(market);
+				self.top.set(Some((market, top)));
+				top
+			},
+		}
+	}
+
 	/// The first order stored after raw key `from` under (market, side).
 	fn first_after(market: MarketId, side: Side, from: alloc::vec::Vec<u8>) -> Option<OrderRef> {
 		let key = Orders::<T>::iter_key_prefix_from((market, side), from).next()?;
@@ -148,16 +216,13 @@ impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
 		Self::first_after(at.market, at.side, from)
 	}
 	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
-		match BestPrices::<T>::get(market) {
-			Some(top) => top.of(side),
-			// Not recorded (not reached: markets record theirs when created and migrated).
-			None => scan_best::<T>(market, side),
-		}
+		self.top(market).of(side)
 	}
 	fn set_best_price(&mut self, market: MarketId, side: Side, best: Option<Price>) {
-		let mut top = BestPrices::<T>::get(market).unwrap_or_else(|| BookTop::scan::<T>(market));
-		top.set(side, best);
-		BestPrices::<T>::insert(market, top);
+		Markets::<T>::mutate_extant(market, |record| {
+			record.top.set(side, best);
+			self.top.set(Some((market, record.top)));
+		});
 	}
 }
 

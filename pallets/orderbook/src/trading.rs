@@ -104,8 +104,6 @@ pub struct PlaceOutcome {
 	pub settlement_extra: Weight,
 	/// It rests with an expiry (one more key written).
 	pub expiring: bool,
-	/// It rests at a price that betters its side's best (the best prices are written).
-	pub bettered_best: bool,
 	/// Spot: how many other orders of the placer rested when it was placed (its record, read
 	/// and written whole, grows with them); 0 for perp orders (weighed by pallet-perp).
 	pub resting_before: u32,
@@ -123,6 +121,8 @@ struct Escrowed {
 struct Taker<AccountId> {
 	incoming: Incoming<AccountId>,
 	market: Market,
+	/// The market's best prices, read with its configuration.
+	top: store::BookTop,
 	time_in_force: TimeInForce,
 	expires_at: Option<u32>,
 	client_id: Option<u64>,
@@ -173,20 +173,20 @@ impl<T: Config> Pallet<T> {
 			quote: market.quote,
 			kind: market.kind,
 		});
-		Markets::<T>::insert(id, market);
-		Self::note_empty_book(id);
+		Markets::<T>::insert(id, store::MarketRecord { market, top: Default::default() });
 		id
 	}
 
-	/// Records that both sides of a new market's book are empty (see [`BestPrices`]).
-	pub(crate) fn note_empty_book(market: MarketId) {
-		BestPrices::<T>::insert(market, store::BookTop::default());
+	/// The configuration of market `id`.
+	pub fn market(id: MarketId) -> Option<Market> {
+		Markets::<T>::get(id).map(|record| record.market)
 	}
 
-	fn active_market(id: MarketId) -> Result<Market, DispatchError> {
-		let market = Markets::<T>::get(id).ok_or(Error::<T>::MarketNotFound)?;
-		ensure!(market.status == MarketStatus::Active, Error::<T>::MarketNotActive);
-		Ok(market)
+	/// An open market's record (its configuration and best prices, one read).
+	fn active_market(id: MarketId) -> Result<store::MarketRecord, DispatchError> {
+		let record = Markets::<T>::get(id).ok_or(Error::<T>::MarketNotFound)?;
+		ensure!(record.market.status == MarketStatus::Active, Error::<T>::MarketNotActive);
+		Ok(record)
 	}
 
 	fn check_quantity(market: &Market, quantity: Quantity) -> DispatchResult {
@@ -207,12 +207,28 @@ impl<T: Config> Pallet<T> {
 		frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u32::MAX)
 	}
 
-	fn next_order_id() -> OrderId {
-		NextOrderId::<T>::mutate(|next| {
-			let id = *next;
-			*next += 1;
+	/// Gives the next order id. An order that rests at once (it rests or its call fails) counts
+	/// itself as resting in the same write.
+	fn take_order_id(rests_at_once: bool) -> OrderId {
+		OrderCounters::<T>::mutate(|counters| {
+			let id = counters.next_id;
+			counters.next_id = id.saturating_add(1);
+			if rests_at_once {
+				counters.open = counters.open.saturating_add(1);
+			}
 			id
 		})
+	}
+
+	/// Counts an order that rests (or no longer rests) on a book.
+	fn count_resting(delta: i8) {
+		OrderCounters::<T>::mutate(|counters| {
+			counters.open = if delta > 0 {
+				counters.open.saturating_add(1)
+			} else {
+				counters.open.saturating_sub(1)
+			}
+		});
 	}
 
 	fn quote_of(price: Price, quantity: Quantity) -> Result<u128, Error<T>> {
@@ -291,7 +307,7 @@ impl<T: Config> Pallet<T> {
 		steps: &mut u32,
 	) -> Result<PlaceOutcome, DispatchError> {
 		let max_steps = max_steps.min(r.max_fills);
-		let market = Self::active_market(r.market)?;
+		let store::MarketRecord { market, top } = Self::active_market(r.market)?;
 		Self::check_price(&market, r.price)?;
 		Self::check_quantity(&market, r.quantity)?;
 		if let Some(last) = r.expires_at {
@@ -299,7 +315,12 @@ impl<T: Config> Pallet<T> {
 			let horizon = Self::now().saturating_add(T::MaxExpiryHorizon::get());
 			ensure!(last <= horizon, Error::<T>::ExpiryTooFar);
 		}
-		let crosses = engine::would_cross(&StorageBook::<T>::default(), r.market, r.side, r.price);
+		let crosses = engine::would_cross(
+			&StorageBook::<T>::knowing(r.market, top),
+			r.market,
+			r.side,
+			r.price,
+		);
 		if r.time_in_force == TimeInForce::PostOnly {
 			ensure!(!crosses, Error::<T>::PostOnlyWouldCross);
 		}
@@ -314,7 +335,8 @@ impl<T: Config> Pallet<T> {
 			Side::Sell => r.quantity,
 			Side::Buy => Self::quote_of(r.price, r.quantity)?,
 		};
-		let order_id = Self::next_order_id();
+		let rests_at_once = may_rest && !crosses;
+		let order_id = Self::take_order_id(rests_at_once);
 		let taker = Taker {
 			incoming: Incoming {
 				id: order_id,
@@ -327,12 +349,13 @@ impl<T: Config> Pallet<T> {
 				self_trade: r.self_trade,
 			},
 			market,
+			top,
 			time_in_force: r.time_in_force,
 			expires_at: r.expires_at,
 			client_id: r.client_id,
 			escrowed,
 			max_steps,
-			rests_at_once: may_rest && !crosses,
+			rests_at_once,
 		};
 		Self::execute(taker, steps)
 	}
@@ -345,7 +368,7 @@ impl<T: Config> Pallet<T> {
 		bound: MarketOrderBound,
 		self_trade: SelfTradePrevention,
 	) -> Result<PlaceOutcome, DispatchError> {
-		let market = Self::active_market(market_id)?;
+		let store::MarketRecord { market, top } = Self::active_market(market_id)?;
 		Self::check_quantity(&market, quantity)?;
 		let (limit, quote_cap, escrowed) = match (bound, side) {
 			(MarketOrderBound::WorstPrice(price), Side::Buy) => {
@@ -369,7 +392,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let taker = Taker {
 			incoming: Incoming {
-				id: Self::next_order_id(),
+				id: Self::take_order_id(false),
 				market: market_id,
 				owner: who.clone(),
 				side,
@@ -379,6 +402,7 @@ impl<T: Config> Pallet<T> {
 				self_trade,
 			},
 			market,
+			top,
 			time_in_force: TimeInForce::ImmediateOrCancel,
 			expires_at: None,
 			client_id: None,
@@ -408,7 +432,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<PlaceOutcome, DispatchError> {
 		// A paused market still closes liquidated positions (pausing must not shield an
 		// account from liquidation); a closed one trades no more.
-		let market = Markets::<T>::get(market_id).ok_or(Error::<T>::MarketNotFound)?;
+		let store::MarketRecord { market, top } =
+			Markets::<T>::get(market_id).ok_or(Error::<T>::MarketNotFound)?;
 		ensure!(market.status != MarketStatus::Closed, Error::<T>::MarketNotActive);
 		let escrowed = match side {
 			Side::Sell => quantity,
@@ -416,7 +441,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let taker = Taker {
 			incoming: Incoming {
-				id: Self::next_order_id(),
+				id: Self::take_order_id(false),
 				market: market_id,
 				owner: who.clone(),
 				side,
@@ -426,6 +451,7 @@ impl<T: Config> Pallet<T> {
 				self_trade,
 			},
 			market,
+			top,
 			time_in_force: TimeInForce::ImmediateOrCancel,
 			expires_at: None,
 			client_id: None,
@@ -446,6 +472,7 @@ impl<T: Config> Pallet<T> {
 		let Taker {
 			incoming,
 			market,
+			top,
 			time_in_force,
 			expires_at,
 			client_id,
@@ -481,7 +508,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 
 		let now = Self::now();
-		let mut book = StorageBook::<T>::default();
+		let mut book = StorageBook::<T>::knowing(market_id, top);
 		let limits = MatchLimits { max_fills: max_steps, now };
 		// Spot: the taker's side of its fills, settled once at the end.
 		let mut legs = TakerLegs::default();
@@ -588,7 +615,6 @@ impl<T: Config> Pallet<T> {
 			SpotSettlement::<T>::settle_taker(&market, &who, side, legs, surplus)?;
 		}
 
-		let mut bettered_best = false;
 		if rest {
 			let order = Order {
 				id: incoming.id,
@@ -605,7 +631,7 @@ impl<T: Config> Pallet<T> {
 				post_only: time_in_force == TimeInForce::PostOnly,
 			};
 			let at = OrderRef::of(&order);
-			bettered_best = engine::insert(&mut book, order);
+			engine::insert(&mut book, order);
 			if index_at_once != Some(at) {
 				// A spot order's fills credit its market's other token: its entry is made now.
 				let kept: &[AssetKind] = match market.kind {
@@ -617,12 +643,16 @@ impl<T: Config> Pallet<T> {
 			if let Some(last) = expires_at {
 				Expiries::<T>::insert(last, incoming.id, at);
 			}
-			OpenOrders::<T>::mutate(|n| *n += 1);
+			if !rests_at_once {
+				Self::count_resting(1);
+			}
 		} else if outcome.remaining > 0 {
 			if index_at_once.is_some() {
 				// (Not reached: an order that crosses nothing rests or fails. Should it be,
-				// its index entry goes with it; its escrow was freed as surplus above.)
+				// its index entry and its count go with it; its escrow was freed as surplus
+				// above.)
 				Self::unindex_order(&who, incoming.id);
+				Self::count_resting(-1);
 			}
 			let reason = if outcome.taker_stopped {
 				CancelReason::SelfTrade
@@ -662,7 +692,6 @@ impl<T: Config> Pallet<T> {
 			kind: market.kind,
 			settlement_extra,
 			expiring: rest && expires_at.is_some(),
-			bettered_best,
 			resting_before,
 		})
 	}
@@ -740,7 +769,7 @@ impl<T: Config> Pallet<T> {
 	/// Releases what a resting order holds (spot escrow, perp margin reservation) and drops it
 	/// from its owner's index (for a spot order both in one write of the owner's record).
 	fn release_and_unindex(order: &Order<T::AccountId>) -> DispatchResult {
-		let market = Markets::<T>::get(order.market).ok_or(Error::<T>::MarketNotFound)?;
+		let market = Self::market(order.market).ok_or(Error::<T>::MarketNotFound)?;
 		let (base, quote) = Self::resting_escrow(order)?;
 		match market.kind {
 			MarketKind::Spot => {
@@ -793,7 +822,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(last) = order.expires_at {
 			Expiries::<T>::remove(last, order.id);
 		}
-		OpenOrders::<T>::mutate(|n| *n = n.saturating_sub(1));
+		Self::count_resting(-1);
 	}
 
 	/// Takes the order resting at `at` off the book and releases its escrow.
@@ -848,7 +877,7 @@ impl<T: Config> Pallet<T> {
 			use engine::BookStore;
 			StorageBook::<T>::default().order(&at).ok_or(Error::<T>::OrderNotFound)?
 		};
-		let market = Self::active_market(order.market)?;
+		let market = Self::active_market(order.market)?.market;
 		Self::check_price(&market, new_price)?;
 		Self::check_quantity(&market, new_quantity)?;
 
@@ -872,7 +901,6 @@ impl<T: Config> Pallet<T> {
 				kind: market.kind,
 				settlement_extra: Weight::zero(),
 				expiring: false,
-				bettered_best: false,
 				// (A replace is weighed with a full record: `replace_weight`.)
 				resting_before: T::MaxOrdersPerAccount::get(),
 			});

@@ -4,9 +4,8 @@
 //! Date: 2026-12-06. Steps: `25`, repeat: `10`. CPU: `AMD EPYC`.
 //! Wasm execution: `Compiled`. Ref time in picoseconds; storage reads and writes
 //! priced by the runtime's `DbWeight` (`SubstrateWeight`) or RocksDB's (`()`, for mocks).
-//! Each ref-time coefficient is the larger of two runs of the script (this machine's CPU is
-//! shared, so runs differ by up to about 20%; the storage figures were the same).
-//! Do not edit by hand otherwise: change the benchmark and run the script again.
+//! Each ref-time figure is the larger of 2 runs (RUNS=2): this machine's CPU is shared.
+//! Do not edit by hand: change the benchmark and run the script again.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
 #![allow(unused_parens)]
@@ -38,206 +37,202 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_market() -> Weight {
 		// Proof size: measured `0`, estimated `1489` bytes.
-		// Minimum execution time: 7_892_000 picoseconds.
-		Weight::from_parts(8_663_000, 1489)
+		// Minimum execution time: 6_429_000 picoseconds.
+		Weight::from_parts(7_331_000, 1489)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn set_market_status() -> Weight {
-		// Proof size: measured `142`, estimated `3545` bytes.
-		// Minimum execution time: 7_482_000 picoseconds.
-		Weight::from_parts(8_192_000, 3545)
-			.saturating_add(T::DbWeight::get().reads(1_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
+		// Proof size: measured `0`, estimated `0` bytes.
+		// Minimum execution time: 5_879_000 picoseconds.
+		Weight::from_parts(6_660_000, 0)
 	}
 	/// The range of component `e` is `[0, 1]`.
 	/// The range of component `o` is `[0, 255]`.
 	fn place_order_resting(e: u32, o: u32, ) -> Weight {
-		// Proof size: measured `1832 + o * (29 ±0)`, estimated `12124` bytes.
-		// Minimum execution time: 31_457_000 picoseconds.
-		Weight::from_parts(30_789_967, 12124)
-			// Standard error: 138_177
-			.saturating_add(Weight::from_parts(4_931_047, 0).saturating_mul(e.into()))
-			// Standard error: 819
-			.saturating_add(Weight::from_parts(74_245, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+		// Proof size: measured `1599 + o * (29 ±0)`, estimated `12124` bytes.
+		// Minimum execution time: 23_656_000 picoseconds.
+		Weight::from_parts(24_983_055, 12124)
+			// Standard error: 146_350
+			.saturating_add(Weight::from_parts(4_384_556, 0).saturating_mul(e.into()))
+			// Standard error: 867
+			.saturating_add(Weight::from_parts(95_607, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	/// The range of component `f` is `[1, 32]`.
 	fn place_order(f: u32, ) -> Weight {
-		// Proof size: measured `9804 + f * (8797 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 156_463_000 picoseconds.
-		Weight::from_parts(142_859_231, 12124)
-			// Standard error: 194_855
-			.saturating_add(Weight::from_parts(34_961_604, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `9589 + f * (8797 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 118_106_000 picoseconds.
+		Weight::from_parts(160_709_037, 12124)
+			// Standard error: 219_171
+			.saturating_add(Weight::from_parts(38_337_282, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	/// The range of component `o` is `[2, 256]`.
 	fn cancel_order(o: u32, ) -> Weight {
-		// Proof size: measured `2028 + o * (29 ±0)`, estimated `12124` bytes.
-		// Minimum execution time: 40_000_000 picoseconds.
-		Weight::from_parts(43_886_844, 12124)
-			// Standard error: 1_044
-			.saturating_add(Weight::from_parts(117_831, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Proof size: measured `1775 + o * (29 ±0)`, estimated `12124` bytes.
+		// Minimum execution time: 34_091_000 picoseconds.
+		Weight::from_parts(40_254_006, 12124)
+			// Standard error: 635
+			.saturating_add(Weight::from_parts(98_914, 0).saturating_mul(o.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
 	fn cancel_all(n: u32, ) -> Weight {
-		// Proof size: measured `10221 + n * (109 ±0)`, estimated `55382 + n * (2694 ±72)` bytes.
-		// Minimum execution time: 69_393_000 picoseconds.
-		Weight::from_parts(396_940_320, 55382)
-			// Standard error: 128_911
-			.saturating_add(Weight::from_parts(19_035_450, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(24_u64))
+		// Proof size: measured `10006 + n * (109 ±0)`, estimated `55382 + n * (2694 ±58)` bytes.
+		// Minimum execution time: 58_638_000 picoseconds.
+		Weight::from_parts(325_394_668, 55382)
+			// Standard error: 74_951
+			.saturating_add(Weight::from_parts(19_275_622, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(22_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2694).saturating_mul(n.into()))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn replace_order(f: u32, ) -> Weight {
-		// Proof size: measured `9979 + f * (8798 ±0)`, estimated `12124 + f * (11134 ±10)` bytes.
-		// Minimum execution time: 106_398_000 picoseconds.
-		Weight::from_parts(269_383_472, 12124)
-			// Standard error: 1_057_486
-			.saturating_add(Weight::from_parts(35_457_773, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+		// Proof size: measured `9746 + f * (8798 ±0)`, estimated `12124 + f * (11134 ±10)` bytes.
+		// Minimum execution time: 95_673_000 picoseconds.
+		Weight::from_parts(164_813_278, 12124)
+			// Standard error: 218_669
+			.saturating_add(Weight::from_parts(37_482_429, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	/// The range of component `n` is `[1, 32]`.
 	fn place_orders(n: u32, ) -> Weight {
-		// Proof size: measured `9188`, estimated `12124` bytes.
-		// Minimum execution time: 48_061_000 picoseconds.
-		Weight::from_parts(33_103_524, 12124)
-			// Standard error: 29_552
-			.saturating_add(Weight::from_parts(22_278_177, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size: measured `8990`, estimated `12124` bytes.
+		// Minimum execution time: 34_922_000 picoseconds.
+		Weight::from_parts(22_696_424, 12124)
+			// Standard error: 22_554
+			.saturating_add(Weight::from_parts(19_595_993, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	/// The range of component `n` is `[1, 32]`.
 	fn batch_places(n: u32, ) -> Weight {
-		// Proof size: measured `9238`, estimated `12124` bytes.
-		// Minimum execution time: 46_780_000 picoseconds.
-		Weight::from_parts(29_786_357, 12124)
-			// Standard error: 37_941
-			.saturating_add(Weight::from_parts(25_385_696, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
+		// Proof size: measured `9023`, estimated `12124` bytes.
+		// Minimum execution time: 35_393_000 picoseconds.
+		Weight::from_parts(20_948_298, 12124)
+			// Standard error: 31_728
+			.saturating_add(Weight::from_parts(21_225_208, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn deposit() -> Weight {
 		// Proof size: measured `9908`, estimated `12124` bytes.
-		// Minimum execution time: 81_701_000 picoseconds.
-		Weight::from_parts(92_498_000, 12124)
+		// Minimum execution time: 79_749_000 picoseconds.
+		Weight::from_parts(89_954_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
 		// Proof size: measured `9908`, estimated `12124` bytes.
-		// Minimum execution time: 86_098_000 picoseconds.
-		Weight::from_parts(97_135_000, 12124)
+		// Minimum execution time: 83_624_000 picoseconds.
+		Weight::from_parts(89_252_000, 12124)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		// Proof size: measured `9867`, estimated `12124` bytes.
-		// Minimum execution time: 66_539_000 picoseconds.
-		Weight::from_parts(84_195_000, 12124)
-			.saturating_add(T::DbWeight::get().reads(8_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size: measured `9606`, estimated `12124` bytes.
+		// Minimum execution time: 55_663_000 picoseconds.
+		Weight::from_parts(61_883_000, 12124)
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 }
 
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_market() -> Weight {
-		Weight::from_parts(8_663_000, 1489)
+		Weight::from_parts(7_331_000, 1489)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn set_market_status() -> Weight {
-		Weight::from_parts(8_192_000, 3545)
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
-			.saturating_add(RocksDbWeight::get().writes(1_u64))
+		Weight::from_parts(6_660_000, 0)
 	}
 	fn place_order_resting(e: u32, o: u32, ) -> Weight {
-		Weight::from_parts(30_789_967, 12124)
-			.saturating_add(Weight::from_parts(4_931_047, 0).saturating_mul(e.into()))
-			.saturating_add(Weight::from_parts(74_245, 0).saturating_mul(o.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(3_u64))
+		Weight::from_parts(24_983_055, 12124)
+			.saturating_add(Weight::from_parts(4_384_556, 0).saturating_mul(e.into()))
+			.saturating_add(Weight::from_parts(95_607, 0).saturating_mul(o.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(e.into())))
 	}
 	fn place_order(f: u32, ) -> Weight {
-		Weight::from_parts(142_859_231, 12124)
-			.saturating_add(Weight::from_parts(34_961_604, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(160_709_037, 12124)
+			.saturating_add(Weight::from_parts(38_337_282, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn cancel_order(o: u32, ) -> Weight {
-		Weight::from_parts(43_886_844, 12124)
-			.saturating_add(Weight::from_parts(117_831, 0).saturating_mul(o.into()))
-			.saturating_add(RocksDbWeight::get().reads(5_u64))
+		Weight::from_parts(40_254_006, 12124)
+			.saturating_add(Weight::from_parts(98_914, 0).saturating_mul(o.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {
-		Weight::from_parts(396_940_320, 55382)
-			.saturating_add(Weight::from_parts(19_035_450, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(24_u64))
+		Weight::from_parts(325_394_668, 55382)
+			.saturating_add(Weight::from_parts(19_275_622, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(22_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2694).saturating_mul(n.into()))
 	}
 	fn replace_order(f: u32, ) -> Weight {
-		Weight::from_parts(269_383_472, 12124)
-			.saturating_add(Weight::from_parts(35_457_773, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
+		Weight::from_parts(164_813_278, 12124)
+			.saturating_add(Weight::from_parts(37_482_429, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(5_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn place_orders(n: u32, ) -> Weight {
-		Weight::from_parts(33_103_524, 12124)
-			.saturating_add(Weight::from_parts(22_278_177, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		Weight::from_parts(22_696_424, 12124)
+			.saturating_add(Weight::from_parts(19_595_993, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn batch_places(n: u32, ) -> Weight {
-		Weight::from_parts(29_786_357, 12124)
-			.saturating_add(Weight::from_parts(25_385_696, 0).saturating_mul(n.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().writes(2_u64))
+		Weight::from_parts(20_948_298, 12124)
+			.saturating_add(Weight::from_parts(21_225_208, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn deposit() -> Weight {
-		Weight::from_parts(92_498_000, 12124)
+		Weight::from_parts(89_954_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw() -> Weight {
-		Weight::from_parts(97_135_000, 12124)
+		Weight::from_parts(89_252_000, 12124)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn expire_order() -> Weight {
-		Weight::from_parts(84_195_000, 12124)
-			.saturating_add(RocksDbWeight::get().reads(8_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+		Weight::from_parts(61_883_000, 12124)
+			.saturating_add(RocksDbWeight::get().reads(6_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 }

@@ -100,7 +100,7 @@ fn a_maker_that_cannot_settle_is_cancelled_and_the_taker_goes_on() {
 		deposit(BOB, 1_000);
 		let bob_bid = order(BOB, Side::Buy, 1_000, 100, TimeInForce::GoodTilCancelled);
 		assert_ok!(bob_bid);
-		let bob_order = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		let bob_order = pallet_orderbook::Pallet::<Test>::next_order_id() - 1;
 		deposit(CHARLIE, 10_000);
 		assert_ok!(order(CHARLIE, Side::Buy, 990, 100, TimeInForce::GoodTilCancelled));
 		deposit(ALICE, 10_000);
@@ -176,7 +176,7 @@ fn the_liquidated_accounts_own_bid_does_not_stop_its_liquidation() {
 		deposit(CHARLIE, 1_000);
 		// Alice's own bid sits above everyone else's.
 		assert_ok!(order(ALICE, Side::Buy, 930, 1, TimeInForce::GoodTilCancelled));
-		let alice_bid = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		let alice_bid = pallet_orderbook::Pallet::<Test>::next_order_id() - 1;
 		assert_ok!(order(CHARLIE, Side::Buy, 910, 6, TimeInForce::GoodTilCancelled));
 		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
 		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
@@ -273,7 +273,7 @@ fn flipping_a_position_needs_initial_margin() {
 		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
 		// Alice offers twice her long: margined at placement (position + order: 300).
 		assert_ok!(order(ALICE, Side::Sell, 1_000, 20, TimeInForce::GoodTilCancelled));
-		let alice_ask = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		let alice_ask = pallet_orderbook::Pallet::<Test>::next_order_id() - 1;
 		// The index runs to 1400: a short of 10 lots opened at 1000 would be 400 under water,
 		// more than her 300.
 		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 1_400));
@@ -402,10 +402,10 @@ fn a_market_order_that_meets_only_makers_that_cannot_settle_clears_them() {
 		// Two bids that cannot pay their maker fee at the fill (see above).
 		deposit(BOB, 1_000);
 		assert_ok!(order(BOB, Side::Buy, 1_000, 100, TimeInForce::GoodTilCancelled));
-		let first = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		let first = pallet_orderbook::Pallet::<Test>::next_order_id() - 1;
 		deposit(CHARLIE, 1_000);
 		assert_ok!(order(CHARLIE, Side::Buy, 1_000, 100, TimeInForce::GoodTilCancelled));
-		let second = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+		let second = pallet_orderbook::Pallet::<Test>::next_order_id() - 1;
 		deposit(ALICE, 10_000);
 		let sell = || {
 			Orderbook::place_market_order(
@@ -447,7 +447,7 @@ fn dump_position_to_a_friend(mode: MarginMode) {
 	// As the maker: Alice's resting sell at 10 is cancelled when Bob's buy reaches it.
 	assert_ok!(Orderbook::cancel_all(RuntimeOrigin::signed(BOB), M));
 	assert_ok!(order(ALICE, Side::Sell, 10, 10, TimeInForce::GoodTilCancelled));
-	let alice_order = pallet_orderbook::NextOrderId::<Test>::get() - 1;
+	let alice_order = pallet_orderbook::Pallet::<Test>::next_order_id() - 1;
 	assert_ok!(order(BOB, Side::Buy, 10, 10, TimeInForce::ImmediateOrCancel));
 	assert!(cancels().contains(&(alice_order, CancelReason::CannotSettle)), "{:?}", cancels());
 	assert_eq!(size(ALICE), 10 * LOT as i128, "Alice still holds her position");

@@ -59,7 +59,7 @@ impl<T: Config> Pallet<T> {
 	/// that the vault holds exactly the collateral the ledger owes. Names the first bad entry.
 	pub fn import_state(state: &PerpState<T::AccountId>) -> Result<(), String> {
 		for m in &state.markets {
-			let book = pallet_orderbook::Markets::<T>::get(m.id);
+			let book = pallet_orderbook::Pallet::<T>::market(m.id);
 			if book.map(|b| b.kind) != Some(MarketKind::Perp) {
 				return Err(format!("perp market {}: no order-book market of kind Perp", m.id));
 			}

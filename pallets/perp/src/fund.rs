@@ -29,7 +29,7 @@ impl<T: Config> Pallet<T> {
 		let market = markets[now as usize % markets.len()];
 		let fund = Self::insurance_fund();
 		let Some(position) = Positions::<T>::get(&fund, market) else { return };
-		let Some(book) = pallet_orderbook::Markets::<T>::get(market) else { return };
+		let Some(book) = pallet_orderbook::Pallet::<T>::market(market) else { return };
 		let Some(perp) = PerpMarkets::<T>::get(market) else { return };
 		let mark = Self::mark_price(market, &perp);
 		if book.status == MarketStatus::Closed || mark == 0 {
@@ -80,7 +80,8 @@ impl<T: Config> Pallet<T> {
 		market: MarketId,
 		max: u32,
 	) -> Result<(u32, settlement::LiquidationWork), DispatchError> {
-		let book = pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
+		let book =
+			pallet_orderbook::Pallet::<T>::market(market).ok_or(Error::<T>::MarketNotFound)?;
 		ensure!(book.status == MarketStatus::Closed, Error::<T>::MarketNotClosed);
 		let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
 		ensure!(perp.index_price > 0, Error::<T>::NoIndexPrice);

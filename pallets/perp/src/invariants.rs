@@ -36,7 +36,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 		for id in ids.iter() {
 			ensure_that(PerpMarkets::<T>::contains_key(id), "a listed perp market has no state")?;
-			let book = pallet_orderbook::Markets::<T>::get(id)
+			let book = pallet_orderbook::Pallet::<T>::market(*id)
 				.ok_or("a perp market has no order-book market")?;
 			ensure_that(book.kind == MarketKind::Perp, "a perp market's book is not a perp book")?;
 		}

@@ -577,7 +577,7 @@ pub mod pallet {
 			T::OracleOrigin::ensure_origin(origin)?;
 			ensure!(index_price > 0, Error::<T>::NoIndexPrice);
 			let book =
-				pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
+				pallet_orderbook::Pallet::<T>::market(market).ok_or(Error::<T>::MarketNotFound)?;
 			// On the tick grid, so every PnL and funding amount is exact.
 			ensure!(index_price.is_multiple_of(book.tick_size), Error::<T>::OffTickPrice);
 			pallet_orderbook::Pallet::<T>::check_price(&book, index_price)?;

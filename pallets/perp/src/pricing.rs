@@ -93,7 +93,7 @@ impl<T: Config> Pallet<T> {
 	/// Refreshes `market`'s index, premium, basis and mark, and pays funding when due.
 	pub(crate) fn refresh_prices(market: MarketId, now_block: u32) {
 		let Some(mut perp) = PerpMarkets::<T>::get(market) else { return };
-		let Some(book) = pallet_orderbook::Markets::<T>::get(market) else { return };
+		let Some(book) = pallet_orderbook::Pallet::<T>::market(market) else { return };
 		// A closed market's prices stay where they were: it settles at its last index.
 		if book.status == bourse_primitives::orderbook::MarketStatus::Closed {
 			return;
@@ -267,7 +267,7 @@ impl<T: Config> Pallet<T> {
 	/// recomputed with the current basis.
 	pub(crate) fn set_index(market: MarketId, perp: &mut PerpMarket, price: Price) {
 		perp.index_price = price;
-		let tick = pallet_orderbook::Markets::<T>::get(market).map_or(1, |m| m.tick_size.max(1));
+		let tick = pallet_orderbook::Pallet::<T>::market(market).map_or(1, |m| m.tick_size.max(1));
 		let premium = Self::premium(market, price);
 		Prices::<T>::mutate(market, |p| {
 			p.index_observed_at = T::Oracle::now();

@@ -202,8 +202,9 @@ impl<T: Config> Pallet<T> {
 				observed_at: Prices::<T>::get(market).index_observed_at,
 			});
 		}
-		let tick =
-			pallet_orderbook::Markets::<T>::get(market).ok_or(Error::<T>::NotPerpMarket)?.tick_size;
+		let tick = pallet_orderbook::Pallet::<T>::market(market)
+			.ok_or(Error::<T>::NotPerpMarket)?
+			.tick_size;
 		let size = position.size.unsigned_abs();
 		let (side, worst) = Self::liquidation_limit(who, market, &position, &perp, mark, tick)?;
 

@@ -268,7 +268,7 @@ fn thousands_of_orders_and_hundreds_of_positions_round_trip() {
 	assert_eq!((state.0.orders.len(), state.1.accounts.len()), (4_000, 400));
 	import(&state).expect("imports").execute_with(|| {
 		assert_eq!(export(), state);
-		assert_eq!(pallet_orderbook::OpenOrders::<Test>::get(), 4_000);
+		assert_eq!(pallet_orderbook::Pallet::<Test>::open_order_count(), 4_000);
 		assert_eq!(OpenPositions::<Test>::get(), 400);
 	});
 }

@@ -138,7 +138,7 @@ fn market_creation_checks_parameters() {
 		);
 		assert_ok!(create(100_000, 50_000, 10, 10));
 		assert_eq!(
-			pallet_orderbook::Markets::<Test>::get(M).map(|m| m.kind),
+			pallet_orderbook::Pallet::<Test>::market(M).map(|m| m.kind),
 			Some(bourse_primitives::orderbook::MarketKind::Perp)
 		);
 		assert_noop!(
@@ -553,7 +553,7 @@ fn genesis_creates_perp_markets_after_the_spot_markets() {
 	.build_storage()
 	.expect("valid genesis");
 	sp_io::TestExternalities::new(storage).execute_with(|| {
-		let market = pallet_orderbook::Markets::<Test>::get(1).expect("perp market is id 1");
+		let market = pallet_orderbook::Pallet::<Test>::market(1).expect("perp market is id 1");
 		assert_eq!(market.kind, bourse_primitives::orderbook::MarketKind::Perp);
 		assert_eq!((market.tick_size, market.lot_size), (10, LOT));
 		let perp = PerpMarkets::<Test>::get(1).expect("perp state");

@@ -4,6 +4,7 @@
 //! Date: 2026-12-06. Steps: `25`, repeat: `10`. CPU: `AMD EPYC`.
 //! Wasm execution: `Compiled`. Ref time in picoseconds; storage reads and writes
 //! priced by the runtime's `DbWeight` (`SubstrateWeight`) or RocksDB's (`()`, for mocks).
+//! Each ref-time figure is the larger of 2 runs (RUNS=2): this machine's CPU is shared.
 //! Do not edit by hand: change the benchmark and run the script again.
 
 #![cfg_attr(rustfmt, rustfmt_skip)]
@@ -34,25 +35,25 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_perp_market() -> Weight {
 		// Proof size: measured `66`, estimated `1550` bytes.
-		// Minimum execution time: 14_832_000 picoseconds.
-		Weight::from_parts(15_874_000, 1550)
+		// Minimum execution time: 12_658_000 picoseconds.
+		Weight::from_parts(14_041_000, 1550)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn deposit_collateral() -> Weight {
 		// Proof size: measured `984`, estimated `6208` bytes.
-		// Minimum execution time: 56_524_000 picoseconds.
-		Weight::from_parts(59_188_000, 6208)
+		// Minimum execution time: 56_153_000 picoseconds.
+		Weight::from_parts(60_790_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// The range of component `p` is `[1, 15]`.
 	fn withdraw_collateral(p: u32, ) -> Weight {
 		// Proof size: measured `1770 + p * (131 ±0)`, estimated `6208 + p * (2599 ±0)` bytes.
-		// Minimum execution time: 104_535_000 picoseconds.
-		Weight::from_parts(87_646_428, 6208)
-			// Standard error: 22_112
-			.saturating_add(Weight::from_parts(21_549_079, 0).saturating_mul(p.into()))
+		// Minimum execution time: 104_485_000 picoseconds.
+		Weight::from_parts(91_215_215, 6208)
+			// Standard error: 119_313
+			.saturating_add(Weight::from_parts(23_257_603, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -60,62 +61,62 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		// Proof size: measured `405`, estimated `6240` bytes.
-		// Minimum execution time: 25_678_000 picoseconds.
-		Weight::from_parts(27_511_000, 6240)
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size: measured `263`, estimated `6240` bytes.
+		// Minimum execution time: 23_926_000 picoseconds.
+		Weight::from_parts(25_989_000, 6240)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
-		// Proof size: measured `1638`, estimated `8946` bytes.
-		// Minimum execution time: 297_242_000 picoseconds.
-		Weight::from_parts(306_677_000, 8946)
-			.saturating_add(T::DbWeight::get().reads(26_u64))
+		// Proof size: measured `1456`, estimated `8946` bytes.
+		// Minimum execution time: 290_703_000 picoseconds.
+		Weight::from_parts(303_742_000, 8946)
+			.saturating_add(T::DbWeight::get().reads(24_u64))
 			.saturating_add(T::DbWeight::get().writes(19_u64))
 	}
 	fn set_margin_mode() -> Weight {
 		// Proof size: measured `66`, estimated `3642` bytes.
-		// Minimum execution time: 10_836_000 picoseconds.
-		Weight::from_parts(11_858_000, 3642)
+		// Minimum execution time: 10_696_000 picoseconds.
+		Weight::from_parts(11_767_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
 		// Proof size: measured `967`, estimated `3642` bytes.
-		// Minimum execution time: 50_846_000 picoseconds.
-		Weight::from_parts(54_111_000, 3642)
+		// Minimum execution time: 49_984_000 picoseconds.
+		Weight::from_parts(53_910_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
 		// Proof size: measured `821`, estimated `3589` bytes.
-		// Minimum execution time: 48_742_000 picoseconds.
-		Weight::from_parts(51_687_000, 3589)
+		// Minimum execution time: 48_542_000 picoseconds.
+		Weight::from_parts(52_679_000, 3589)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn place_perp_order(f: u32, ) -> Weight {
-		// Proof size: measured `9468 + f * (7827 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 101_511_000 picoseconds.
-		Weight::from_parts(105_780_947, 12124)
-			// Standard error: 1_267_246
-			.saturating_add(Weight::from_parts(197_015_879, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(14_u64))
+		// Proof size: measured `9270 + f * (7827 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
+		// Minimum execution time: 96_594_000 picoseconds.
+		Weight::from_parts(87_752_433, 12124)
+			// Standard error: 5_629_746
+			.saturating_add(Weight::from_parts(232_360_888, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(f.into())))
-			.saturating_add(T::DbWeight::get().writes(10_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	/// The range of component `m` is `[1, 16]`.
 	fn funding(m: u32, ) -> Weight {
-		// Proof size: measured `427 + m * (7817 ±0)`, estimated `3589 + m * (173250 ±0)` bytes.
-		// Minimum execution time: 251_985_000 picoseconds.
-		Weight::from_parts(255_941_000, 3589)
-			// Standard error: 611_226
-			.saturating_add(Weight::from_parts(241_702_489, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((70_u64).saturating_mul(m.into())))
+		// Proof size: measured `382 + m * (7769 ±0)`, estimated `3589 + m * (173250 ±0)` bytes.
+		// Minimum execution time: 250_222_000 picoseconds.
+		Weight::from_parts(254_278_000, 3589)
+			// Standard error: 1_179_293
+			.saturating_add(Weight::from_parts(272_725_169, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().reads((69_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 173250).saturating_mul(m.into()))
 	}
@@ -124,18 +125,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_perp_market() -> Weight {
-		Weight::from_parts(15_874_000, 1550)
+		Weight::from_parts(14_041_000, 1550)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
-			.saturating_add(RocksDbWeight::get().writes(5_u64))
+			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn deposit_collateral() -> Weight {
-		Weight::from_parts(59_188_000, 6208)
+		Weight::from_parts(60_790_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_collateral(p: u32, ) -> Weight {
-		Weight::from_parts(87_646_428, 6208)
-			.saturating_add(Weight::from_parts(21_549_079, 0).saturating_mul(p.into()))
+		Weight::from_parts(91_215_215, 6208)
+			.saturating_add(Weight::from_parts(23_257_603, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -143,44 +144,44 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		Weight::from_parts(27_511_000, 6240)
-			.saturating_add(RocksDbWeight::get().reads(6_u64))
+		Weight::from_parts(25_989_000, 6240)
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
-		Weight::from_parts(306_677_000, 8946)
-			.saturating_add(RocksDbWeight::get().reads(26_u64))
+		Weight::from_parts(303_742_000, 8946)
+			.saturating_add(RocksDbWeight::get().reads(24_u64))
 			.saturating_add(RocksDbWeight::get().writes(19_u64))
 	}
 	fn set_margin_mode() -> Weight {
-		Weight::from_parts(11_858_000, 3642)
+		Weight::from_parts(11_767_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
-		Weight::from_parts(54_111_000, 3642)
+		Weight::from_parts(53_910_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
-		Weight::from_parts(51_687_000, 3589)
+		Weight::from_parts(52_679_000, 3589)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn place_perp_order(f: u32, ) -> Weight {
-		Weight::from_parts(105_780_947, 12124)
-			.saturating_add(Weight::from_parts(197_015_879, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(14_u64))
+		Weight::from_parts(87_752_433, 12124)
+			.saturating_add(Weight::from_parts(232_360_888, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(f.into())))
-			.saturating_add(RocksDbWeight::get().writes(10_u64))
+			.saturating_add(RocksDbWeight::get().writes(9_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn funding(m: u32, ) -> Weight {
-		Weight::from_parts(255_941_000, 3589)
-			.saturating_add(Weight::from_parts(241_702_489, 0).saturating_mul(m.into()))
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
-			.saturating_add(RocksDbWeight::get().reads((70_u64).saturating_mul(m.into())))
+		Weight::from_parts(254_278_000, 3589)
+			.saturating_add(Weight::from_parts(272_725_169, 0).saturating_mul(m.into()))
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
+			.saturating_add(RocksDbWeight::get().reads((69_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 173250).saturating_mul(m.into()))
 	}

@@ -34,7 +34,7 @@ fn a_market_maker_refreshes_its_quotes_in_one_extrinsic() {
 	new_test_ext().execute_with(|| {
 		let bid = gtc(ALICE, Side::Buy, 990, LOT);
 		let ask = gtc(ALICE, Side::Sell, 1_010, LOT);
-		let next = NextOrderId::<Test>::get();
+		let next = Orderbook::next_order_id();
 		assert_ok!(Orderbook::batch(
 			RuntimeOrigin::signed(ALICE),
 			alloc::vec![

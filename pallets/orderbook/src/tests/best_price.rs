@@ -1,9 +1,11 @@
-//! The recorded best prices of each book ([`BestPrices`]) follow the book.
+//! The best prices recorded with each market ([`crate::store::MarketRecord::top`]) follow the
+//! book.
 use super::*;
 use crate::store::scan_best;
+use bourse_primitives::orderbook::MarketStatus;
 
 fn cached(side: Side) -> Option<Option<Price>> {
-	BestPrices::<Test>::get(0).map(|top| top.of(side))
+	Markets::<Test>::get(0).map(|record| record.top.of(side))
 }
 
 #[test]
@@ -27,19 +29,19 @@ fn best_prices_follow_levels_appearing_and_emptying() {
 }
 
 #[test]
-fn an_unknown_best_price_is_looked_up_and_then_kept() {
+fn changing_a_market_keeps_its_best_prices_and_moving_them_keeps_the_market() {
 	new_test_ext().execute_with(|| {
 		gtc(ALICE, Side::Sell, 1_100, LOT);
-		gtc(ALICE, Side::Sell, 1_200, LOT);
 		gtc(ALICE, Side::Buy, 900, LOT);
-		// As if nothing were recorded (not reached: markets record theirs when created).
-		BestPrices::<Test>::remove(0);
-		assert_eq!(Orderbook::best_prices(0), (Some(900), Some(1_100)), "found by lookup");
-		gtc(ALICE, Side::Sell, 1_050, LOT);
-		assert_eq!(cached(Side::Sell), Some(Some(1_050)), "a better order records both sides");
-		assert_eq!(cached(Side::Buy), Some(Some(900)));
-		gtc(BOB, Side::Buy, 1_050, LOT);
-		assert_eq!(cached(Side::Sell), Some(Some(1_100)), "an emptied level moves it");
+		assert_ok!(Orderbook::set_market_status(RuntimeOrigin::root(), 0, MarketStatus::Paused));
+		assert_eq!((cached(Side::Buy), cached(Side::Sell)), (Some(Some(900)), Some(Some(1_100))));
+		assert_ok!(Orderbook::set_market_status(RuntimeOrigin::root(), 0, MarketStatus::Active));
+		let config = Orderbook::market(0).expect("market 0");
+		gtc(BOB, Side::Sell, 1_050, LOT);
+		gtc(BOB, Side::Buy, 950, LOT);
+		assert_eq!((cached(Side::Buy), cached(Side::Sell)), (Some(Some(950)), Some(Some(1_050))));
+		assert_eq!(Orderbook::market(0), Some(config), "only the best prices moved");
+		assert_ok!(Orderbook::do_try_state());
 	});
 }
 

@@ -30,7 +30,7 @@ fn cancel_all_empties_the_accounts_orders() {
 		assert!(Orderbook::open_orders(&ALICE).is_empty());
 		assert_eq!((funds(ALICE).base_held, funds(ALICE).quote_held), (0, 0));
 		assert!(Orderbook::find_order(bobs).is_some());
-		assert_eq!(OpenOrders::<Test>::get(), 1);
+		assert_eq!(Orderbook::open_order_count(), 1);
 	});
 }
 

@@ -2,7 +2,7 @@ use super::*;
 use frame_support::{traits::Hooks, weights::Weight};
 
 fn place_until(who: AccountId, side: Side, price: Price, last_block: u32) -> OrderId {
-	let id = NextOrderId::<Test>::get();
+	let id = Orderbook::next_order_id();
 	assert_ok!(Orderbook::place_order(
 		RuntimeOrigin::signed(who),
 		0,

@@ -69,10 +69,10 @@ fn check_invariants(
 	if let (Some(bid), Some(ask)) = (depth.bids.first(), depth.asks.first()) {
 		prop_assert!(bid.price < ask.price, "book crossed: {} >= {}", bid.price, ask.price);
 	}
-	let recorded = BestPrices::<Test>::get(0);
+	let recorded = Markets::<Test>::get(0).map(|record| record.top);
 	prop_assert_eq!(recorded, Some(crate::store::BookTop::scan::<Test>(0)), "best prices");
 	let orders = resting();
-	prop_assert_eq!(OpenOrders::<Test>::get(), orders.len() as u64);
+	prop_assert_eq!(Orderbook::open_order_count(), orders.len() as u64);
 	for who in TRADERS {
 		let mine = orders.iter().filter(|o| o.owner == who);
 		let (mut base, mut quote) = (0, 0);
@@ -129,7 +129,7 @@ fn run(ops: &[Op], stats: &mut Stats) -> Result<(), TestCaseError> {
 	let mut deposited = (3 * FUNDS, 3 * FUNDS);
 	let fees_before = funds(FEE_ACCOUNT);
 	for op in ops {
-		let next = NextOrderId::<Test>::get();
+		let next = Orderbook::next_order_id();
 		let root_before = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		let fills_before = fills().len();
 		let result = match op.clone() {

@@ -16,9 +16,9 @@ fn root_creates_markets_and_sets_status() {
 			0,
 			0
 		));
-		assert_eq!(Markets::<Test>::get(1).map(|m| m.quote), Some(AssetKind::Asset(BASE)));
+		assert_eq!(Orderbook::market(1).map(|m| m.quote), Some(AssetKind::Asset(BASE)));
 		assert_ok!(Orderbook::set_market_status(RuntimeOrigin::root(), 1, MarketStatus::Paused));
-		assert_eq!(Markets::<Test>::get(1).map(|m| m.status), Some(MarketStatus::Paused));
+		assert_eq!(Orderbook::market(1).map(|m| m.status), Some(MarketStatus::Paused));
 	});
 }
 
@@ -82,5 +82,30 @@ fn paused_market_refuses_orders_but_allows_cancels() {
 			Error::<Test>::MarketNotActive
 		);
 		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), id));
+	});
+}
+
+#[test]
+fn each_block_pays_once_for_every_market_record() {
+	use frame_support::traits::Hooks;
+	new_test_ext().execute_with(|| {
+		let db = <Test as frame_system::Config>::DbWeight::get();
+		let per_block = |markets: u64| {
+			db.reads_writes(crate::HOT_KEYS + 1 + markets, crate::HOT_KEYS + markets)
+		};
+		assert_eq!(NextMarketId::<Test>::get(), 1);
+		assert_eq!(Orderbook::on_initialize(1), per_block(1));
+		assert_ok!(Orderbook::create_market(
+			RuntimeOrigin::root(),
+			AssetKind::Native,
+			AssetKind::Asset(BASE),
+			1,
+			1_000_000,
+			1_000_000,
+			0,
+			0
+		));
+		// A new market is one more record a block's orders may read and write.
+		assert_eq!(Orderbook::on_initialize(2), per_block(2));
 	});
 }

@@ -62,7 +62,7 @@ pub fn place(
 	quantity: Quantity,
 	tif: TimeInForce,
 ) -> OrderId {
-	let id = NextOrderId::<Test>::get();
+	let id = Orderbook::next_order_id();
 	assert_ok!(Orderbook::place_order(
 		RuntimeOrigin::signed(who),
 		0,

@@ -19,7 +19,7 @@ fn changing_price_gives_a_new_order_that_may_trade() {
 	new_test_ext().execute_with(|| {
 		gtc(BOB, Side::Sell, 1_100, LOT);
 		let old = gtc(ALICE, Side::Buy, 1_000, 2 * LOT);
-		let new = NextOrderId::<Test>::get();
+		let new = Orderbook::next_order_id();
 		assert_ok!(replace(ALICE, old, 1_100, 2 * LOT));
 		assert!(Orderbook::find_order(old).is_none());
 		assert_eq!(fills()[0].taker_order, new);
@@ -99,12 +99,12 @@ fn replacing_a_post_only_order_keeps_it_post_only() {
 			replace(ALICE, old, 1_100, LOT),
 			Error::<Test>::PostOnlyWouldCross
 		);
-		let new = NextOrderId::<Test>::get();
+		let new = Orderbook::next_order_id();
 		assert_ok!(replace(ALICE, old, 1_050, LOT));
 		assert!(Orderbook::find_order(new).expect("new order rests").post_only);
 		// A good-til-cancelled order stays one.
 		let gtc_id = gtc(CHARLIE, Side::Buy, 900, LOT);
-		let next = NextOrderId::<Test>::get();
+		let next = Orderbook::next_order_id();
 		assert_ok!(replace(CHARLIE, gtc_id, 950, LOT));
 		assert!(!Orderbook::find_order(next).expect("rests").post_only);
 	});
@@ -117,7 +117,7 @@ fn a_batch_shares_one_fill_budget() {
 		for _ in 0..6 {
 			gtc(BOB, Side::Sell, 1_000, LOT);
 		}
-		let first = NextOrderId::<Test>::get();
+		let first = Orderbook::next_order_id();
 		let batch =
 			alloc::vec![request(Side::Buy, 1_000, 3 * LOT), request(Side::Buy, 1_000, 3 * LOT)];
 		let info = Orderbook::place_orders(RuntimeOrigin::signed(ALICE), batch.clone())

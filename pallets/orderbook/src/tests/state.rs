@@ -82,13 +82,13 @@ fn export_then_import_gives_the_same_book_and_funds() {
 	ext_from(state.clone(), &funds_before).execute_with(|| {
 		assert_eq!(Orderbook::export_state(), state, "round trip");
 		assert_eq!(all_funds(), funds_before, "ledger and escrow restored, nothing lost");
-		assert_eq!(OpenOrders::<Test>::get(), 7);
+		assert_eq!(Orderbook::open_order_count(), 7);
 		assert_eq!(Expiries::<Test>::iter_key_prefix(50).count(), 1);
 		// The imported book trades with its priorities: a buy at 1_010 meets Alice first.
 		gtc(CHARLIE, Side::Buy, 1_010, LOT);
 		assert_eq!(fills()[0].maker, ALICE);
 		// And new orders get fresh ids.
-		assert_eq!(NextOrderId::<Test>::get(), state.next_order_id + 1);
+		assert_eq!(Orderbook::next_order_id(), state.next_order_id + 1);
 	});
 }
 
@@ -249,11 +249,28 @@ fn migration_v5_to_v6_pays_out_what_no_longer_fits_an_account() {
 	});
 }
 
+/// Rewrites the markets as a v7 chain stored them: configuration in `Markets`, best prices in
+/// `BestPrices`.
+fn to_v7_layout() {
+	use migrations::v7_layout;
+	let records: alloc::vec::Vec<_> = Markets::<Test>::drain().collect();
+	for (id, record) in records {
+		v7_layout::Markets::<Test>::insert(id, record.market);
+		v7_layout::BestPrices::<Test>::insert(id, record.top);
+	}
+	let counters = OrderCounters::<Test>::take();
+	v7_layout::NextOrderId::<Test>::put(counters.next_id);
+	v7_layout::OpenOrders::<Test>::put(counters.open);
+	StorageVersion::new(7).put::<Orderbook>();
+}
+
 /// Rewrites the book as a v6 chain stored it: a level record per (market, side, price) and
 /// a best price per (market, side).
 fn to_v6_layout() {
 	use migrations::v7::old;
-	let top = BestPrices::<Test>::take(0).expect("recorded");
+	to_v7_layout();
+	let top = migrations::v7_layout::BestPrices::<Test>::take(0).expect("recorded");
+	assert!(migrations::v7_layout::BestPrices::<Test>::iter().next().is_none(), "one market");
 	for side in [Side::Buy, Side::Sell] {
 		old::BestPrices::<Test>::insert((0, side), top.of(side));
 	}
@@ -267,6 +284,42 @@ fn to_v6_layout() {
 		});
 	}
 	StorageVersion::new(6).put::<Orderbook>();
+}
+
+#[test]
+fn migration_v7_to_v8_folds_best_prices_into_market_records() {
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		let market_before = Orderbook::market(0).expect("market 0");
+		let best_before = Orderbook::best_prices(0);
+		let counters_before = OrderCounters::<Test>::get();
+		assert!(counters_before.next_id > 1 && counters_before.open > 0);
+		assert_eq!(best_before, (Some(990), Some(1_010)));
+		to_v7_layout();
+		// A market whose v7 entry is missing gets the best prices its book holds.
+		migrations::v7_layout::BestPrices::<Test>::remove(0);
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v8::MigrateV7ToV8::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v8::MigrateV7ToV8::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(8));
+		assert!(migrations::v7_layout::BestPrices::<Test>::iter().next().is_none(), "no v7 key");
+		assert_eq!(
+			OrderCounters::<Test>::get(),
+			counters_before,
+			"the counters moved as they were"
+		);
+		let record = Markets::<Test>::get(0).expect("a record");
+		assert_eq!(record.market, market_before);
+		assert_eq!((record.top.bid, record.top.ask), best_before);
+		assert_ok!(Orderbook::do_try_state());
+		// The book trades on: a buy through the best ask moves it to the next level.
+		gtc(CHARLIE, Side::Buy, 1_010, 4 * LOT);
+		assert_eq!(Orderbook::best_prices(0), (Some(990), Some(1_020)));
+		totals();
+	});
 }
 
 #[test]
@@ -286,8 +339,17 @@ fn migration_v6_to_v7_drops_level_records_and_keeps_best_prices() {
 
 		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(7));
 		assert_eq!(migrations::v7::old::Levels::<Test>::iter().count(), 0);
-		assert_eq!(BestPrices::<Test>::iter().count(), 1, "one value per market, no v6 key");
-		assert_eq!(BestPrices::<Test>::get(0).map(|t| (t.bid, t.ask)), Some(best_before));
+		let v7_tops: alloc::vec::Vec<_> = migrations::v7_layout::BestPrices::<Test>::iter()
+			.map(|(id, top)| (id, top.bid, top.ask))
+			.collect();
+		assert_eq!(v7_tops, [(0, best_before.0, best_before.1)], "one value per market");
+
+		#[cfg(feature = "try-runtime")]
+		migrations::v8::MigrateV7ToV8::<Test>::try_on_runtime_upgrade(true).expect("checks pass");
+		#[cfg(not(feature = "try-runtime"))]
+		migrations::v8::MigrateV7ToV8::<Test>::on_runtime_upgrade();
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(8));
+		assert_eq!(Orderbook::best_prices(0), best_before);
 		assert_eq!(Orderbook::depth(0, u32::MAX), depth_before);
 		assert_ok!(Orderbook::do_try_state());
 		// The book trades on: a sell through the best bid moves it to the next level.
@@ -300,7 +362,7 @@ fn migration_v6_to_v7_drops_level_records_and_keeps_best_prices() {
 #[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(7));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(7));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(8));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(8));
 	});
 }
