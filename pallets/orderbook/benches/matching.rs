@@ -107,11 +107,13 @@ struct EngineBook<S> {
 	book: S,
 	next_id: u64,
 	live: Vec<engine::OrderRef>,
+	/// Quantity traded so far (both books must trade the same workload alike).
+	traded: u128,
 }
 
 impl<S: BookStore<u64>> EngineBook<S> {
 	fn new(book: S) -> Self {
-		Self { book, next_id: 1, live: Vec::new() }
+		Self { book, next_id: 1, live: Vec::new(), traded: 0 }
 	}
 	fn apply(&mut self, op: Op) {
 		let id = self.next_id;
@@ -130,6 +132,7 @@ impl<S: BookStore<u64>> EngineBook<S> {
 					self_trade: SelfTradePrevention::CancelMaker,
 				};
 				let out = engine::match_order(&mut self.book, &incoming, limits);
+				self.traded += qty - out.remaining;
 				if out.remaining > 0 {
 					let order = Order {
 						id,
@@ -160,7 +163,8 @@ impl<S: BookStore<u64>> EngineBook<S> {
 					quote_cap: None,
 					self_trade: SelfTradePrevention::CancelMaker,
 				};
-				engine::match_order(&mut self.book, &incoming, limits);
+				let out = engine::match_order(&mut self.book, &incoming, limits);
+				self.traded += qty - out.remaining;
 			},
 			Op::Cancel { nth } => {
 				if !self.live.is_empty() {
@@ -499,7 +503,13 @@ fn engine_storage_with_book(
 ) -> (sp_io::TestExternalities, EngineBook<StorageBook<Test>>) {
 	let mut ext = sp_io::TestExternalities::default();
 	let mut e = EngineBook::new(StorageBook::<Test>::default());
-	ext.execute_with(|| prefill.iter().for_each(|op| e.apply(*op)));
+	ext.execute_with(|| {
+		// The market's record holds its best prices, as the pallet keeps it.
+		let record =
+			pallet_orderbook::store::MarketRecord { market: market(), top: Default::default() };
+		pallet_orderbook::Markets::<Test>::insert(0, record);
+		prefill.iter().for_each(|op| e.apply(*op))
+	});
 	ext.commit_all().expect("commit prefill");
 	(ext, e)
 }
@@ -593,6 +603,15 @@ fn main() {
 		);
 		return;
 	}
+
+	// The engine over storage must trade the workload exactly as over memory (a bench of a
+	// book that never matched would be fast and meaningless).
+	let mut memory = engine_with_book(&prefill);
+	ops.iter().for_each(|op| memory.apply(*op));
+	let (mut ext, mut storage) = engine_storage_with_book(&prefill);
+	run_engine_storage(&mut ext, &mut storage, &ops);
+	assert!(memory.traded > 0, "the workload trades");
+	assert_eq!(memory.traded, storage.traded, "the engine trades alike over memory and storage");
 
 	let mut criterion = Criterion::default().configure_from_args();
 	bench(&mut criterion, &prefill, &ops);

@@ -144,9 +144,14 @@ impl Default for OrderCounters {
 	}
 }
 
-/// The best prices recorded for `market` (a market without a record has an empty book).
+/// The best prices recorded for `market` (without a record: as its book holds them).
 pub fn recorded_top<T: Config>(market: MarketId) -> BookTop {
-	Markets::<T>::get(market).map(|record| record.top).unwrap_or_default()
+	match Markets::<T>::get(market) {
+		Some(record) => record.top,
+		// Not reached by the pallet (every market has a record); engine-level users of the
+		// book may have none, and get the book's answer.
+		None => BookTop::scan::<T>(market),
+	}
 }
 
 /// The order book in chain storage. It remembers the best prices of the last market it read
@@ -219,10 +224,16 @@ impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
 		self.top(market).of(side)
 	}
 	fn set_best_price(&mut self, market: MarketId, side: Side, best: Option<Price>) {
-		Markets::<T>::mutate_extant(market, |record| {
+		let recorded = Markets::<T>::mutate_extant(market, |record| {
 			record.top.set(side, best);
-			self.top.set(Some((market, record.top)));
+			Some(record.top)
 		});
+		let top = recorded.unwrap_or_else(|| {
+			let mut top = self.top(market);
+			top.set(side, best);
+			top
+		});
+		self.top.set(Some((market, top)));
 	}
 }
 
