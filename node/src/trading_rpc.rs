@@ -1,6 +1,7 @@
 //! JSON-RPC over the trading runtime APIs: `orderbook_depth`, `orderbook_openOrders`,
-//! `orderbook_order`, `orderbook_markets`, `orderbook_tradingBalances`, `perp_positions`, `perp_market`. Each reads
-//! the best block unless `at` is given.
+//! `orderbook_orderOf`, `orderbook_order` (unsafe), `orderbook_markets`,
+//! `orderbook_tradingBalances`, `perp_positions`, `perp_market`. Each reads the best block
+//! unless `at` is given.
 use std::sync::Arc;
 
 use bourse_primitives::{
@@ -9,7 +10,8 @@ use bourse_primitives::{
 	runtime_api::{OrderbookApi, PerpApi},
 };
 use bourse_runtime::{opaque::Block, AccountId};
-use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc, types::ErrorObjectOwned, Extensions};
+use sc_rpc::DenyUnsafe;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
@@ -26,9 +28,21 @@ pub trait OrderbookRpcApi {
 	fn open_orders(&self, account: AccountId, at: Option<H256>)
 		-> RpcResult<Vec<Order<AccountId>>>;
 
-	/// A resting order by id.
-	#[method(name = "orderbook_order")]
+	/// A resting order by id, of any account. Orders are indexed by owner, so this walks every
+	/// trading account on chain: an unsafe method (refused on a node's public interface unless
+	/// it runs with `--rpc-methods unsafe`). Callers that know the owner use
+	/// `orderbook_orderOf`.
+	#[method(name = "orderbook_order", with_extensions)]
 	fn order(&self, id: OrderId, at: Option<H256>) -> RpcResult<Option<Order<AccountId>>>;
+
+	/// The resting order `id` of `account` (safe: two storage reads).
+	#[method(name = "orderbook_orderOf")]
+	fn order_of(
+		&self,
+		account: AccountId,
+		id: OrderId,
+		at: Option<H256>,
+	) -> RpcResult<Option<Order<AccountId>>>;
 
 	/// Every market with its tokens' ids, symbols and decimals, tick, lot, minimum size, fees,
 	/// kind and status.
@@ -79,9 +93,27 @@ where
 		self.client.runtime_api().open_orders(at, account).map_err(api_error)
 	}
 
-	fn order(&self, id: OrderId, at: Option<H256>) -> RpcResult<Option<Order<AccountId>>> {
+	fn order(
+		&self,
+		ext: &Extensions,
+		id: OrderId,
+		at: Option<H256>,
+	) -> RpcResult<Option<Order<AccountId>>> {
+		// Without the server's policy (not reached: the node's RPC server always sets it),
+		// refuse: the walk is the costly part.
+		ext.get::<DenyUnsafe>().copied().unwrap_or(DenyUnsafe::Yes).check_if_safe()?;
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
 		self.client.runtime_api().order(at, id).map_err(api_error)
+	}
+
+	fn order_of(
+		&self,
+		account: AccountId,
+		id: OrderId,
+		at: Option<H256>,
+	) -> RpcResult<Option<Order<AccountId>>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().order_of(at, account, id).map_err(api_error)
 	}
 
 	fn markets(&self, at: Option<H256>) -> RpcResult<Vec<MarketInfo>> {

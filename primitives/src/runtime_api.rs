@@ -9,14 +9,19 @@ sp_api::decl_runtime_apis! {
 	/// `order_fills`. Version 3: the trading ledger (`trading_balances`, `fee_balances`) and
 	/// `markets`. Version 4: fill histories left chain state (`recent_fills`, `order_fills`
 	/// removed: the node's fill index serves `orderbook_recentFills` / `orderbook_orderFills`).
-	#[api_version(4)]
+	/// Version 5: `order_of` (an order by owner and id, one read).
+	#[api_version(5)]
 	pub trait OrderbookApi<AccountId: Codec> {
 		/// Aggregated depth of `market`, up to `levels` per side, best first.
 		fn depth(market: MarketId, levels: u32) -> Depth;
 		/// Resting orders of `who` in every market.
 		fn open_orders(who: AccountId) -> Vec<Order<AccountId>>;
-		/// A resting order.
+		/// A resting order of any account. Orders are indexed by owner, so this walks every
+		/// trading account: the node serves it to trusted callers only (an unsafe RPC).
 		fn order(id: OrderId) -> Option<Order<AccountId>>;
+		/// The resting order `id` of `who` (two reads: its record, then the order).
+		#[api_version(5)]
+		fn order_of(who: AccountId, id: OrderId) -> Option<Order<AccountId>>;
 		/// `who`'s trading ledger: per token, free and locked amounts.
 		fn trading_balances(who: AccountId) -> Vec<AccountBalance>;
 		/// Fees collected per token and not yet withdrawn.

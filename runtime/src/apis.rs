@@ -209,6 +209,10 @@ impl_runtime_apis! {
 			Orderbook::find_order(id)
 		}
 
+		fn order_of(who: AccountId, id: OrderId) -> Option<Order<AccountId>> {
+			Orderbook::order_of(&who, id)
+		}
+
 		fn trading_balances(who: AccountId) -> Vec<bourse_primitives::orderbook::AccountBalance> {
 			Orderbook::trading_balances(&who)
 				.into_iter()

@@ -1,4 +1,5 @@
-//! `bourse-node --dev` produces blocks, answers RPC with the Bourse runtime, stops cleanly.
+//! `bourse-node --dev` produces blocks, answers RPC with the Bourse runtime, stops cleanly; with
+//! `--rpc-methods safe` (as a public interface) it refuses the costly `orderbook_order`.
 use std::time::Duration;
 
 use bourse_tests::Node;
@@ -7,7 +8,7 @@ use serde_json::json;
 #[test]
 fn dev_node_produces_blocks_and_stops_cleanly() {
 	let _serial = bourse_tests::serial();
-	let mut node = Node::start(&["--dev", "--tmp"]);
+	let mut node = Node::start(&["--dev", "--tmp", "--rpc-methods", "safe"]);
 	node.wait_for_block(3, Duration::from_secs(120));
 
 	let health = node.rpc("system_health", json!([])).expect("system_health");
@@ -16,9 +17,17 @@ fn dev_node_produces_blocks_and_stops_cleanly() {
 
 	let version = node.rpc("state_getRuntimeVersion", json!([])).expect("runtime version");
 	assert_eq!(version["specName"], json!("bourse"), "{version}");
-	assert_eq!(version["specVersion"], json!(103), "{version}");
+	assert_eq!(version["specVersion"], json!(104), "{version}");
 	let apis = version["apis"].as_array().expect("apis list");
 	assert!(apis.len() >= 10, "standard and Bourse runtime APIs: {version}");
+
+	// An order by id alone walks every trading account: refused on a safe interface. By owner
+	// and id it is two reads, and served.
+	let alice = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
+	let refused = node.rpc("orderbook_order", json!([1])).expect_err("an unsafe method");
+	assert!(refused.contains("unsafe"), "{refused}");
+	let none = node.rpc("orderbook_orderOf", json!([alice, u64::MAX])).expect("a safe method");
+	assert_eq!(none, json!(null));
 
 	assert!(
 		node.log().contains("executed from on-chain wasm"),

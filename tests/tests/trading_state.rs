@@ -153,8 +153,14 @@ fn exported_state_starts_a_new_chain_and_round_trips() {
 		.and_then(|b| b.iter().find(|e| e["asset"] == json!({ "Asset": 1 })))
 		.unwrap_or_else(|| panic!("Bob's USDB entry: {balances}"));
 	assert_eq!(usdb["locked"], json!("590000000"), "the bid's escrow is locked: {balances}");
+	// By id alone (an unsafe method: this node's RPC listens on localhost only, so `auto`
+	// allows it), and by owner and id.
 	let order = fresh.rpc("orderbook_order", json!([first])).expect("order");
 	assert_eq!(order["owner"], json!(ALICE), "ids are kept: {order}");
+	let of_owner = fresh.rpc("orderbook_orderOf", json!([ALICE, first])).expect("order of");
+	assert_eq!(of_owner, order);
+	let of_other = fresh.rpc("orderbook_orderOf", json!([BOB, first])).expect("order of");
+	assert_eq!(of_other, json!(null), "another account's id finds nothing: {of_other}");
 	assert!(fresh.stop(MINUTE).is_some_and(|s| s.success()), "{}", fresh.log_tail());
 
 	// Its genesis exports to exactly the imported state; only the source differs.
