@@ -434,7 +434,12 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Creates a spot market of `base` priced in `quote`.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::create_market())]
+		// The new market's record is charged per block from the next block on
+		// (`on_initialize`); for the rest of this one, its orders' read and write of it are
+		// charged here.
+		#[pallet::weight(
+			T::WeightInfo::create_market().saturating_add(T::DbWeight::get().reads_writes(1, 1))
+		)]
 		pub fn create_market(
 			origin: OriginFor<T>,
 			base: AssetKind,

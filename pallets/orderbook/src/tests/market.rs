@@ -105,7 +105,22 @@ fn each_block_pays_once_for_every_market_record() {
 			0,
 			0
 		));
-		// A new market is one more record a block's orders may read and write.
+		// A new market is one more record a block's orders may read and write: charged by
+		// `on_initialize` from the next block, and for the rest of its own block by the call.
 		assert_eq!(Orderbook::on_initialize(2), per_block(2));
+		let create = crate::Call::<Test>::create_market {
+			base: AssetKind::Native,
+			quote: AssetKind::Asset(BASE),
+			tick_size: 1,
+			lot_size: 1_000_000,
+			min_size: 1_000_000,
+			maker_fee_ppm: 0,
+			taker_fee_ppm: 0,
+		};
+		use frame_support::dispatch::GetDispatchInfo;
+		assert_eq!(
+			create.get_dispatch_info().call_weight,
+			<() as crate::WeightInfo>::create_market() + db.reads_writes(1, 1)
+		);
 	});
 }
