@@ -220,15 +220,14 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Counts an order that rests (or no longer rests) on a book.
-	fn count_resting(delta: i8) {
-		OrderCounters::<T>::mutate(|counters| {
-			counters.open = if delta > 0 {
-				counters.open.saturating_add(1)
-			} else {
-				counters.open.saturating_sub(1)
-			}
-		});
+	/// Counts an order that now rests on a book.
+	fn count_rested() {
+		OrderCounters::<T>::mutate(|counters| counters.open = counters.open.saturating_add(1));
+	}
+
+	/// Counts an order that no longer rests on a book.
+	fn count_left_book() {
+		OrderCounters::<T>::mutate(|counters| counters.open = counters.open.saturating_sub(1));
 	}
 
 	fn quote_of(price: Price, quantity: Quantity) -> Result<u128, Error<T>> {
@@ -644,7 +643,7 @@ impl<T: Config> Pallet<T> {
 				Expiries::<T>::insert(last, incoming.id, at);
 			}
 			if !rests_at_once {
-				Self::count_resting(1);
+				Self::count_rested();
 			}
 		} else if outcome.remaining > 0 {
 			if index_at_once.is_some() {
@@ -652,7 +651,7 @@ impl<T: Config> Pallet<T> {
 				// its index entry and its count go with it; its escrow was freed as surplus
 				// above.)
 				Self::unindex_order(&who, incoming.id);
-				Self::count_resting(-1);
+				Self::count_left_book();
 			}
 			let reason = if outcome.taker_stopped {
 				CancelReason::SelfTrade
@@ -822,7 +821,7 @@ impl<T: Config> Pallet<T> {
 		if let Some(last) = order.expires_at {
 			Expiries::<T>::remove(last, order.id);
 		}
-		Self::count_resting(-1);
+		Self::count_left_book();
 	}
 
 	/// Takes the order resting at `at` off the book and releases its escrow.
