@@ -1,21 +1,26 @@
 use super::*;
 use bourse_primitives::orderbook::{AssetKind, MarketStatus};
 use frame_support::assert_noop;
+use frame_support::traits::UnfilteredDispatchable;
 use sp_runtime::DispatchError;
+
+/// The call that creates market 1: native priced in the base asset.
+fn second_market() -> crate::Call<Test> {
+	crate::Call::<Test>::create_market {
+		base: AssetKind::Native,
+		quote: AssetKind::Asset(BASE),
+		tick_size: 1,
+		lot_size: 1_000_000,
+		min_size: 1_000_000,
+		maker_fee_ppm: 0,
+		taker_fee_ppm: 0,
+	}
+}
 
 #[test]
 fn root_creates_markets_and_sets_status() {
 	new_test_ext().execute_with(|| {
-		assert_ok!(Orderbook::create_market(
-			RuntimeOrigin::root(),
-			AssetKind::Native,
-			AssetKind::Asset(BASE),
-			1,
-			1_000_000,
-			1_000_000,
-			0,
-			0
-		));
+		assert_ok!(second_market().dispatch_bypass_filter(RuntimeOrigin::root()));
 		assert_eq!(Orderbook::market(1).map(|m| m.quote), Some(AssetKind::Asset(BASE)));
 		assert_ok!(Orderbook::set_market_status(RuntimeOrigin::root(), 1, MarketStatus::Paused));
 		assert_eq!(Orderbook::market(1).map(|m| m.status), Some(MarketStatus::Paused));
@@ -95,31 +100,13 @@ fn each_block_pays_once_for_every_market_record() {
 		};
 		assert_eq!(NextMarketId::<Test>::get(), 1);
 		assert_eq!(Orderbook::on_initialize(1), per_block(1));
-		assert_ok!(Orderbook::create_market(
-			RuntimeOrigin::root(),
-			AssetKind::Native,
-			AssetKind::Asset(BASE),
-			1,
-			1_000_000,
-			1_000_000,
-			0,
-			0
-		));
+		assert_ok!(second_market().dispatch_bypass_filter(RuntimeOrigin::root()));
 		// A new market is one more record a block's orders may read and write: charged by
 		// `on_initialize` from the next block, and for the rest of its own block by the call.
 		assert_eq!(Orderbook::on_initialize(2), per_block(2));
-		let create = crate::Call::<Test>::create_market {
-			base: AssetKind::Native,
-			quote: AssetKind::Asset(BASE),
-			tick_size: 1,
-			lot_size: 1_000_000,
-			min_size: 1_000_000,
-			maker_fee_ppm: 0,
-			taker_fee_ppm: 0,
-		};
 		use frame_support::dispatch::GetDispatchInfo;
 		assert_eq!(
-			create.get_dispatch_info().call_weight,
+			second_market().get_dispatch_info().call_weight,
 			<() as crate::WeightInfo>::create_market() + db.reads_writes(1, 1)
 		);
 	});
