@@ -1,9 +1,11 @@
-//! An in-memory [`BookStore`]: orders in a hash map by id (a BTreeMap without std), and their
-//! book order in a BTreeSet of (market, side, level key, id), as the pallet's storage keys
-//! them (bids by `u128::MAX - price`, so both sides iterate best first).
+//! An in-memory [`BookStore`]: orders in a hash map by id (a BTreeMap without std), each price
+//! level a FIFO of ids in a BTreeMap keyed (market, side, level key) (bids by
+//! `u128::MAX - price`, so both sides iterate best first), and best prices cached as the
+//! engine reports them, as the pallet's market records cache them.
 use super::{BookStore, OrderRef};
-use alloc::collections::BTreeSet;
+use alloc::collections::{BTreeMap, VecDeque};
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
+use core::ops::Bound;
 
 /// Hashes an order id with one multiplication (Fibonacci hashing): ids are sequential, so
 /// this spreads them well, and unlike `RandomState` it is deterministic (reproducible tests).
@@ -34,55 +36,31 @@ pub type OrderMap<A> =
 #[cfg(not(feature = "std"))]
 pub type OrderMap<A> = alloc::collections::BTreeMap<OrderId, Order<A>>;
 
+/// `Side` as an ordered map key.
+pub type SideKey = u8;
+
+/// A price as an ordered key on its side: best first.
+pub type LevelKey = u128;
+
+/// Where a level sits in book order.
+type Place = (MarketId, SideKey, LevelKey);
+
 /// A book held in memory; used by engine tests and the native benchmark.
 #[derive(Clone, Debug)]
 pub struct MemoryBook<A> {
 	/// Resting orders by id.
 	pub orders: OrderMap<A>,
-	/// Resting orders in book order: (market, side, level key, id).
-	pub queue: BTreeSet<(MarketId, SideKey, LevelKey, OrderId)>,
+	/// Each non-empty price level's order ids, oldest (smallest) first.
+	levels: BTreeMap<Place, VecDeque<OrderId>>,
+	/// Best price per (market, side), as last set by the engine.
+	best: BTreeMap<(MarketId, SideKey), Price>,
 }
 
 impl<A> Default for MemoryBook<A> {
 	fn default() -> Self {
-		Self { orders: OrderMap::default(), queue: BTreeSet::new() }
+		Self { orders: OrderMap::default(), levels: BTreeMap::new(), best: BTreeMap::new() }
 	}
 }
-
-/// A price as an ordered key on its side: best first.
-pub type LevelKey = u128;
-
-fn level_key(side: Side, price: Price) -> LevelKey {
-	match side {
-		Side::Buy => u128::MAX - price,
-		Side::Sell => price,
-	}
-}
-
-fn level_price(side: SideKey, key: LevelKey) -> Price {
-	if side == 0 {
-		u128::MAX - key
-	} else {
-		key
-	}
-}
-
-impl<A> MemoryBook<A> {
-	/// The first order at `from` or behind it on its side.
-	fn first_at_or_after(&self, from: (MarketId, SideKey, LevelKey, OrderId)) -> Option<OrderRef> {
-		let (market, side, _, _) = from;
-		let end = (market, side, LevelKey::MAX, OrderId::MAX);
-		self.queue.range(from..=end).next().map(|&(market, side_key, key, id)| OrderRef {
-			id,
-			market,
-			side: if side_key == 0 { Side::Buy } else { Side::Sell },
-			price: level_price(side_key, key),
-		})
-	}
-}
-
-/// `Side` as an ordered map key.
-pub type SideKey = u8;
 
 fn side_key(side: Side) -> SideKey {
 	match side {
@@ -91,42 +69,93 @@ fn side_key(side: Side) -> SideKey {
 	}
 }
 
+fn level_key(side: Side, price: Price) -> LevelKey {
+	match side {
+		Side::Buy => u128::MAX - price,
+		Side::Sell => price,
+	}
+}
+
+fn place(market: MarketId, side: Side, price: Price) -> Place {
+	(market, side_key(side), level_key(side, price))
+}
+
+impl<A> MemoryBook<A> {
+	/// How many order ids the levels hold (equal to `orders.len()` in a sound book).
+	pub fn queued(&self) -> usize {
+		self.levels.values().map(VecDeque::len).sum()
+	}
+
+	/// The oldest order of the first level in `range` (levels are never empty).
+	fn first_of(&self, range: (Bound<Place>, Bound<Place>), side: Side) -> Option<OrderRef> {
+		let (&(market, _, key), ids) = self.levels.range(range).next()?;
+		let price = match side {
+			Side::Buy => u128::MAX - key,
+			Side::Sell => key,
+		};
+		Some(OrderRef { id: *ids.front()?, market, side, price })
+	}
+}
+
 impl<A: Clone> BookStore<A> for MemoryBook<A> {
 	fn order(&self, at: &OrderRef) -> Option<Order<A>> {
 		self.orders.get(&at.id).cloned()
 	}
 	fn put_order(&mut self, order: &Order<A>) {
-		let side = side_key(order.side);
-		self.queue.insert((order.market, side, level_key(order.side, order.price), order.id));
-		self.orders.insert(order.id, order.clone());
+		// An order rewritten in place (same id, hence same place) keeps its queue position.
+		if self.orders.insert(order.id, order.clone()).is_some() {
+			return;
+		}
+		let ids = self.levels.entry(place(order.market, order.side, order.price)).or_default();
+		// New orders are the newest of their level; anything else goes to its id's position.
+		match ids.back() {
+			Some(&last) if last > order.id => {
+				let at = ids.partition_point(|&id| id < order.id);
+				ids.insert(at, order.id);
+			},
+			_ => ids.push_back(order.id),
+		}
 	}
 	fn modify_order(&mut self, at: &OrderRef, f: impl FnOnce(&mut Order<A>)) -> bool {
 		self.orders.get_mut(&at.id).map(f).is_some()
 	}
 	fn remove_order(&mut self, at: &OrderRef) {
-		self.queue.remove(&(at.market, side_key(at.side), level_key(at.side, at.price), at.id));
+		let key = place(at.market, at.side, at.price);
+		if let Some(ids) = self.levels.get_mut(&key) {
+			if ids.front() == Some(&at.id) {
+				ids.pop_front();
+			} else if let Ok(index) = ids.binary_search(&at.id) {
+				ids.remove(index);
+			}
+			if ids.is_empty() {
+				self.levels.remove(&key);
+			}
+		}
 		self.orders.remove(&at.id);
 	}
 	fn first_from(&self, market: MarketId, side: Side, price: Price) -> Option<OrderRef> {
-		self.first_at_or_after((market, side_key(side), level_key(side, price), 0))
+		let end = (market, side_key(side), LevelKey::MAX);
+		self.first_of((Bound::Included(place(market, side, price)), Bound::Included(end)), side)
 	}
 	fn next_after(&self, at: &OrderRef) -> Option<OrderRef> {
-		let key = level_key(at.side, at.price);
-		let from = match at.id.checked_add(1) {
-			Some(id) => (at.market, side_key(at.side), key, id),
-			None => (at.market, side_key(at.side), key.checked_add(1)?, 0),
-		};
-		self.first_at_or_after(from)
+		let key = place(at.market, at.side, at.price);
+		if let Some(ids) = self.levels.get(&key) {
+			// (`at` itself may be gone already: matching removes a maker before moving on.)
+			if let Some(&id) = ids.get(ids.partition_point(|&id| id <= at.id)) {
+				return Some(OrderRef { id, ..*at });
+			}
+		}
+		let end = (at.market, side_key(at.side), LevelKey::MAX);
+		self.first_of((Bound::Excluded(key), Bound::Included(end)), at.side)
 	}
 	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
-		self.first_from(
-			market,
-			side,
-			match side {
-				Side::Buy => Price::MAX,
-				Side::Sell => 0,
-			},
-		)
-		.map(|at| at.price)
+		self.best.get(&(market, side_key(side))).copied()
+	}
+	fn set_best_price(&mut self, market: MarketId, side: Side, best: Option<Price>) {
+		let key = (market, side_key(side));
+		match best {
+			Some(price) => self.best.insert(key, price),
+			None => self.best.remove(&key),
+		};
 	}
 }

@@ -230,7 +230,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// Checks the book's structure: every order once in book order, each level FIFO by id, with
 /// something left to fill, never crossed.
 fn check_book(book: &MemoryBook<u64>) -> Result<(), TestCaseError> {
-	prop_assert_eq!(book.queue.len(), book.orders.len(), "the queue holds every order once");
+	prop_assert_eq!(book.queued(), book.orders.len(), "the levels hold every order once");
 	for side in [Side::Buy, Side::Sell] {
 		let mut cursor = book.first_from(M, side, if side == Side::Buy { u128::MAX } else { 0 });
 		prop_assert_eq!(cursor.map(|at| at.price), book.best_price(M, side), "best is first");
