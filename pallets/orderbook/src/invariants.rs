@@ -58,8 +58,8 @@ impl<T: Config> Pallet<T> {
 		}
 		for (market, record) in Markets::<T>::iter() {
 			let top = store::BookTop::scan::<T>(market);
-			ensure_that(record.top == top, "a market's recorded best prices are not its book's")?;
-			if let (Some(bid), Some(ask)) = (top.bid, top.ask) {
+			ensure_that(record.top == top, "a market's recorded first orders are not its book's")?;
+			if let (Some(bid), Some(ask)) = (top.of(Side::Buy), top.of(Side::Sell)) {
 				ensure_that(bid < ask, "a book is crossed")?;
 			}
 		}

@@ -74,7 +74,7 @@ pub mod pallet {
 	/// book order, one order index per account; v6: an account's ledger entries and order
 	/// index in one key ([`Accounts`]); v7: no price level records (a level is its orders' run
 	/// of keys), both best prices of a market in one value; see [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(8);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(9);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

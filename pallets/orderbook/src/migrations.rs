@@ -4,6 +4,55 @@
 //! has. A chain below v5 upgrades through an earlier runtime first.
 use crate::*;
 
+/// Storage items as v8 laid them out, which v9 replaced: a market's record held its best
+/// prices, not its first orders.
+pub mod v8_layout {
+	use super::*;
+	use bourse_primitives::orderbook::{Market, MarketId, Price, Side};
+	use codec::{Decode, Encode};
+	use frame_support::Twox64Concat;
+	use scale_info::TypeInfo;
+
+	/// Best bid and best ask of a market's book (v7 kept it in `BestPrices`, v8 in the
+	/// market's record).
+	#[derive(Clone, Copy, Default, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+	pub struct BookTop {
+		/// Highest resting bid.
+		pub bid: Option<Price>,
+		/// Lowest resting ask.
+		pub ask: Option<Price>,
+	}
+
+	impl BookTop {
+		/// The best price of `side`.
+		pub fn of(&self, side: Side) -> Option<Price> {
+			match side {
+				Side::Buy => self.bid,
+				Side::Sell => self.ask,
+			}
+		}
+
+		/// Both best prices of `market` as the book holds them.
+		pub fn scan<T: Config>(market: MarketId) -> Self {
+			let best = |side| crate::store::scan_best::<T>(market, side);
+			BookTop { bid: best(Side::Buy), ask: best(Side::Sell) }
+		}
+	}
+
+	/// A market's v8 record: configuration and best prices.
+	#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
+	pub struct MarketRecord {
+		/// The configuration.
+		pub market: Market,
+		/// Best bid and best ask.
+		pub top: BookTop,
+	}
+
+	/// Markets by id (same storage prefix as [`Markets`]).
+	#[frame_support::storage_alias]
+	pub type Markets<T: Config> = StorageMap<Pallet<T>, Twox64Concat, MarketId, MarketRecord>;
+}
+
 /// Storage items as v7 (and before it v6) laid them out, which v8 replaced: the older
 /// migrations read and write these, not the current types.
 pub mod v7_layout {
@@ -18,7 +67,7 @@ pub mod v7_layout {
 	/// Best bid and best ask of each market's book.
 	#[frame_support::storage_alias]
 	pub type BestPrices<T: Config> =
-		StorageMap<Pallet<T>, Twox64Concat, MarketId, crate::store::BookTop>;
+		StorageMap<Pallet<T>, Twox64Concat, MarketId, super::v8_layout::BookTop>;
 
 	/// Id the next order gets (absent: 1).
 	#[frame_support::storage_alias]
@@ -264,10 +313,7 @@ pub mod v7 {
 			let sides = old::BestPrices::<T>::clear(u32::MAX, None).unique as u64;
 			let mut markets = 0u64;
 			for market in v7_layout::Markets::<T>::iter_keys() {
-				v7_layout::BestPrices::<T>::insert(
-					market,
-					crate::store::BookTop::scan::<T>(market),
-				);
+				v7_layout::BestPrices::<T>::insert(market, v8_layout::BookTop::scan::<T>(market));
 				markets += 1;
 			}
 			// Per market: its key, and one ordered lookup per side.
@@ -326,8 +372,8 @@ pub mod v7 {
 /// `OpenOrders` become [`OrderCounters`]. Bounded by the markets stored: two reads and two
 /// writes each.
 pub mod v8 {
+	use super::v8_layout::{BookTop, MarketRecord};
 	use super::*;
-	use crate::store::{BookTop, MarketRecord};
 	use alloc::collections::BTreeMap;
 	use bourse_primitives::orderbook::MarketId;
 	use frame_support::{
@@ -357,14 +403,16 @@ pub mod v8 {
 			let moved = tops.len() as u64;
 			let mut markets = 0u64;
 			let mut scanned = 0u64;
-			Markets::<T>::translate::<bourse_primitives::orderbook::Market, _>(|id, market| {
-				markets += 1;
-				let top = tops.get(&id).copied().unwrap_or_else(|| {
-					scanned += 1;
-					BookTop::scan::<T>(id)
-				});
-				Some(MarketRecord { market, top })
-			});
+			v8_layout::Markets::<T>::translate::<bourse_primitives::orderbook::Market, _>(
+				|id, market| {
+					markets += 1;
+					let top = tops.get(&id).copied().unwrap_or_else(|| {
+						scanned += 1;
+						BookTop::scan::<T>(id)
+					});
+					Some(MarketRecord { market, top })
+				},
+			);
 			log::info!(
 				target: "runtime::orderbook",
 				"v8: best prices of {markets} market(s) folded into their records \
@@ -408,15 +456,16 @@ pub mod v8 {
 				"no v7 best prices are left"
 			);
 			frame_support::ensure!(
-				Markets::<T>::iter_keys().count() == before.len(),
+				v8_layout::Markets::<T>::iter_keys().count() == before.len(),
 				"every market kept its record"
 			);
 			for (id, market, top) in before {
-				let record = Markets::<T>::get(id).ok_or("a market lost its record")?;
+				let record = v8_layout::Markets::<T>::get(id).ok_or("a market lost its record")?;
 				frame_support::ensure!(record.market == market, "a market's configuration moved");
 				frame_support::ensure!(record.top == top, "a best price moved");
 			}
-			Pallet::<T>::do_try_state()
+			// (The pallet's `try_state` checks the newest layout: v9's migration runs it.)
+			Ok(())
 		}
 	}
 
@@ -425,6 +474,84 @@ pub mod v8 {
 		7,
 		8,
 		InnerMigrateV7ToV8<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// v8 -> v9: a market's record keeps the first order of each side (price and id), not only
+/// its price, so matching starts there without an ordered lookup.
+///
+/// Every market's record is rewritten with the first orders its book holds: one read, two
+/// ordered lookups and one write per market.
+pub mod v9 {
+	use super::*;
+	use crate::store::{BookTop, MarketRecord};
+	use frame_support::{
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+	#[cfg(feature = "try-runtime")]
+	use {
+		alloc::vec::Vec,
+		bourse_primitives::orderbook::{Market, MarketId, Side},
+		codec::{Decode, Encode},
+		sp_runtime::TryRuntimeError,
+	};
+
+	/// Records each market's first orders.
+	pub struct InnerMigrateV8ToV9<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV8ToV9<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut markets = 0u64;
+			Markets::<T>::translate::<v8_layout::MarketRecord, _>(|id, old| {
+				markets += 1;
+				Some(MarketRecord { market: old.market, top: BookTop::scan::<T>(id) })
+			});
+			log::info!(
+				target: "runtime::orderbook",
+				"v9: first orders of {markets} market(s) recorded"
+			);
+			T::DbWeight::get().reads_writes(3 * markets, markets)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			let markets: Vec<(MarketId, v8_layout::MarketRecord)> =
+				v8_layout::Markets::<T>::iter().collect();
+			Ok(markets.encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), TryRuntimeError> {
+			let before = <Vec<(MarketId, v8_layout::MarketRecord)>>::decode(&mut &state[..])
+				.map_err(|_| "bad pre_upgrade state")?;
+			frame_support::ensure!(
+				Markets::<T>::iter_keys().count() == before.len(),
+				"every market kept its record"
+			);
+			for (id, old) in before {
+				let record = Markets::<T>::get(id).ok_or("a market lost its record")?;
+				let market: &Market = &record.market;
+				frame_support::ensure!(*market == old.market, "a market's configuration moved");
+				for side in [Side::Buy, Side::Sell] {
+					frame_support::ensure!(
+						record.top.of(side) == old.top.of(side),
+						"a best price moved"
+					);
+				}
+			}
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// [`InnerMigrateV8ToV9`], run only when the on-chain storage version is 8; sets it to 9.
+	pub type MigrateV8ToV9<T> = VersionedMigration<
+		8,
+		9,
+		InnerMigrateV8ToV9<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

@@ -8,11 +8,12 @@
 //! (of the level, or of the next level) is the next key. An order joins the book with one
 //! write; nothing else is kept per level.
 //!
-//! Finding the first key is an ordered-key lookup, which over a storage overlay is costly (it
-//! walks the trie and skips keys deleted in the overlay), so both best prices of a market are
-//! kept beside its configuration in [`Markets`] ([`MarketRecord::top`]): every order reads that
-//! one value anyway (is the market open? does the order cross? does it better the best?), and
-//! it is written only when a best price changes.
+//! Finding the first key is an ordered-key lookup, which is costly: it seeks through the trie,
+//! and over a block's overlay it skips every key the block deleted on the way (the front of a
+//! busy level). So the first order of each side of a market (price and id) is kept beside its
+//! configuration in [`Markets`] ([`MarketRecord::top`]): every order reads that one value
+//! anyway (is the market open? does the order cross? does it better the best?), matching
+//! starts at that key without a lookup, and it is written only when the first order changes.
 use crate::{
 	engine::{BookStore, OrderRef},
 	Config, Markets, Orders,
@@ -62,7 +63,27 @@ pub fn order_ref(market: MarketId, side: Side, key: BookKey) -> OrderRef {
 	OrderRef { id: OrderId::from_be_bytes(id), market, side, price: level_price(side, level) }
 }
 
-/// Best bid and best ask of a market's book (`None`: that side is empty).
+/// The first order of one side of a book in book order: where matching starts.
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+)]
+pub struct FirstOrder {
+	/// Its price: the side's best.
+	pub price: Price,
+	/// Its id: the oldest order at that price.
+	pub id: OrderId,
+}
+
+/// The first orders of both sides of a market's book (`None`: that side is empty).
 #[derive(
 	Clone,
 	Copy,
@@ -77,32 +98,40 @@ pub fn order_ref(market: MarketId, side: Side, key: BookKey) -> OrderRef {
 	TypeInfo,
 )]
 pub struct BookTop {
-	/// Highest resting bid.
-	pub bid: Option<Price>,
-	/// Lowest resting ask.
-	pub ask: Option<Price>,
+	/// The highest bid, oldest first.
+	pub bid: Option<FirstOrder>,
+	/// The lowest ask, oldest first.
+	pub ask: Option<FirstOrder>,
 }
 
 impl BookTop {
 	/// The best price of `side`.
 	pub fn of(&self, side: Side) -> Option<Price> {
+		self.first(side).map(|first| first.price)
+	}
+
+	/// The first order of `side`.
+	pub fn first(&self, side: Side) -> Option<FirstOrder> {
 		match side {
 			Side::Buy => self.bid,
 			Side::Sell => self.ask,
 		}
 	}
 
-	/// Sets the best price of `side`.
-	pub fn set(&mut self, side: Side, best: Option<Price>) {
+	/// Sets the first order of `side`.
+	pub fn set(&mut self, side: Side, first: Option<FirstOrder>) {
 		match side {
-			Side::Buy => self.bid = best,
-			Side::Sell => self.ask = best,
+			Side::Buy => self.bid = first,
+			Side::Sell => self.ask = first,
 		}
 	}
 
-	/// Both best prices of `market` as the book holds them (ordered-key lookups).
+	/// Both first orders of `market` as the book holds them (ordered-key lookups).
 	pub fn scan<T: Config>(market: MarketId) -> Self {
-		BookTop { bid: scan_best::<T>(market, Side::Buy), ask: scan_best::<T>(market, Side::Sell) }
+		BookTop {
+			bid: scan_first::<T>(market, Side::Buy),
+			ask: scan_first::<T>(market, Side::Sell),
+		}
 	}
 }
 
@@ -113,7 +142,7 @@ impl BookTop {
 pub struct MarketRecord {
 	/// What the market trades and how (tick, lot, fees, status, kind).
 	pub market: Market,
-	/// Best bid and best ask of its book.
+	/// The first orders of its book: best bid and best ask.
 	pub top: BookTop,
 }
 
@@ -144,7 +173,7 @@ impl Default for OrderCounters {
 	}
 }
 
-/// The best prices recorded for `market` (without a record: as its book holds them).
+/// The first orders recorded for `market` (without a record: as its book holds them).
 pub fn recorded_top<T: Config>(market: MarketId) -> BookTop {
 	match Markets::<T>::get(market) {
 		Some(record) => record.top,
@@ -154,10 +183,10 @@ pub fn recorded_top<T: Config>(market: MarketId) -> BookTop {
 	}
 }
 
-/// The order book in chain storage. It remembers the best prices of the last market it read
+/// The order book in chain storage. It remembers the first orders of the last market it read
 /// or wrote them for, so one operation reads a market's record once; every change is written
 /// through at once. An instance lives for one operation: held across calls that could change
-/// the same market's best prices through another instance, it would answer from a stale copy.
+/// the same market's first orders through another instance, it would answer from a stale copy.
 pub struct StorageBook<T> {
 	top: Cell<Option<(MarketId, BookTop)>>,
 	_config: core::marker::PhantomData<T>,
@@ -170,12 +199,12 @@ impl<T> Default for StorageBook<T> {
 }
 
 impl<T: Config> StorageBook<T> {
-	/// A book that knows `market`'s best prices already (read with its record).
+	/// A book that knows `market`'s first orders already (read with its record).
 	pub fn knowing(market: MarketId, top: BookTop) -> Self {
 		Self { top: Cell::new(Some((market, top))), _config: Default::default() }
 	}
 
-	/// `market`'s best prices, read from its record only if not known yet.
+	/// `market`'s first orders, read from its record only if not known yet.
 	fn top(&self, market: MarketId) -> BookTop {
 		match self.top.get() {
 			Some((known, top)) if known == market => top,
@@ -220,26 +249,32 @@ impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
 			Orders::<T>::hashed_key_for((at.market, at.side), book_key(at.side, at.price, at.id));
 		Self::first_after(at.market, at.side, from)
 	}
-	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
-		self.top(market).of(side)
+	fn first(&self, market: MarketId, side: Side) -> Option<OrderRef> {
+		let first = self.top(market).first(side)?;
+		Some(OrderRef { id: first.id, market, side, price: first.price })
 	}
-	fn set_best_price(&mut self, market: MarketId, side: Side, best: Option<Price>) {
+	fn set_first(&mut self, market: MarketId, side: Side, first: Option<OrderRef>) {
+		let first = first.map(|at| FirstOrder { price: at.price, id: at.id });
 		let recorded = Markets::<T>::mutate_extant(market, |record| {
-			record.top.set(side, best);
+			record.top.set(side, first);
 			Some(record.top)
 		});
 		let top = recorded.unwrap_or_else(|| {
 			let mut top = self.top(market);
-			top.set(side, best);
+			top.set(side, first);
 			top
 		});
 		self.top.set(Some((market, top)));
 	}
 }
 
+/// The first order of a side by an ordered-key lookup in [`Orders`].
+pub fn scan_first<T: Config>(market: MarketId, side: Side) -> Option<FirstOrder> {
+	let at = order_ref(market, side, Orders::<T>::iter_key_prefix((market, side)).next()?);
+	Some(FirstOrder { price: at.price, id: at.id })
+}
+
 /// Best price of a side by an ordered-key lookup in [`Orders`].
 pub fn scan_best<T: Config>(market: MarketId, side: Side) -> Option<Price> {
-	Orders::<T>::iter_key_prefix((market, side))
-		.next()
-		.map(|key| order_ref(market, side, key).price)
+	scan_first::<T>(market, side).map(|first| first.price)
 }

@@ -1,7 +1,7 @@
 //! An in-memory [`BookStore`]: orders in a hash map by id (a BTreeMap without std), each price
 //! level a FIFO of ids in a BTreeMap keyed (market, side, level key) (bids by
-//! `u128::MAX - price`, so both sides iterate best first), and best prices cached as the
-//! engine reports them, as the pallet's market records cache them.
+//! `u128::MAX - price`, so both sides iterate best first), and each side's first order
+//! recorded as the engine reports it, as the pallet's market records hold it.
 use super::{BookStore, OrderRef};
 use alloc::collections::{BTreeMap, VecDeque};
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
@@ -52,13 +52,13 @@ pub struct MemoryBook<A> {
 	pub orders: OrderMap<A>,
 	/// Each non-empty price level's order ids, oldest (smallest) first.
 	levels: BTreeMap<Place, VecDeque<OrderId>>,
-	/// Best price per (market, side), as last set by the engine.
-	best: BTreeMap<(MarketId, SideKey), Price>,
+	/// First order per (market, side), as last set by the engine.
+	first: BTreeMap<(MarketId, SideKey), OrderRef>,
 }
 
 impl<A> Default for MemoryBook<A> {
 	fn default() -> Self {
-		Self { orders: OrderMap::default(), levels: BTreeMap::new(), best: BTreeMap::new() }
+		Self { orders: OrderMap::default(), levels: BTreeMap::new(), first: BTreeMap::new() }
 	}
 }
 
@@ -148,14 +148,14 @@ impl<A: Clone> BookStore<A> for MemoryBook<A> {
 		let end = (at.market, side_key(at.side), LevelKey::MAX);
 		self.first_of((Bound::Excluded(key), Bound::Included(end)), at.side)
 	}
-	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
-		self.best.get(&(market, side_key(side))).copied()
+	fn first(&self, market: MarketId, side: Side) -> Option<OrderRef> {
+		self.first.get(&(market, side_key(side))).copied()
 	}
-	fn set_best_price(&mut self, market: MarketId, side: Side, best: Option<Price>) {
+	fn set_first(&mut self, market: MarketId, side: Side, first: Option<OrderRef>) {
 		let key = (market, side_key(side));
-		match best {
-			Some(price) => self.best.insert(key, price),
-			None => self.best.remove(&key),
+		match first {
+			Some(at) => self.first.insert(key, at),
+			None => self.first.remove(&key),
 		};
 	}
 }

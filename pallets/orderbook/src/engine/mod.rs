@@ -76,11 +76,15 @@ pub trait BookStore<AccountId> {
 	/// The resting order right behind `at` in book order (its level's next, or the oldest of
 	/// the next level).
 	fn next_after(&self, at: &OrderRef) -> Option<OrderRef>;
+	/// The first order of `side` in book order (best price, oldest), as the store records it:
+	/// matching starts there without an ordered lookup.
+	fn first(&self, market: MarketId, side: Side) -> Option<OrderRef>;
+	/// The engine moved the first order of `side` to `first` (called only on a change).
+	fn set_first(&mut self, market: MarketId, side: Side, first: Option<OrderRef>);
 	/// Best price on `side`: highest bid or lowest ask.
-	fn best_price(&self, market: MarketId, side: Side) -> Option<Price>;
-	/// The engine moved the best price of `side` to `best` (a store that caches best prices
-	/// writes it; called only on a change).
-	fn set_best_price(&mut self, _market: MarketId, _side: Side, _best: Option<Price>) {}
+	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
+		self.first(market, side).map(|at| at.price)
+	}
 }
 
 /// Whether `price` is better than `than` on `side` (higher bid, lower ask).
@@ -229,27 +233,30 @@ pub fn crosses(side: Side, limit: Option<Price>, price: Price) -> bool {
 }
 
 /// Adds `order` at the end of its price level's queue (its id is the newest there): one
-/// write of the order, and of the best price when it betters it (then returns true).
+/// write of the order, and of the side's first order when it betters the best price (then
+/// returns true).
 pub fn insert<A: Clone, S: BookStore<A>>(store: &mut S, order: Order<A>) -> bool {
-	let (market, side, price) = (order.market, order.side, order.price);
-	let betters = store.best_price(market, side).is_none_or(|best| better(side, price, best));
-	if betters {
-		store.set_best_price(market, side, Some(price));
+	let (market, side, at) = (order.market, order.side, OrderRef::of(&order));
+	let first = store.first(market, side);
+	// (An older id at the best price also goes first: orders put back out of arrival order.)
+	let goes_first = first.is_none_or(|first| {
+		better(side, at.price, first.price) || (at.price == first.price && at.id < first.id)
+	});
+	if goes_first {
+		store.set_first(market, side, Some(at));
 	}
 	store.put_order(&order);
-	betters
+	goes_first
 }
 
-/// Takes `order` (as currently stored) off the book. Only when it was the last order at the
-/// best price does the best price move (one ordered lookup).
+/// Takes `order` (as currently stored) off the book. Only when it was its side's first order
+/// does the first move, to the order behind it (one ordered lookup).
 pub fn unlink<A: Clone, S: BookStore<A>>(store: &mut S, order: &Order<A>) {
-	let (market, side, price) = (order.market, order.side, order.price);
-	store.remove_order(&OrderRef::of(order));
-	if store.best_price(market, side) == Some(price) {
-		let next = store.first_from(market, side, price).map(|at| at.price);
-		if next != Some(price) {
-			store.set_best_price(market, side, next);
-		}
+	let at = OrderRef::of(order);
+	store.remove_order(&at);
+	if store.first(at.market, at.side) == Some(at) {
+		let next = store.next_after(&at);
+		store.set_first(at.market, at.side, next);
 	}
 }
 
@@ -296,24 +303,26 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 ) -> MatchOutcome<A> {
 	let book_side = taker.side.opposite();
 	let mut outcome = MatchOutcome::unmatched(taker.quantity);
-	// Most incoming orders do not cross at all: the best price (cached by a store) says so
-	// without touching the book.
-	let best = store.best_price(taker.market, book_side);
-	if !best.is_some_and(|price| crosses(taker.side, taker.limit, price)) {
+	// Most incoming orders do not cross at all: the recorded first order says so without
+	// touching the book.
+	let first = store.first(taker.market, book_side);
+	if !first.is_some_and(|at| crosses(taker.side, taker.limit, at.price)) {
 		return outcome;
 	}
 	let mut spent = 0u128;
-	// The maker to meet next, walked in book order: one ordered lookup per maker taken off.
-	let mut next = best.and_then(|price| store.first_from(taker.market, book_side, price));
+	// The maker to meet next, walked in book order from the recorded first: one ordered
+	// lookup per maker taken off.
+	let mut next = first;
 	while outcome.remaining > 0 {
 		let Some(head) = next else { break };
 		if !crosses(taker.side, taker.limit, head.price) {
 			break;
 		}
 		let Some(maker) = store.order(&head) else {
-			// (Not reached: the store names only orders it holds.)
-			next = None;
-			break;
+			// (Not reached: the store names only orders it holds. Should a recorded first be
+			// stale, the orders behind its place are the book's.)
+			next = store.next_after(&head);
+			continue;
 		};
 		let price = head.price;
 		// A maker rejected at the last step takes the count one past `max_fills` (the weight
@@ -391,11 +400,10 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 			maker_done,
 		});
 	}
-	// Matching only takes from the book side, so its best is now the first maker left. (Read
-	// again, not compared with `best`: settling may have moved it.)
-	let best_now = next.map(|at| at.price);
-	if best_now != store.best_price(taker.market, book_side) {
-		store.set_best_price(taker.market, book_side, best_now);
+	// Matching only takes from the front of the book side, so its first order is now the
+	// maker it stopped at. (Read again, not compared with `first`: settling may have moved it.)
+	if next != store.first(taker.market, book_side) {
+		store.set_first(taker.market, book_side, next);
 	}
 	outcome
 }

@@ -249,11 +249,37 @@ fn migration_v5_to_v6_pays_out_what_no_longer_fits_an_account() {
 	});
 }
 
+/// Runs migration `M` as a runtime upgrade would (with try-runtime's checks when that feature
+/// is on).
+fn run_migration<M: frame_support::traits::OnRuntimeUpgrade>() {
+	#[cfg(feature = "try-runtime")]
+	M::try_on_runtime_upgrade(true).expect("checks pass");
+	#[cfg(not(feature = "try-runtime"))]
+	M::on_runtime_upgrade();
+}
+
+/// Rewrites the markets as a v8 chain stored them: each record with its best prices, not its
+/// first orders.
+fn to_v8_layout() {
+	use migrations::v8_layout;
+	let records: alloc::vec::Vec<_> = Markets::<Test>::drain().collect();
+	for (id, record) in records {
+		let top =
+			v8_layout::BookTop { bid: record.top.of(Side::Buy), ask: record.top.of(Side::Sell) };
+		v8_layout::Markets::<Test>::insert(
+			id,
+			v8_layout::MarketRecord { market: record.market, top },
+		);
+	}
+	StorageVersion::new(8).put::<Orderbook>();
+}
+
 /// Rewrites the markets as a v7 chain stored them: configuration in `Markets`, best prices in
 /// `BestPrices`.
 fn to_v7_layout() {
-	use migrations::v7_layout;
-	let records: alloc::vec::Vec<_> = Markets::<Test>::drain().collect();
+	use migrations::{v7_layout, v8_layout};
+	to_v8_layout();
+	let records: alloc::vec::Vec<_> = v8_layout::Markets::<Test>::drain().collect();
 	for (id, record) in records {
 		v7_layout::Markets::<Test>::insert(id, record.market);
 		v7_layout::BestPrices::<Test>::insert(id, record.top);
@@ -311,9 +337,10 @@ fn migration_v7_to_v8_folds_best_prices_into_market_records() {
 			counters_before,
 			"the counters moved as they were"
 		);
-		let record = Markets::<Test>::get(0).expect("a record");
+		let record = migrations::v8_layout::Markets::<Test>::get(0).expect("a record");
 		assert_eq!(record.market, market_before);
 		assert_eq!((record.top.bid, record.top.ask), best_before);
+		run_migration::<migrations::v9::MigrateV8ToV9<Test>>();
 		assert_ok!(Orderbook::do_try_state());
 		// The book trades on: a buy through the best ask moves it to the next level.
 		gtc(CHARLIE, Side::Buy, 1_010, 4 * LOT);
@@ -349,6 +376,7 @@ fn migration_v6_to_v7_drops_level_records_and_keeps_best_prices() {
 		#[cfg(not(feature = "try-runtime"))]
 		migrations::v8::MigrateV7ToV8::<Test>::on_runtime_upgrade();
 		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(8));
+		run_migration::<migrations::v9::MigrateV8ToV9<Test>>();
 		assert_eq!(Orderbook::best_prices(0), best_before);
 		assert_eq!(Orderbook::depth(0, u32::MAX), depth_before);
 		assert_ok!(Orderbook::do_try_state());
@@ -360,9 +388,39 @@ fn migration_v6_to_v7_drops_level_records_and_keeps_best_prices() {
 }
 
 #[test]
+fn migration_v8_to_v9_records_the_first_orders() {
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		// A second order at the best bid: the first order is the older one.
+		gtc(CHARLIE, Side::Buy, 990, LOT);
+		let record_before = Markets::<Test>::get(0).expect("a record");
+		let best_before = Orderbook::best_prices(0);
+		to_v8_layout();
+		run_migration::<migrations::v9::MigrateV8ToV9<Test>>();
+
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(9));
+		let record = Markets::<Test>::get(0).expect("a record");
+		assert_eq!(record, record_before, "configuration and first orders as the book holds them");
+		let first_bid = record.top.first(Side::Buy).expect("bids rest");
+		let oldest = Orders::<Test>::iter_prefix_values((0, Side::Buy))
+			.filter(|o| o.price == 990)
+			.map(|o| o.id)
+			.min();
+		assert_eq!(Some(first_bid.id), oldest, "the oldest order at the best bid");
+		// The book trades on: a sell takes the first bid (Bob's, 2 lots) first.
+		assert!(Orderbook::order_ref(&BOB, first_bid.id).is_some(), "Bob's bid is first");
+		gtc(CHARLIE, Side::Sell, 990, 2 * LOT);
+		assert_eq!(Orderbook::order_ref(&BOB, first_bid.id), None, "the first bid filled");
+		assert_eq!(Orderbook::best_prices(0), best_before, "the level still has orders");
+		assert_ok!(Orderbook::do_try_state());
+		totals();
+	});
+}
+
+#[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(8));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(8));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(9));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(9));
 	});
 }
