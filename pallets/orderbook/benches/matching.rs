@@ -687,5 +687,10 @@ fn main() {
 		|(ext, live)| run_overlay(ext, live, &ops),
 	);
 	println!("{:<34} {:>14.0} {:>10.2}", "pallet over storage overlay", overlay, overlay / naive);
-	println!("{:<34} {:>14.0} {:>10.2}", "  the same, trie cache (as a node)", cached, cached / naive);
+	println!(
+		"{:<34} {:>14.0} {:>10.2}",
+		"  the same, trie cache (as a node)",
+		cached,
+		cached / naive
+	);
 }

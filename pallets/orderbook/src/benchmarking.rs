@@ -96,6 +96,18 @@ fn full_record<T: Config>(who: &T::AccountId, market: &Market, room: u32) {
 	fill_index::<T>(who, other_market, market, T::MaxOrdersPerAccount::get() - room);
 }
 
+/// `FRONT_LEN` one-lot orders of another account right behind the first order of `side`, at
+/// its `price`: that order is its side's whole front (orders joining behind it do not enter
+/// the front), so taking it off refills the front with all of them.
+fn behind<T: Config>(market_id: MarketId, market: &Market, side: Side, price: u128, lot: u128) {
+	let other = funded::<T>("behind", 0, market);
+	for _ in 0..crate::store::FRONT_LEN {
+		rest::<T>(&other, market_id, side, price, lot);
+	}
+	let front = Markets::<T>::get(market_id).map(|record| record.top.front(side).len());
+	assert_eq!(front, Some(1), "the benchmarked order is its side's whole front");
+}
+
 /// Resting orders of `who` in `market`.
 fn orders_in<T: Config>(who: &T::AccountId, market: MarketId) -> u32 {
 	Pallet::<T>::trading_account(who).refs().filter(|r| r.market == market).count() as u32
@@ -188,14 +200,15 @@ mod benchmarks {
 		assert_eq!(orders_in::<T>(&taker, market_id), 1);
 	}
 
-	/// Cancels the head of a two-order level (its successor becomes the head: a next-key
-	/// lookup) from an order index of `o` orders, with an expiry key to delete.
+	/// Cancels the only order of its side's front (the front is refilled: a seek and
+	/// `FRONT_LEN` keys, see [`behind`]) from an order index of `o` orders, with an expiry key
+	/// to delete.
 	#[benchmark]
 	fn cancel_order(o: Linear<2, { T::MaxOrdersPerAccount::get() }>) {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let who = funded::<T>("trader", 0, &market);
-		fill_index::<T>(&who, market_id, &market, o - 2);
+		fill_index::<T>(&who, market_id, &market, o - 1);
 		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
 		let request = OrderRequest {
 			market: market_id,
@@ -209,7 +222,7 @@ mod benchmarks {
 			max_fills: 0,
 		};
 		let head = Pallet::<T>::do_place_limit(&who, request).expect("rests").order_id;
-		rest::<T>(&who, market_id, Side::Buy, price, lot);
+		behind::<T>(market_id, &market, Side::Buy, price, lot);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), head);
 		assert!(Pallet::<T>::order_ref(&who, head).is_none());
@@ -332,7 +345,6 @@ mod benchmarks {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let who = funded::<T>("trader", 0, &market);
-		fill_index::<T>(&who, market_id, &market, T::MaxOrdersPerAccount::get() - 1);
 		let now: u32 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(0);
 		let request = OrderRequest {
 			market: market_id,
@@ -346,6 +358,9 @@ mod benchmarks {
 			max_fills: u32::MAX,
 		};
 		let id = Pallet::<T>::do_place_limit(&who, request).expect("rests").order_id;
+		behind::<T>(market_id, &market, Side::Sell, price, lot);
+		// (After the orders behind it: these rest far above and stay out of the front.)
+		fill_index::<T>(&who, market_id, &market, T::MaxOrdersPerAccount::get() - 1);
 		ExpiryCursor::<T>::put(now);
 		let next: frame_system::pallet_prelude::BlockNumberFor<T> = (now + 1).into();
 		#[block]

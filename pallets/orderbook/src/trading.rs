@@ -314,12 +314,10 @@ impl<T: Config> Pallet<T> {
 			let horizon = Self::now().saturating_add(T::MaxExpiryHorizon::get());
 			ensure!(last <= horizon, Error::<T>::ExpiryTooFar);
 		}
-		let crosses = engine::would_cross(
-			&StorageBook::<T>::knowing(r.market, top),
-			r.market,
-			r.side,
-			r.price,
-		);
+		// (As `engine::would_cross`, from the record just read.)
+		let crosses = top
+			.of(r.side.opposite())
+			.is_some_and(|best| engine::crosses(r.side, Some(r.price), best));
 		if r.time_in_force == TimeInForce::PostOnly {
 			ensure!(!crosses, Error::<T>::PostOnlyWouldCross);
 		}

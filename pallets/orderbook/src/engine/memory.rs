@@ -1,7 +1,7 @@
 //! An in-memory [`BookStore`]: orders in a hash map by id (a BTreeMap without std), each price
 //! level a FIFO of ids in a BTreeMap keyed (market, side, level key) (bids by
-//! `u128::MAX - price`, so both sides iterate best first), and each side's first order
-//! recorded as the engine reports it, as the pallet's market records hold it.
+//! `u128::MAX - price`, so both sides iterate best first), and each side's first order kept
+//! at hand as the pallet's market records keep it.
 use super::{BookStore, OrderRef};
 use alloc::collections::{BTreeMap, VecDeque};
 use bourse_primitives::orderbook::{MarketId, Order, OrderId, Price, Side};
@@ -52,13 +52,17 @@ pub struct MemoryBook<A> {
 	pub orders: OrderMap<A>,
 	/// Each non-empty price level's order ids, oldest (smallest) first.
 	levels: BTreeMap<Place, VecDeque<OrderId>>,
-	/// First order per (market, side), as last set by the engine.
-	first: BTreeMap<(MarketId, SideKey), OrderRef>,
+	/// The first order of each side that has orders (a book has few sides: a list).
+	firsts: alloc::vec::Vec<OrderRef>,
 }
 
 impl<A> Default for MemoryBook<A> {
 	fn default() -> Self {
-		Self { orders: OrderMap::default(), levels: BTreeMap::new(), first: BTreeMap::new() }
+		Self {
+			orders: OrderMap::default(),
+			levels: BTreeMap::new(),
+			firsts: alloc::vec::Vec::new(),
+		}
 	}
 }
 
@@ -106,6 +110,13 @@ impl<A: Clone> BookStore<A> for MemoryBook<A> {
 		if self.orders.insert(order.id, order.clone()).is_some() {
 			return;
 		}
+		let at = OrderRef::of(order);
+		let rank = |at: &OrderRef| (level_key(at.side, at.price), at.id);
+		match self.firsts.iter_mut().find(|f| (f.market, f.side) == (at.market, at.side)) {
+			Some(first) if rank(&at) < rank(first) => *first = at,
+			Some(_) => {},
+			None => self.firsts.push(at),
+		}
 		let ids = self.levels.entry(place(order.market, order.side, order.price)).or_default();
 		// New orders are the newest of their level; anything else goes to its id's position.
 		match ids.back() {
@@ -132,6 +143,14 @@ impl<A: Clone> BookStore<A> for MemoryBook<A> {
 			}
 		}
 		self.orders.remove(&at.id);
+		if let Some(index) = self.firsts.iter().position(|f| f == at) {
+			match self.next_after(at) {
+				Some(next) => self.firsts[index] = next,
+				None => {
+					self.firsts.swap_remove(index);
+				},
+			}
+		}
 	}
 	fn first_from(&self, market: MarketId, side: Side, price: Price) -> Option<OrderRef> {
 		let end = (market, side_key(side), LevelKey::MAX);
@@ -149,13 +168,6 @@ impl<A: Clone> BookStore<A> for MemoryBook<A> {
 		self.first_of((Bound::Excluded(key), Bound::Included(end)), at.side)
 	}
 	fn first(&self, market: MarketId, side: Side) -> Option<OrderRef> {
-		self.first.get(&(market, side_key(side))).copied()
-	}
-	fn set_first(&mut self, market: MarketId, side: Side, first: Option<OrderRef>) {
-		let key = (market, side_key(side));
-		match first {
-			Some(at) => self.first.insert(key, at),
-			None => self.first.remove(&key),
-		};
+		self.firsts.iter().find(|f| (f.market, f.side) == (market, side)).copied()
 	}
 }

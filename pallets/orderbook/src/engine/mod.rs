@@ -76,11 +76,9 @@ pub trait BookStore<AccountId> {
 	/// The resting order right behind `at` in book order (its level's next, or the oldest of
 	/// the next level).
 	fn next_after(&self, at: &OrderRef) -> Option<OrderRef>;
-	/// The first order of `side` in book order (best price, oldest), as the store records it:
-	/// matching starts there without an ordered lookup.
+	/// The first order of `side` in book order (best price, oldest). A store keeps it current
+	/// as orders are put and removed, so matching starts there without an ordered lookup.
 	fn first(&self, market: MarketId, side: Side) -> Option<OrderRef>;
-	/// The engine moved the first order of `side` to `first` (called only on a change).
-	fn set_first(&mut self, market: MarketId, side: Side, first: Option<OrderRef>);
 	/// Best price on `side`: highest bid or lowest ask.
 	fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
 		self.first(market, side).map(|at| at.price)
@@ -233,31 +231,14 @@ pub fn crosses(side: Side, limit: Option<Price>, price: Price) -> bool {
 }
 
 /// Adds `order` at the end of its price level's queue (its id is the newest there): one
-/// write of the order, and of the side's first order when it betters the best price (then
-/// returns true).
-pub fn insert<A: Clone, S: BookStore<A>>(store: &mut S, order: Order<A>) -> bool {
-	let (market, side, at) = (order.market, order.side, OrderRef::of(&order));
-	let first = store.first(market, side);
-	// (An older id at the best price also goes first: orders put back out of arrival order.)
-	let goes_first = first.is_none_or(|first| {
-		better(side, at.price, first.price) || (at.price == first.price && at.id < first.id)
-	});
-	if goes_first {
-		store.set_first(market, side, Some(at));
-	}
+/// write of the order (and of the store's first orders when it goes among them).
+pub fn insert<A: Clone, S: BookStore<A>>(store: &mut S, order: Order<A>) {
 	store.put_order(&order);
-	goes_first
 }
 
-/// Takes `order` (as currently stored) off the book. Only when it was its side's first order
-/// does the first move, to the order behind it (one ordered lookup).
+/// Takes `order` (as currently stored) off the book.
 pub fn unlink<A: Clone, S: BookStore<A>>(store: &mut S, order: &Order<A>) {
-	let at = OrderRef::of(order);
-	store.remove_order(&at);
-	if store.first(at.market, at.side) == Some(at) {
-		let next = store.next_after(&at);
-		store.set_first(at.market, at.side, next);
-	}
+	store.remove_order(&OrderRef::of(order));
 }
 
 /// Cancels resting order `at`, returning it as it was.
@@ -310,10 +291,14 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		return outcome;
 	}
 	let mut spent = 0u128;
-	// The maker to meet next, walked in book order from the recorded first: one ordered
-	// lookup per maker taken off.
+	// The maker to meet next, walked in book order from the recorded first. After a maker is
+	// taken off, the one behind it is looked up only if matching goes on.
 	let mut next = first;
+	let mut taken_off: Option<OrderRef> = None;
 	while outcome.remaining > 0 {
+		if let Some(gone) = taken_off.take() {
+			next = store.next_after(&gone);
+		}
 		let Some(head) = next else { break };
 		if !crosses(taker.side, taker.limit, head.price) {
 			break;
@@ -333,14 +318,16 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		}
 
 		if maker.expires_at.is_some_and(|last| last < limits.now) {
-			next = take_off(store, &head);
+			store.remove_order(&head);
+			taken_off = Some(head);
 			outcome.removed.push(Removed { order: maker, reason: RemovalReason::Expired });
 			continue;
 		}
 		if maker.owner == taker.owner {
 			match taker.self_trade {
 				SelfTradePrevention::CancelMaker => {
-					next = take_off(store, &head);
+					store.remove_order(&head);
+					taken_off = Some(head);
 					outcome
 						.removed
 						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
@@ -351,7 +338,7 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 					break;
 				},
 				SelfTradePrevention::CancelBoth => {
-					next = take_off(store, &head);
+					store.remove_order(&head);
 					outcome
 						.removed
 						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
@@ -372,7 +359,8 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		match settle(&maker, quantity, price) {
 			FillVerdict::Settled => {},
 			FillVerdict::RejectMaker => {
-				next = take_off(store, &head);
+				store.remove_order(&head);
+				taken_off = Some(head);
 				outcome.removed.push(Removed { order: maker, reason: RemovalReason::CannotSettle });
 				outcome.rejected += 1;
 				continue;
@@ -388,7 +376,8 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		outcome.remaining -= quantity;
 		let maker_done = quantity == maker.remaining();
 		if maker_done {
-			next = take_off(store, &head);
+			store.remove_order(&head);
+			taken_off = Some(head);
 		} else {
 			store.modify_order(&head, |m| m.filled += quantity);
 		}
@@ -400,19 +389,7 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 			maker_done,
 		});
 	}
-	// Matching only takes from the front of the book side, so its first order is now the
-	// maker it stopped at. (Read again, not compared with `first`: settling may have moved it.)
-	if next != store.first(taker.market, book_side) {
-		store.set_first(taker.market, book_side, next);
-	}
 	outcome
-}
-
-/// Takes maker `at` off the book during matching; returns the maker behind it in book order.
-/// (The best price is settled once, when matching ends.)
-fn take_off<A, S: BookStore<A>>(store: &mut S, at: &OrderRef) -> Option<OrderRef> {
-	store.remove_order(at);
-	store.next_after(at)
 }
 
 /// Whether an order at `price` on `side` would trade at once (post-only check).

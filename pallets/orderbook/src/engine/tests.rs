@@ -233,7 +233,7 @@ fn check_book(book: &MemoryBook<u64>) -> Result<(), TestCaseError> {
 	prop_assert_eq!(book.queued(), book.orders.len(), "the levels hold every order once");
 	for side in [Side::Buy, Side::Sell] {
 		let mut cursor = book.first_from(M, side, if side == Side::Buy { u128::MAX } else { 0 });
-		prop_assert_eq!(cursor, book.first(M, side), "the recorded first is first");
+		prop_assert_eq!(cursor, book.first(M, side), "the kept first is first");
 		let mut last: Option<(u128, u64)> = None;
 		while let Some(at) = cursor {
 			let order = book.order(&at).ok_or_else(|| TestCaseError::fail("queued, not stored"))?;
