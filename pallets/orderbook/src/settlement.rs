@@ -9,6 +9,17 @@ use bourse_primitives::orderbook::{AssetKind, Fill, Market, MarketId, OrderId, P
 use frame_support::weights::Weight;
 use sp_runtime::DispatchError;
 
+/// Whose order takes liquidity, where settlement rules differ by it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TakerRole {
+	/// A trader's order (or the insurance fund's unwind).
+	Trader,
+	/// The close of a position under liquidation, placed for its owner by the perp pallet: a
+	/// reducing fill of it is bounded by its liquidation price (not by solvency), and an
+	/// isolated margin it empties stays for the liquidation penalty.
+	Liquidation,
+}
+
 /// Why a fill could not settle, and whose side failed: a maker that cannot settle is cancelled
 /// and matching goes on; a taker that cannot fails its order.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -59,9 +70,9 @@ pub trait Settlement<AccountId> {
 		quote: u128,
 		price: Option<Price>,
 	) -> Result<(), DispatchError>;
-	/// Settles one fill; returns its weight beyond the per-fill slope of
-	/// [`Self::order_weight`]. On an error the caller rolls back what it changed.
-	fn settle(fill: &Fill<AccountId>) -> Result<Weight, SettleError>;
+	/// Settles one fill whose taker acts as `taker`; returns its weight beyond the per-fill
+	/// slope of [`Self::order_weight`]. On an error the caller rolls back what it changed.
+	fn settle(fill: &Fill<AccountId>, taker: TakerRole) -> Result<Weight, SettleError>;
 	/// Most [`Self::settle`] may return for one fill.
 	fn max_fill_extra() -> Weight;
 	/// Weight of a whole `place_order` in a perp market that made `fills` fills (benchmarked
@@ -95,7 +106,7 @@ impl<AccountId> Settlement<AccountId> for () {
 	) -> Result<(), DispatchError> {
 		Ok(())
 	}
-	fn settle(_: &Fill<AccountId>) -> Result<Weight, SettleError> {
+	fn settle(_: &Fill<AccountId>, _: TakerRole) -> Result<Weight, SettleError> {
 		Err(SettleError::Taker(DispatchError::Other("no perp settlement configured")))
 	}
 	fn max_fill_extra() -> Weight {

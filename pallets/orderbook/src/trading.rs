@@ -1,7 +1,7 @@
 //! Placing, matching, settling and cancelling orders.
 use crate::{
 	engine::{self, EngineError, FillVerdict, Incoming, MatchLimits, OrderRef, RemovalReason},
-	settlement::{SettleError, Settlement, SpotSettlement, TakerLegs},
+	settlement::{SettleError, Settlement, SpotSettlement, TakerLegs, TakerRole},
 	store::{self, StorageBook},
 	*,
 };
@@ -134,6 +134,8 @@ struct Taker<AccountId> {
 	/// so a spot order's escrow and index entry are written together, in one write of the
 	/// placer's record.
 	rests_at_once: bool,
+	/// Whose order it is, for settlement.
+	role: TakerRole,
 }
 
 fn map_engine<T: Config>(e: EngineError) -> Error<T> {
@@ -353,6 +355,7 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps,
 			rests_at_once,
+			role: TakerRole::Trader,
 		};
 		Self::execute(taker, steps)
 	}
@@ -406,6 +409,7 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps: T::MaxFillsPerOrder::get(),
 			rests_at_once: false,
+			role: TakerRole::Trader,
 		};
 		let outcome = Self::execute(taker, &mut 0)?;
 		// A market order that found only makers that could not settle succeeds with nothing
@@ -416,8 +420,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Immediate-or-cancel order on behalf of `who` bounded by `worst` price, filling or
 	/// removing at most `max_steps` resting orders (at most `MaxFillsPerOrder`); pallet-perp
-	/// closes liquidated positions and unwinds its insurance fund with it. Returns what it
-	/// did; no fill is not an error.
+	/// closes liquidated positions (`role`: [`TakerRole::Liquidation`]) and unwinds its
+	/// insurance fund with it. Returns what it did; no fill is not an error.
+	#[allow(clippy::too_many_arguments)]
 	pub fn place_ioc(
 		who: &T::AccountId,
 		market_id: MarketId,
@@ -426,6 +431,7 @@ impl<T: Config> Pallet<T> {
 		worst: Price,
 		self_trade: SelfTradePrevention,
 		max_steps: u32,
+		role: TakerRole,
 	) -> Result<PlaceOutcome, DispatchError> {
 		// A paused market still closes liquidated positions (pausing must not shield an
 		// account from liquidation); a closed one trades no more.
@@ -455,6 +461,7 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps: max_steps.min(T::MaxFillsPerOrder::get()),
 			rests_at_once: false,
+			role,
 		};
 		Self::execute(taker, &mut 0)
 	}
@@ -476,6 +483,7 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps,
 			rests_at_once,
+			role,
 		} = taker;
 		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
 		let limit = incoming.limit;
@@ -518,7 +526,7 @@ impl<T: Config> Pallet<T> {
 			engine::MatchOutcome::unmatched(incoming.quantity)
 		} else {
 			engine::match_order_with(&mut book, &incoming, limits, |maker, quantity, price| {
-				match Self::settle_fill(&market, &incoming, maker, quantity, price, now) {
+				match Self::settle_fill(&market, &incoming, role, maker, quantity, price, now) {
 					Ok((fill, taker_legs, extra, freed)) => {
 						let totals = legs.checked_add(taker_legs).zip(released.checked_add(freed));
 						let Some((new_legs, new_released)) = totals else {
@@ -701,6 +709,7 @@ impl<T: Config> Pallet<T> {
 	fn settle_fill(
 		market: &Market,
 		incoming: &Incoming<T::AccountId>,
+		role: TakerRole,
 		maker: &Order<T::AccountId>,
 		quantity: Quantity,
 		price: Price,
@@ -752,7 +761,7 @@ impl<T: Config> Pallet<T> {
 					incoming.limit,
 				)
 				.map_err(SettleError::Taker)
-				.and_then(|()| T::PerpSettlement::settle(&fill))
+				.and_then(|()| T::PerpSettlement::settle(&fill, role))
 				.map(|extra| (TakerLegs::default(), extra, freed_base.max(freed_quote))),
 			};
 			match settled {

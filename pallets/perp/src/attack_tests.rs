@@ -475,3 +475,30 @@ fn a_reducing_fill_cannot_dump_a_loss_beyond_the_margin_isolated() {
 		dump_position_to_a_friend(MarginMode::Isolated);
 	});
 }
+
+#[test]
+fn an_isolated_position_closed_on_the_book_pays_its_penalty_from_its_margin() {
+	new_test_ext().execute_with(|| {
+		create_market(0);
+		// Alice has 9,900 free beside her isolated position's 100 of margin.
+		deposit(ALICE, 10_000);
+		deposit(BOB, 1_000);
+		deposit(CHARLIE, 1_000);
+		assert_ok!(order(BOB, Side::Sell, 1_000, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
+		assert_eq!(IsolatedMargin::<Test>::get(ALICE, M), 100);
+		// At 920 her position's equity is 20, below its maintenance of 46; Charlie's bid at
+		// 910 (above her bankruptcy price, 900) takes the whole position.
+		assert_ok!(Perp::set_oracle_price(RuntimeOrigin::root(), M, 920));
+		assert_ok!(order(CHARLIE, Side::Buy, 910, 10, TimeInForce::GoodTilCancelled));
+		assert_ok!(Perp::liquidate(RuntimeOrigin::signed(LIQUIDATOR), ALICE, M));
+		assert_eq!((size(ALICE), size(CHARLIE)), (0, 10 * LOT as i128));
+		// The close left 10 of the isolated margin: the penalty (1% of 920, 10) comes from
+		// it, half to the liquidator. Returned to Alice's free collateral at the close (as a
+		// trader's flat isolated position is), it would have escaped the penalty.
+		assert_eq!(Collateral::<Test>::get(LIQUIDATOR), 5);
+		assert_eq!(Collateral::<Test>::get(ALICE), 9_900);
+		assert_eq!(IsolatedMargin::<Test>::get(ALICE, M), 0);
+		assert_vault_matches_ledger();
+	});
+}

@@ -52,6 +52,7 @@ impl<T: Config> Pallet<T> {
 				worst,
 				SelfTradePrevention::CancelMaker,
 				T::FundUnwindFills::get(),
+				pallet_orderbook::settlement::TakerRole::Trader,
 			)
 		});
 		match result {

@@ -21,7 +21,6 @@ use sp_runtime::TryRuntimeError;
 impl<T: Config> Pallet<T> {
 	/// Checks every invariant of pallet-perp; the first violation found is the error.
 	pub fn do_try_state() -> Result<(), TryRuntimeError> {
-		ensure_that(Liquidating::<T>::get().is_none(), "a liquidation was left half done")?;
 		Self::check_markets()?;
 		Self::check_positions()?;
 		Self::check_accounts()?;

@@ -302,11 +302,6 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// The account being liquidated, while its liquidation runs (empty between calls): its
-	/// isolated margin must stay with the closed position until the penalty is taken.
-	#[pallet::storage]
-	pub type Liquidating<T: Config> = StorageValue<_, T::AccountId>;
-
 	/// Liquidations done in a block: (block number, count). Compared with the current block
 	/// instead of being reset every block, so quiet blocks cost nothing.
 	#[pallet::storage]

@@ -8,7 +8,10 @@ use bourse_primitives::orderbook::{
 	quote_amount, Fill, MarketId, Price, SelfTradePrevention, Side, PRICE_SCALE,
 };
 use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
-use pallet_orderbook::{settlement::SettleError, Settlement};
+use pallet_orderbook::{
+	settlement::{SettleError, TakerRole},
+	Settlement,
+};
 use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, DispatchError, Rounding};
 
 /// Most positions looked at when choosing whom to deleverage.
@@ -190,7 +193,6 @@ impl<T: Config> Pallet<T> {
 		Self::settle_all_funding(who)?;
 		let position = Positions::<T>::get(who, market).ok_or(Error::<T>::NoPosition)?;
 		ensure!(Self::is_liquidatable(who, market)?, Error::<T>::NotLiquidatable);
-		Liquidating::<T>::put(who);
 		let perp = Self::perp(market)?;
 		let mark = Self::mark_price(market, &perp);
 		ensure!(mark > 0, Error::<T>::NoIndexPrice);
@@ -218,6 +220,7 @@ impl<T: Config> Pallet<T> {
 			worst,
 			SelfTradePrevention::CancelMaker,
 			<T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
+			TakerRole::Liquidation,
 		)?;
 		let closed_on_book = on_book.filled;
 		// A maker that could not settle did a fill's work and a removal.
@@ -247,7 +250,6 @@ impl<T: Config> Pallet<T> {
 
 		// 4. Bad debt: the fund covers it; what it cannot is deleveraged.
 		Self::cover_bad_debt(who, market, position.size.signum(), &mut work)?;
-		Liquidating::<T>::kill();
 		Self::release_isolated_if_flat(who, market)?;
 		Self::deposit_event(Event::Liquidated {
 			who: who.clone(),
@@ -491,7 +493,10 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 
 	/// Errors name the side that caused them: the order book cancels a maker that cannot
 	/// settle (its margin would break, its position would pass the bounds) and goes on.
-	fn settle(fill: &Fill<T::AccountId>) -> Result<frame_support::weights::Weight, SettleError> {
+	fn settle(
+		fill: &Fill<T::AccountId>,
+		taker: TakerRole,
+	) -> Result<frame_support::weights::Weight, SettleError> {
 		let blame = |who: &T::AccountId| {
 			let maker = *who == fill.maker;
 			move |e: DispatchError| {
@@ -522,20 +527,20 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		// but never into bankruptcy: a long selling far below mark to a friend would hand the
 		// friend a loss the vault pays. The account under liquidation is bounded by its
 		// liquidation price instead, and the fund takes on what it must.
-		let liquidating = Liquidating::<T>::get();
+		let liquidating = (taker == TakerRole::Liquidation).then_some(&fill.taker);
 		let fund = Self::insurance_fund();
 		for (who, grew) in [(buyer, buyer_grew), (seller, seller_grew)] {
 			if grew {
 				Self::top_up_isolated(who, fill.market).map_err(blame(who))?;
 				Self::ensure_initial_margin(who, fill.market).map_err(blame(who))?;
-			} else if liquidating.as_ref() != Some(who) && *who != fund {
+			} else if liquidating != Some(who) && *who != fund {
 				Self::ensure_solvent(who, fill.market).map_err(blame(who))?;
 			}
 		}
 		// A closed isolated position returns its margin, except to an account under
 		// liquidation: the penalty is taken from that margin first.
 		for who in [buyer, seller] {
-			if liquidating.as_ref() != Some(who) {
+			if liquidating != Some(who) {
 				Self::release_isolated_if_flat(who, fill.market).map_err(blame(who))?;
 			}
 		}

@@ -82,3 +82,71 @@ fn depth_sums_orders_and_leaves_out_a_level_it_cannot_read_whole() {
 		assert_eq!(levels(Orderbook::depth_reading(0, 10, 1)), []);
 	});
 }
+
+/// Ids of the orders in `side`'s front, in book order.
+fn front(side: Side) -> alloc::vec::Vec<OrderId> {
+	Markets::<Test>::get(0)
+		.map(|record| record.top.front(side).iter().map(|first| first.id).collect())
+		.unwrap_or_default()
+}
+
+#[test]
+fn a_front_is_refilled_from_the_book_only_when_its_last_order_leaves() {
+	new_test_ext().execute_with(|| {
+		let asks: alloc::vec::Vec<OrderId> = (0..10)
+			.map(|i: usize| {
+				gtc(if i.is_multiple_of(2) { ALICE } else { BOB }, Side::Sell, 1_100, LOT)
+			})
+			.collect();
+		assert_eq!(front(Side::Sell), [asks[0]], "orders joining behind the front stay out");
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), asks[0]));
+		assert_eq!(front(Side::Sell), asks[1..9], "refilled with the next 8, oldest first");
+		// A buy of 3 lots takes the front's first three, and no refill is needed.
+		gtc(CHARLIE, Side::Buy, 1_100, 3 * LOT);
+		assert_eq!(front(Side::Sell), asks[4..9]);
+		// Better asks go before the front's last order: they join it, and when it is full its
+		// last order drops out (it stays on the book, behind the front).
+		let better = gtc(BOB, Side::Sell, 1_050, LOT);
+		let between: alloc::vec::Vec<OrderId> =
+			(0..3).map(|_| gtc(BOB, Side::Sell, 1_060, LOT)).collect();
+		let mut expected = alloc::vec![better];
+		expected.extend(&between);
+		expected.extend(&asks[4..8]);
+		assert_eq!(front(Side::Sell), expected, "asks[8] dropped out of the full front");
+		assert_ok!(Orderbook::do_try_state());
+		// An order behind the front leaving changes nothing.
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(BOB), asks[9]));
+		assert_eq!(front(Side::Sell), expected);
+		// Buys through everything walk the front, refill it from the book, and empty it (5
+		// fills is the most one order makes here).
+		let fills_before = fills().len();
+		gtc(CHARLIE, Side::Buy, 1_100, 5 * LOT);
+		assert_eq!(front(Side::Sell), asks[5..8]);
+		gtc(CHARLIE, Side::Buy, 1_100, 4 * LOT);
+		assert_eq!(fills().len() - fills_before, 9, "better, between, asks[4..=8]");
+		assert_eq!(front(Side::Sell), alloc::vec::Vec::<OrderId>::new());
+		assert_eq!(Orders::<Test>::iter_prefix_values((0, Side::Sell)).count(), 0);
+		assert_ok!(Orderbook::do_try_state());
+	});
+}
+
+#[test]
+fn a_front_stays_a_prefix_of_the_book_when_its_orders_are_cancelled_out_of_order() {
+	new_test_ext().execute_with(|| {
+		// Bids at falling prices: each sorts behind the last, so the front is the first only;
+		// one cancel refills it with the next 8.
+		// (Two owners: an account rests at most 8 orders here.)
+		let owner = |i: usize| if i.is_multiple_of(2) { ALICE } else { BOB };
+		let bids: alloc::vec::Vec<OrderId> =
+			(0..12).map(|i| gtc(owner(i), Side::Buy, 1_000 - 10 * i as u128, LOT)).collect();
+		assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), bids[0]));
+		assert_eq!(front(Side::Buy), bids[1..9]);
+		// Cancelling the front's orders from its back shrinks it; the last one refills it.
+		for i in (1..9).rev() {
+			assert_ok!(Orderbook::cancel_order(RuntimeOrigin::signed(owner(i)), bids[i]));
+			assert_ok!(Orderbook::do_try_state());
+		}
+		assert_eq!(front(Side::Buy), bids[9..12]);
+		assert_eq!(Orderbook::best_prices(0).0, Some(1_000 - 90));
+	});
+}
