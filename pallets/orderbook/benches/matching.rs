@@ -2,8 +2,8 @@
 //! limits, 20% crossing, 10% cancels):
 //! 1. the pure engine over memory, beside a naive matcher (BTreeMap levels + VecDeque FIFO +
 //!    HashMap index) as the baseline;
-//! 2. the same engine over the pallet's storage layout (`StorageBook`: orders, levels, best
-//!    prices) in a storage overlay (`TestExternalities`);
+//! 2. the same engine over the pallet's storage layout (`StorageBook`: orders in book order and
+//!    each side's front in the market's record) in a storage overlay (`TestExternalities`);
 //! 3. the whole pallet path (validation, escrow in the trading ledger, settlement, fees, fill history,
 //!    events) over a storage overlay, on the bare in-memory trie of `TestExternalities` and on
 //!    the same trie behind a trie cache, as a node's state is (`--trie-cache-size`, 1 GiB by

@@ -4,8 +4,14 @@
 //! remaining base, a resting buy its remaining quote at its limit price. A fill moves locked
 //! amounts of one trader to the other's free balance, net of fees, which go to the fee entries.
 //! Perp markets settle through [`Config::PerpSettlement`] instead.
+//!
+//! Both kinds implement [`MarketSettlement`] (spot: [`SpotSettlement`], perp: [`PerpMarkets`]):
+//! placing an order runs the same steps for either (escrow, one settlement per fill, the
+//! taker's tally settled once, the remainder's escrow kept), choosing the kind once.
 use crate::{Config, Error, Pallet};
-use bourse_primitives::orderbook::{AssetKind, Fill, Market, MarketId, OrderId, Price, Side};
+use bourse_primitives::orderbook::{
+	AssetKind, Fill, Market, MarketId, Order, OrderId, Price, Side,
+};
 use frame_support::weights::Weight;
 use sp_runtime::DispatchError;
 
@@ -263,4 +269,328 @@ fn overflow<T: Config>() -> SettleError {
 /// Everything `who`'s wallet holds of `asset` (see [`Pallet::wallet_balance`]).
 pub fn total_balance<T: Config>(asset: AssetKind, who: &T::AccountId) -> u128 {
 	Pallet::<T>::wallet_balance(asset, who)
+}
+
+/// What a taker's fills add up to, settled once when matching is over.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct TakerTally {
+	/// Spot: the taker's side of its fills.
+	pub legs: TakerLegs,
+	/// Perp: of the taker's reservation, what its fills released (they are positions now).
+	pub released: u128,
+}
+
+impl TakerTally {
+	/// Adds another fill's tally.
+	pub fn checked_add(self, other: TakerTally) -> Option<TakerTally> {
+		Some(TakerTally {
+			legs: self.legs.checked_add(other.legs)?,
+			released: self.released.checked_add(other.released)?,
+		})
+	}
+}
+
+/// What escrowing an incoming order returned.
+pub struct Escrowed {
+	/// Weight of the escrow beyond the benchmark (perp: see [`Settlement::escrow`]).
+	pub settlement_extra: Weight,
+	/// Spot: the placer's resting orders before this one (its record's size); perp: 0.
+	pub resting_before: u32,
+}
+
+/// How one kind of market escrows, settles and releases: spot in the trading ledger
+/// ([`SpotSettlement`]), perp through [`Config::PerpSettlement`] ([`PerpMarkets`]). Placing an
+/// order runs the same steps for both kinds (`Pallet::execute`): the kind is chosen once.
+pub trait MarketSettlement<T: Config> {
+	/// Whether an order that rests without matching is indexed in its escrow's write.
+	const INDEXES_AT_ESCROW: bool;
+
+	/// What a fill's fees are taken on: (the taker's, the maker's).
+	fn fee_bases(taker_side: Side, quantity: u128, quote: u128) -> (u128, u128);
+
+	/// Escrows an incoming order: `base` for a sell, `quote` for a buy (at its limit `price`).
+	/// `may_rest`: it may rest. `index_at_once`: where it rests, when it rests without
+	/// matching and [`Self::INDEXES_AT_ESCROW`].
+	#[allow(clippy::too_many_arguments)]
+	fn escrow(
+		market_id: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+		may_rest: bool,
+		index_at_once: Option<crate::engine::OrderRef>,
+	) -> Result<Escrowed, DispatchError>;
+
+	/// Settles one fill (in the caller's storage transaction: on an error it is undone).
+	/// `taker`: whose order takes; `maker_done`: the fill completes the maker's order;
+	/// `freed`: the taker's reservation of this fill (base, quote) at its limit.
+	fn settle_fill(
+		market: &Market,
+		fill: &Fill<T::AccountId>,
+		taker: TakerRole,
+		maker_done: bool,
+		freed: (u128, u128),
+		limit: Option<Price>,
+	) -> Result<(TakerTally, Weight), SettleError>;
+
+	/// A maker order the fill completed leaves its owner's index (spot: its settlement did).
+	fn unindex_filled_maker(maker: &Order<T::AccountId>);
+
+	/// Settles the taker when matching is over: of what it escrowed, its fills took `tally`,
+	/// its resting remainder keeps `keep`, and the rest is released.
+	#[allow(clippy::too_many_arguments)]
+	fn finish_taker(
+		market_id: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		limit: Option<Price>,
+		escrowed: u128,
+		tally: TakerTally,
+		keep: u128,
+	) -> Result<(), DispatchError>;
+
+	/// Gives back escrow no longer needed: `base` of a sell, `quote` of a buy at `price`.
+	#[allow(clippy::too_many_arguments)]
+	fn release(
+		market_id: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> Result<(), DispatchError>;
+
+	/// Weight a fill whose maker could not settle did before it was undone, beyond the
+	/// benchmark (perp: valuing both accounts' markets).
+	fn rejected_fill_extra() -> Weight;
+
+	/// Tokens the account of a resting order keeps ledger entries of (its fills credit them).
+	fn kept_tokens(market: &Market) -> alloc::vec::Vec<AssetKind>;
+
+	/// Releases what a resting order holds (`base` for a sell, `quote` for a buy) and drops
+	/// it from its owner's index.
+	fn release_resting(
+		market: &Market,
+		order: &Order<T::AccountId>,
+		base: u128,
+		quote: u128,
+	) -> Result<(), DispatchError>;
+}
+
+impl<T: Config> MarketSettlement<T> for SpotSettlement<T> {
+	const INDEXES_AT_ESCROW: bool = true;
+
+	/// Spot fees are taken from what each side receives.
+	fn fee_bases(taker_side: Side, quantity: u128, quote: u128) -> (u128, u128) {
+		match taker_side {
+			Side::Buy => (quantity, quote),
+			Side::Sell => (quote, quantity),
+		}
+	}
+
+	fn escrow(
+		_: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		_: Option<Price>,
+		may_rest: bool,
+		index_at_once: Option<crate::engine::OrderRef>,
+	) -> Result<Escrowed, DispatchError> {
+		let resting_before = Self::escrow(market, who, side, base, quote, may_rest, index_at_once)?;
+		Ok(Escrowed { settlement_extra: Weight::zero(), resting_before })
+	}
+
+	fn settle_fill(
+		market: &Market,
+		fill: &Fill<T::AccountId>,
+		_: TakerRole,
+		maker_done: bool,
+		_: (u128, u128),
+		_: Option<Price>,
+	) -> Result<(TakerTally, Weight), SettleError> {
+		let legs = Self::settle(market, fill, maker_done.then_some(fill.maker_order))?;
+		Ok((TakerTally { legs, released: 0 }, Weight::zero()))
+	}
+
+	fn unindex_filled_maker(_: &Order<T::AccountId>) {}
+
+	/// The fills were paid out of the escrow; what is neither paid nor kept is freed (price
+	/// improvement, an unrested remainder), in one write per asset.
+	fn finish_taker(
+		_: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		_: Option<Price>,
+		escrowed: u128,
+		tally: TakerTally,
+		keep: u128,
+	) -> Result<(), DispatchError> {
+		let surplus = escrowed
+			.checked_sub(tally.legs.paid)
+			.and_then(|s| s.checked_sub(keep))
+			.ok_or(Error::<T>::Overflow)?;
+		Self::settle_taker(market, who, side, tally.legs, surplus)
+	}
+
+	fn release(
+		_: MarketId,
+		market: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		_: Option<Price>,
+	) -> Result<(), DispatchError> {
+		Self::release(market, who, side, base, quote)
+	}
+
+	fn rejected_fill_extra() -> Weight {
+		Weight::zero()
+	}
+
+	fn kept_tokens(market: &Market) -> alloc::vec::Vec<AssetKind> {
+		alloc::vec![market.base, market.quote]
+	}
+
+	fn release_resting(
+		market: &Market,
+		order: &Order<T::AccountId>,
+		base: u128,
+		quote: u128,
+	) -> Result<(), DispatchError> {
+		let (asset, amount) = match order.side {
+			Side::Sell => (market.base, base),
+			Side::Buy => (market.quote, quote),
+		};
+		Pallet::<T>::unlock_and_unindex(&order.owner, asset, amount, order.id)
+	}
+}
+
+/// Perp markets: escrow is a margin reservation and a fill a position change, both kept by
+/// [`Config::PerpSettlement`].
+pub struct PerpMarkets<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> MarketSettlement<T> for PerpMarkets<T> {
+	const INDEXES_AT_ESCROW: bool = false;
+
+	/// Perp fees are taken on the notional, on both sides.
+	fn fee_bases(_: Side, _: u128, quote: u128) -> (u128, u128) {
+		(quote, quote)
+	}
+
+	fn escrow(
+		market_id: MarketId,
+		_: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+		may_rest: bool,
+		_: Option<crate::engine::OrderRef>,
+	) -> Result<Escrowed, DispatchError> {
+		let settlement_extra =
+			T::PerpSettlement::escrow(market_id, who, side, base, quote, price, may_rest)?;
+		Ok(Escrowed { settlement_extra, resting_before: 0 })
+	}
+
+	/// The taker's reservation of the fill is released first: it is a position now, margined
+	/// as one (else it would count twice in the fill's margin check).
+	fn settle_fill(
+		_: &Market,
+		fill: &Fill<T::AccountId>,
+		taker: TakerRole,
+		_: bool,
+		(freed_base, freed_quote): (u128, u128),
+		limit: Option<Price>,
+	) -> Result<(TakerTally, Weight), SettleError> {
+		T::PerpSettlement::release(
+			fill.market,
+			&fill.taker,
+			fill.taker_side,
+			freed_base,
+			freed_quote,
+			limit,
+		)
+		.map_err(SettleError::Taker)?;
+		let extra = T::PerpSettlement::settle(fill, taker)?;
+		let released = freed_base.max(freed_quote);
+		Ok((TakerTally { legs: TakerLegs::default(), released }, extra))
+	}
+
+	fn unindex_filled_maker(maker: &Order<T::AccountId>) {
+		Pallet::<T>::unindex_order(&maker.owner, maker.id);
+	}
+
+	/// Each fill released its part of the reservation as it settled; what neither filled nor
+	/// rests is released now.
+	fn finish_taker(
+		market_id: MarketId,
+		_: &Market,
+		who: &T::AccountId,
+		side: Side,
+		limit: Option<Price>,
+		escrowed: u128,
+		tally: TakerTally,
+		keep: u128,
+	) -> Result<(), DispatchError> {
+		let surplus = escrowed
+			.checked_sub(tally.released)
+			.and_then(|s| s.checked_sub(keep))
+			.ok_or(Error::<T>::Overflow)?;
+		let (base, quote) = match side {
+			Side::Buy => (0, surplus),
+			Side::Sell => (surplus, 0),
+		};
+		T::PerpSettlement::release(market_id, who, side, base, quote, limit)
+	}
+
+	fn release(
+		market_id: MarketId,
+		_: &Market,
+		who: &T::AccountId,
+		side: Side,
+		base: u128,
+		quote: u128,
+		price: Option<Price>,
+	) -> Result<(), DispatchError> {
+		T::PerpSettlement::release(market_id, who, side, base, quote, price)
+	}
+
+	/// Its settlement ran (valued the maker's and the taker's margin in every market they
+	/// trade) before it was undone: charge the most it adds.
+	fn rejected_fill_extra() -> Weight {
+		T::PerpSettlement::max_fill_extra()
+	}
+
+	fn kept_tokens(_: &Market) -> alloc::vec::Vec<AssetKind> {
+		alloc::vec::Vec::new()
+	}
+
+	fn release_resting(
+		_: &Market,
+		order: &Order<T::AccountId>,
+		base: u128,
+		quote: u128,
+	) -> Result<(), DispatchError> {
+		T::PerpSettlement::release(
+			order.market,
+			&order.owner,
+			order.side,
+			base,
+			quote,
+			Some(order.price),
+		)?;
+		Pallet::<T>::unindex_order(&order.owner, order.id);
+		Ok(())
+	}
 }

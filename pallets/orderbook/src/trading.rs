@@ -1,15 +1,17 @@
 //! Placing, matching, settling and cancelling orders.
 use crate::{
 	engine::{self, EngineError, FillVerdict, Incoming, MatchLimits, OrderRef, RemovalReason},
-	settlement::{SettleError, Settlement, SpotSettlement, TakerLegs, TakerRole},
+	settlement::{
+		Escrowed, MarketSettlement, PerpMarkets, SettleError, SpotSettlement, TakerRole, TakerTally,
+	},
 	store::{self, StorageBook},
 	*,
 };
 use bourse_primitives::{
 	checkpoint::OnTradingStateChange,
 	orderbook::{
-		quote_amount, AssetKind, Fill, Market, MarketId, MarketKind, MarketStatus, Order, OrderId,
-		Price, Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
+		quote_amount, Fill, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price,
+		Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
 	},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -107,14 +109,6 @@ pub struct PlaceOutcome {
 	/// Spot: how many other orders of the placer rested when it was placed (its record, read
 	/// and written whole, grows with them); 0 for perp orders (weighed by pallet-perp).
 	pub resting_before: u32,
-}
-
-/// What escrowing an order returned.
-struct Escrowed {
-	/// Weight of the escrow beyond the benchmark (perp: see [`crate::Settlement::escrow`]).
-	settlement_extra: Weight,
-	/// Spot: the placer's resting orders before this one.
-	resting_before: u32,
 }
 
 /// An order being placed, after validation.
@@ -236,33 +230,7 @@ impl<T: Config> Pallet<T> {
 		quote_amount(price, quantity).ok_or(Error::<T>::Overflow)
 	}
 
-	#[allow(clippy::too_many_arguments)]
-	fn escrow(
-		market_id: MarketId,
-		market: &Market,
-		who: &T::AccountId,
-		side: Side,
-		base: u128,
-		quote: u128,
-		price: Option<Price>,
-		may_rest: bool,
-		index_at_once: Option<OrderRef>,
-	) -> Result<Escrowed, DispatchError> {
-		match market.kind {
-			MarketKind::Spot => {
-				SpotSettlement::<T>::escrow(market, who, side, base, quote, may_rest, index_at_once)
-					.map(|resting| Escrowed {
-						settlement_extra: Weight::zero(),
-						resting_before: resting,
-					})
-			},
-			MarketKind::Perp => {
-				T::PerpSettlement::escrow(market_id, who, side, base, quote, price, may_rest)
-					.map(|extra| Escrowed { settlement_extra: extra, resting_before: 0 })
-			},
-		}
-	}
-
+	/// Gives back escrow no longer needed (spot escrow, perp margin reservation).
 	#[allow(clippy::too_many_arguments)]
 	fn release(
 		market_id: MarketId,
@@ -274,10 +242,12 @@ impl<T: Config> Pallet<T> {
 		price: Option<Price>,
 	) -> DispatchResult {
 		match market.kind {
-			MarketKind::Spot => SpotSettlement::<T>::release(market, who, side, base, quote),
-			MarketKind::Perp => {
-				T::PerpSettlement::release(market_id, who, side, base, quote, price)
-			},
+			MarketKind::Spot => <SpotSettlement<T> as MarketSettlement<T>>::release(
+				market_id, market, who, side, base, quote, price,
+			),
+			MarketKind::Perp => <PerpMarkets<T> as MarketSettlement<T>>::release(
+				market_id, market, who, side, base, quote, price,
+			),
 		}
 	}
 
@@ -473,6 +443,17 @@ impl<T: Config> Pallet<T> {
 	/// cannot settle (its margin, its account) is rolled back and cancelled (`CannotSettle`)
 	/// and matching goes on, so no resting order can make the orders that reach it fail.
 	fn execute(taker: Taker<T::AccountId>, steps: &mut u32) -> Result<PlaceOutcome, DispatchError> {
+		match taker.market.kind {
+			MarketKind::Spot => Self::execute_as::<SpotSettlement<T>>(taker, steps),
+			MarketKind::Perp => Self::execute_as::<PerpMarkets<T>>(taker, steps),
+		}
+	}
+
+	/// [`Self::execute`] for a market whose kind settles as `S`.
+	fn execute_as<S: MarketSettlement<T>>(
+		taker: Taker<T::AccountId>,
+		steps: &mut u32,
+	) -> Result<PlaceOutcome, DispatchError> {
 		let Taker {
 			incoming,
 			market,
@@ -494,13 +475,13 @@ impl<T: Config> Pallet<T> {
 		let may_rest =
 			matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
 		// A spot order that rests without matching is indexed in its escrow's write.
-		let index_at_once = match (market.kind, limit) {
-			(MarketKind::Spot, Some(price)) if rests_at_once => {
+		let index_at_once = match limit {
+			Some(price) if rests_at_once && S::INDEXES_AT_ESCROW => {
 				Some(OrderRef { id: incoming.id, market: market_id, side, price })
 			},
 			_ => None,
 		};
-		let Escrowed { mut settlement_extra, resting_before } = Self::escrow(
+		let Escrowed { mut settlement_extra, resting_before } = S::escrow(
 			market_id,
 			&market,
 			&who,
@@ -515,10 +496,8 @@ impl<T: Config> Pallet<T> {
 		let now = Self::now();
 		let mut book = StorageBook::<T>::knowing(market_id, top);
 		let limits = MatchLimits { max_fills: max_steps, now };
-		// Spot: the taker's side of its fills, settled once at the end.
-		let mut legs = TakerLegs::default();
-		// Perp: of the taker's reservation, what its fills released.
-		let mut released = 0u128;
+		// What the taker's fills add up to, settled once at the end.
+		let mut tally = TakerTally::default();
 		let mut failure: Option<DispatchError> = None;
 		// An order that crosses nothing (checked when it was validated) has nothing to match:
 		// the engine would only look the other side's best price up again.
@@ -526,32 +505,26 @@ impl<T: Config> Pallet<T> {
 			engine::MatchOutcome::unmatched(incoming.quantity)
 		} else {
 			engine::match_order_with(&mut book, &incoming, limits, |maker, quantity, price| {
-				match Self::settle_fill(&market, &incoming, role, maker, quantity, price, now) {
-					Ok((fill, taker_legs, extra, freed)) => {
-						let totals = legs.checked_add(taker_legs).zip(released.checked_add(freed));
-						let Some((new_legs, new_released)) = totals else {
+				let settled =
+					Self::settle_fill::<S>(&market, &incoming, role, maker, quantity, price, now);
+				match settled {
+					Ok((fill, fill_tally, extra)) => {
+						let Some(new_tally) = tally.checked_add(fill_tally) else {
 							failure = Some(Error::<T>::Overflow.into());
 							return FillVerdict::Stop;
 						};
-						(legs, released) = (new_legs, new_released);
+						tally = new_tally;
 						settlement_extra = settlement_extra.saturating_add(extra);
 						if quantity == maker.remaining() {
-							// A spot maker's settlement dropped it from its index already.
-							match market.kind {
-								MarketKind::Spot => Self::forget_unindexed(maker),
-								MarketKind::Perp => Self::forget_resting(maker),
-							}
+							S::unindex_filled_maker(maker);
+							Self::forget_unindexed(maker);
 						}
 						Self::record_fill(fill);
 						FillVerdict::Settled
 					},
 					Err(SettleError::Maker(error)) => {
-						// Its settlement ran (e.g. valued the maker's and the taker's margin in
-						// every market they trade) before it was undone: charge the most it adds.
-						if market.kind == MarketKind::Perp {
-							settlement_extra = settlement_extra
-								.saturating_add(T::PerpSettlement::max_fill_extra());
-						}
+						settlement_extra =
+							settlement_extra.saturating_add(S::rejected_fill_extra());
 						Self::deposit_event(Event::MakerCannotSettle {
 							order_id: maker.id,
 							owner: maker.owner.clone(),
@@ -597,28 +570,7 @@ impl<T: Config> Pallet<T> {
 			(Side::Buy, None) => 0,
 			(Side::Sell, _) => resting,
 		};
-		// Perp: each fill released its part of the reservation as it settled (it became a
-		// position); what neither filled nor rests is released now.
-		if market.kind == MarketKind::Perp {
-			let surplus = escrowed
-				.checked_sub(released)
-				.and_then(|s| s.checked_sub(keep))
-				.ok_or(Error::<T>::Overflow)?;
-			match side {
-				Side::Buy => Self::release(market_id, &market, &who, side, 0, surplus, limit)?,
-				Side::Sell => Self::release(market_id, &market, &who, side, surplus, 0, limit)?,
-			}
-		}
-
-		// Spot: the fills were paid out of the escrow; what is neither paid nor kept is freed
-		// (price improvement, and an unrested remainder), in one write per asset.
-		if market.kind == MarketKind::Spot {
-			let surplus = escrowed
-				.checked_sub(legs.paid)
-				.and_then(|s| s.checked_sub(keep))
-				.ok_or(Error::<T>::Overflow)?;
-			SpotSettlement::<T>::settle_taker(&market, &who, side, legs, surplus)?;
-		}
+		S::finish_taker(market_id, &market, &who, side, limit, escrowed, tally, keep)?;
 
 		if rest {
 			let order = Order {
@@ -639,11 +591,7 @@ impl<T: Config> Pallet<T> {
 			engine::insert(&mut book, order);
 			if index_at_once != Some(at) {
 				// A spot order's fills credit its market's other token: its entry is made now.
-				let kept: &[AssetKind] = match market.kind {
-					MarketKind::Spot => &[market.base, market.quote],
-					MarketKind::Perp => &[],
-				};
-				Self::index_order(&who, at, kept)?;
+				Self::index_order(&who, at, &S::kept_tokens(&market))?;
 			}
 			if let Some(last) = expires_at {
 				Expiries::<T>::insert(last, incoming.id, at);
@@ -702,11 +650,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Settles one trade of the incoming order against `maker` in its own storage transaction:
-	/// on an error nothing of it stays. Returns the fill, the taker's side of it (spot: settled
-	/// once per order), the settlement's extra weight and (perp) the part of the taker's
-	/// reservation the fill released: it is a position now, margined as one (else it would
-	/// count twice in the fill's margin check).
-	fn settle_fill(
+	/// on an error nothing of it stays. Returns the fill, what it adds to the taker's tally
+	/// and the settlement's extra weight.
+	#[allow(clippy::too_many_arguments)]
+	fn settle_fill<S: MarketSettlement<T>>(
 		market: &Market,
 		incoming: &Incoming<T::AccountId>,
 		role: TakerRole,
@@ -714,14 +661,9 @@ impl<T: Config> Pallet<T> {
 		quantity: Quantity,
 		price: Price,
 		now: u32,
-	) -> Result<(Fill<T::AccountId>, TakerLegs, Weight, u128), SettleError> {
+	) -> Result<(Fill<T::AccountId>, TakerTally, Weight), SettleError> {
 		let quote = Self::quote_of(price, quantity).map_err(|e| SettleError::Taker(e.into()))?;
-		// Spot fees are taken from what each side receives; perp fees from the notional.
-		let (taker_gets, maker_gets) = match (market.kind, incoming.side) {
-			(MarketKind::Perp, _) => (quote, quote),
-			(MarketKind::Spot, Side::Buy) => (quantity, quote),
-			(MarketKind::Spot, Side::Sell) => (quote, quantity),
-		};
+		let (taker_gets, maker_gets) = S::fee_bases(incoming.side, quantity, quote);
 		let fill = Fill {
 			market: incoming.market,
 			maker_order: maker.id,
@@ -738,38 +680,21 @@ impl<T: Config> Pallet<T> {
 		};
 		// The taker's reservation of this fill: base for a sell; for a buy its quote at the
 		// order's limit (a market buy reserved quote amounts: the fill's quote).
-		let (freed_base, freed_quote) = match (incoming.side, incoming.limit) {
+		let freed = match (incoming.side, incoming.limit) {
 			(Side::Sell, _) => (quantity, 0),
 			(Side::Buy, Some(limit)) => {
 				(0, Self::quote_of(limit, quantity).map_err(|e| SettleError::Taker(e.into()))?)
 			},
 			(Side::Buy, None) => (0, quote),
 		};
+		let maker_done = quantity == maker.remaining();
 		frame_support::storage::with_transaction(|| {
-			let settled = match market.kind {
-				MarketKind::Spot => {
-					let done = (quantity == maker.remaining()).then_some(maker.id);
-					SpotSettlement::<T>::settle(market, &fill, done)
-						.map(|legs| (legs, Weight::zero(), 0))
-				},
-				MarketKind::Perp => T::PerpSettlement::release(
-					incoming.market,
-					&incoming.owner,
-					incoming.side,
-					freed_base,
-					freed_quote,
-					incoming.limit,
-				)
-				.map_err(SettleError::Taker)
-				.and_then(|()| T::PerpSettlement::settle(&fill, role))
-				.map(|extra| (TakerLegs::default(), extra, freed_base.max(freed_quote))),
-			};
-			match settled {
+			match S::settle_fill(market, &fill, role, maker_done, freed, incoming.limit) {
 				Ok(done) => TransactionOutcome::Commit(Ok(done)),
 				Err(e) => TransactionOutcome::Rollback(Err(e)),
 			}
 		})
-		.map(|(legs, extra, freed)| (fill, legs, extra, freed))
+		.map(|(tally, extra)| (fill, tally, extra))
 	}
 
 	/// Releases what a resting order holds (spot escrow, perp margin reservation) and drops it
@@ -778,26 +703,8 @@ impl<T: Config> Pallet<T> {
 		let market = Self::market(order.market).ok_or(Error::<T>::MarketNotFound)?;
 		let (base, quote) = Self::resting_escrow(order)?;
 		match market.kind {
-			MarketKind::Spot => {
-				let (asset, amount) = match order.side {
-					Side::Sell => (market.base, base),
-					Side::Buy => (market.quote, quote),
-				};
-				Self::unlock_and_unindex(&order.owner, asset, amount, order.id)
-			},
-			MarketKind::Perp => {
-				Self::release(
-					order.market,
-					&market,
-					&order.owner,
-					order.side,
-					base,
-					quote,
-					Some(order.price),
-				)?;
-				Self::unindex_order(&order.owner, order.id);
-				Ok(())
-			},
+			MarketKind::Spot => SpotSettlement::<T>::release_resting(&market, order, base, quote),
+			MarketKind::Perp => PerpMarkets::<T>::release_resting(&market, order, base, quote),
 		}
 	}
 
@@ -813,13 +720,6 @@ impl<T: Config> Pallet<T> {
 			reason,
 		});
 		Ok(())
-	}
-
-	/// Drops a no-longer-resting order from its owner's index, its expiry block and the open
-	/// count.
-	fn forget_resting(order: &Order<T::AccountId>) {
-		Self::unindex_order(&order.owner, order.id);
-		Self::forget_unindexed(order);
 	}
 
 	/// Drops a no-longer-resting order, already out of its owner's index, from its expiry block
