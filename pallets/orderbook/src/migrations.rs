@@ -479,11 +479,12 @@ pub mod v8 {
 	>;
 }
 
-/// v8 -> v9: a market's record keeps the first order of each side (price and id), not only
-/// its price, so matching starts there without an ordered lookup.
+/// v8 -> v9: a market's record keeps the front of each side (its first orders in book order,
+/// price and id, at most [`crate::store::FRONT_LEN`]), not only its best price, so matching
+/// takes makers from it without an ordered seek.
 ///
-/// Every market's record is rewritten with the first orders its book holds: one read, two
-/// ordered lookups and one write per market.
+/// Every market's record is rewritten with the fronts its book holds: one read and one write
+/// per market, and per side a seek and up to `FRONT_LEN` keys.
 pub mod v9 {
 	use super::*;
 	use crate::store::{BookTop, MarketRecord};
@@ -500,7 +501,7 @@ pub mod v9 {
 		sp_runtime::TryRuntimeError,
 	};
 
-	/// Records each market's first orders.
+	/// Records each market's fronts.
 	pub struct InnerMigrateV8ToV9<T>(core::marker::PhantomData<T>);
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV8ToV9<T> {
@@ -512,9 +513,11 @@ pub mod v9 {
 			});
 			log::info!(
 				target: "runtime::orderbook",
-				"v9: first orders of {markets} market(s) recorded"
+				"v9: fronts of {markets} market(s) recorded"
 			);
-			T::DbWeight::get().reads_writes(3 * markets, markets)
+			// Per side: one seek and up to FRONT_LEN keys.
+			let per_market = 1 + 2 * (1 + crate::store::FRONT_LEN as u64);
+			T::DbWeight::get().reads_writes(per_market * markets, markets)
 		}
 
 		#[cfg(feature = "try-runtime")]
