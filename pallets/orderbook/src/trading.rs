@@ -286,7 +286,7 @@ impl<T: Config> Pallet<T> {
 			let horizon = Self::now().saturating_add(T::MaxExpiryHorizon::get());
 			ensure!(last <= horizon, Error::<T>::ExpiryTooFar);
 		}
-		// (As `engine::would_cross`, from the record just read.)
+		// Whether it would trade at once, from the record just read.
 		let crosses = top
 			.of(r.side.opposite())
 			.is_some_and(|best| engine::crosses(r.side, Some(r.price), best));

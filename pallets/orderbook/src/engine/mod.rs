@@ -392,16 +392,6 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 	outcome
 }
 
-/// Whether an order at `price` on `side` would trade at once (post-only check).
-pub fn would_cross<A, S: BookStore<A>>(
-	store: &S,
-	market: MarketId,
-	side: Side,
-	price: Price,
-) -> bool {
-	store.best_price(market, side.opposite()).is_some_and(|best| crosses(side, Some(price), best))
-}
-
 /// Orders of one level, oldest first (for depth, tests and invariant checks).
 pub fn level_orders<A, S: BookStore<A>>(
 	store: &S,
