@@ -21,6 +21,7 @@ mod batch;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
 pub mod engine;
+mod execution;
 mod expiry;
 mod export;
 pub mod invariants;

@@ -1,24 +1,20 @@
 //! Placing, matching, settling and cancelling orders.
 use crate::{
-	engine::{self, EngineError, FillVerdict, Incoming, MatchLimits, OrderRef, RemovalReason},
-	settlement::{
-		Escrowed, MarketSettlement, PerpMarkets, SettleError, SpotSettlement, TakerRole, TakerTally,
-	},
+	engine::{self, EngineError, Incoming, OrderRef},
+	execution::Taker,
+	settlement::{MarketSettlement, PerpMarkets, SpotSettlement, TakerRole},
 	store::{self, StorageBook},
 	*,
 };
 use bourse_primitives::{
 	checkpoint::OnTradingStateChange,
 	orderbook::{
-		quote_amount, Fill, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price,
-		Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
+		quote_amount, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price, Quantity,
+		SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
 	},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{
-	ensure, pallet_prelude::DispatchResult, storage::TransactionOutcome, traits::Get,
-	weights::Weight,
-};
+use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get, weights::Weight};
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
 
@@ -111,27 +107,6 @@ pub struct PlaceOutcome {
 	pub resting_before: u32,
 }
 
-/// An order being placed, after validation.
-struct Taker<AccountId> {
-	incoming: Incoming<AccountId>,
-	market: Market,
-	/// The market's best prices, read with its configuration.
-	top: store::BookTop,
-	time_in_force: TimeInForce,
-	expires_at: Option<u32>,
-	client_id: Option<u64>,
-	/// Escrow taken up front (quote for buys, base for sells).
-	escrowed: u128,
-	/// Most resting orders it may fill or remove (see [`MatchLimits::max_fills`]).
-	max_steps: u32,
-	/// A limit order that may rest and does not cross the book: it rests or the call fails,
-	/// so a spot order's escrow and index entry are written together, in one write of the
-	/// placer's record.
-	rests_at_once: bool,
-	/// Whose order it is, for settlement.
-	role: TakerRole,
-}
-
 fn map_engine<T: Config>(e: EngineError) -> Error<T> {
 	match e {
 		EngineError::UnknownOrder => Error::<T>::OrderNotFound,
@@ -199,7 +174,7 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	fn now() -> u32 {
+	pub(crate) fn now() -> u32 {
 		frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u32::MAX)
 	}
 
@@ -217,16 +192,16 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Counts an order that now rests on a book.
-	fn count_rested() {
+	pub(crate) fn count_rested() {
 		OrderCounters::<T>::mutate(|counters| counters.open = counters.open.saturating_add(1));
 	}
 
 	/// Counts an order that no longer rests on a book.
-	fn count_left_book() {
+	pub(crate) fn count_left_book() {
 		OrderCounters::<T>::mutate(|counters| counters.open = counters.open.saturating_sub(1));
 	}
 
-	fn quote_of(price: Price, quantity: Quantity) -> Result<u128, Error<T>> {
+	pub(crate) fn quote_of(price: Price, quantity: Quantity) -> Result<u128, Error<T>> {
 		quote_amount(price, quantity).ok_or(Error::<T>::Overflow)
 	}
 
@@ -436,267 +411,6 @@ impl<T: Config> Pallet<T> {
 		Self::execute(taker, &mut 0)
 	}
 
-	/// Escrows, matches, settles and rests (or cancels) one validated order; `steps` gets the
-	/// number of resting orders matching filled or removed.
-	///
-	/// Each fill settles as the engine makes it, in its own storage transaction: a maker that
-	/// cannot settle (its margin, its account) is rolled back and cancelled (`CannotSettle`)
-	/// and matching goes on, so no resting order can make the orders that reach it fail.
-	fn execute(taker: Taker<T::AccountId>, steps: &mut u32) -> Result<PlaceOutcome, DispatchError> {
-		match taker.market.kind {
-			MarketKind::Spot => Self::execute_as::<SpotSettlement<T>>(taker, steps),
-			MarketKind::Perp => Self::execute_as::<PerpMarkets<T>>(taker, steps),
-		}
-	}
-
-	/// [`Self::execute`] for a market whose kind settles as `S`.
-	fn execute_as<S: MarketSettlement<T>>(
-		taker: Taker<T::AccountId>,
-		steps: &mut u32,
-	) -> Result<PlaceOutcome, DispatchError> {
-		let Taker {
-			incoming,
-			market,
-			top,
-			time_in_force,
-			expires_at,
-			client_id,
-			escrowed,
-			max_steps,
-			rests_at_once,
-			role,
-		} = taker;
-		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
-		let limit = incoming.limit;
-		let (escrow_base, escrow_quote) = match side {
-			Side::Sell => (escrowed, 0),
-			Side::Buy => (0, escrowed),
-		};
-		let may_rest =
-			matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
-		// A spot order that rests without matching is indexed in its escrow's write.
-		let index_at_once = match limit {
-			Some(price) if rests_at_once && S::INDEXES_AT_ESCROW => {
-				Some(OrderRef { id: incoming.id, market: market_id, side, price })
-			},
-			_ => None,
-		};
-		let Escrowed { mut settlement_extra, resting_before } = S::escrow(
-			market_id,
-			&market,
-			&who,
-			side,
-			escrow_base,
-			escrow_quote,
-			limit,
-			may_rest,
-			index_at_once,
-		)?;
-
-		let now = Self::now();
-		let mut book = StorageBook::<T>::knowing(market_id, top);
-		let limits = MatchLimits { max_fills: max_steps, now };
-		// What the taker's fills add up to, settled once at the end.
-		let mut tally = TakerTally::default();
-		let mut failure: Option<DispatchError> = None;
-		// An order that crosses nothing (checked when it was validated) has nothing to match:
-		// the engine would only look the other side's best price up again.
-		let outcome = if rests_at_once {
-			engine::MatchOutcome::unmatched(incoming.quantity)
-		} else {
-			engine::match_order_with(&mut book, &incoming, limits, |maker, quantity, price| {
-				let settled =
-					Self::settle_fill::<S>(&market, &incoming, role, maker, quantity, price, now);
-				match settled {
-					Ok((fill, fill_tally, extra)) => {
-						let Some(new_tally) = tally.checked_add(fill_tally) else {
-							failure = Some(Error::<T>::Overflow.into());
-							return FillVerdict::Stop;
-						};
-						tally = new_tally;
-						settlement_extra = settlement_extra.saturating_add(extra);
-						if quantity == maker.remaining() {
-							S::unindex_filled_maker(maker);
-							Self::forget_unindexed(maker);
-						}
-						Self::record_fill(fill);
-						FillVerdict::Settled
-					},
-					Err(SettleError::Maker(error)) => {
-						settlement_extra =
-							settlement_extra.saturating_add(S::rejected_fill_extra());
-						Self::deposit_event(Event::MakerCannotSettle {
-							order_id: maker.id,
-							owner: maker.owner.clone(),
-							error,
-						});
-						FillVerdict::RejectMaker
-					},
-					Err(SettleError::Taker(error)) => {
-						failure = Some(error);
-						FillVerdict::Stop
-					},
-				}
-			})
-		};
-		*steps = outcome.steps();
-		if let Some(error) = failure {
-			return Err(error);
-		}
-		let removals = outcome.removed.len() as u32;
-
-		for removed in outcome.removed {
-			let reason = match removed.reason {
-				RemovalReason::Expired => CancelReason::Expired,
-				RemovalReason::SelfTrade => CancelReason::SelfTrade,
-				RemovalReason::CannotSettle => CancelReason::CannotSettle,
-			};
-			Self::after_unlinked(&removed.order, reason)?;
-		}
-
-		let filled = incoming.quantity - outcome.remaining;
-		let wants_rest = outcome.remaining > 0
-			&& !outcome.taker_stopped
-			&& !outcome.hit_fill_limit
-			&& matches!(time_in_force, TimeInForce::GoodTilCancelled | TimeInForce::PostOnly);
-		let rest = wants_rest;
-		if time_in_force == TimeInForce::FillOrKill {
-			ensure!(outcome.remaining == 0, Error::<T>::FillOrKillNotFilled);
-		}
-		let resting = if rest { outcome.remaining } else { 0 };
-		// Escrow the resting remainder keeps.
-		let keep = match (side, incoming.limit) {
-			(Side::Buy, Some(limit)) => Self::quote_of(limit, resting)?,
-			(Side::Buy, None) => 0,
-			(Side::Sell, _) => resting,
-		};
-		S::finish_taker(market_id, &market, &who, side, limit, escrowed, tally, keep)?;
-
-		if rest {
-			let order = Order {
-				id: incoming.id,
-				market: market_id,
-				owner: who.clone(),
-				side,
-				price: incoming.limit.ok_or(Error::<T>::InvalidPrice)?,
-				quantity: incoming.quantity,
-				filled,
-				placed_at: now,
-				expires_at,
-				client_id,
-				self_trade: incoming.self_trade,
-				post_only: time_in_force == TimeInForce::PostOnly,
-			};
-			let at = OrderRef::of(&order);
-			engine::insert(&mut book, order);
-			if index_at_once != Some(at) {
-				// A spot order's fills credit its market's other token: its entry is made now.
-				Self::index_order(&who, at, &S::kept_tokens(&market))?;
-			}
-			if let Some(last) = expires_at {
-				Expiries::<T>::insert(last, incoming.id, at);
-			}
-			if !rests_at_once {
-				Self::count_rested();
-			}
-		} else if outcome.remaining > 0 {
-			if index_at_once.is_some() {
-				// (Not reached: an order that crosses nothing rests or fails. Should it be,
-				// its index entry and its count go with it; its escrow was freed as surplus
-				// above.)
-				Self::unindex_order(&who, incoming.id);
-				Self::count_left_book();
-			}
-			let reason = if outcome.taker_stopped {
-				CancelReason::SelfTrade
-			} else if outcome.hit_fill_limit {
-				CancelReason::FillLimit
-			} else {
-				CancelReason::Unfilled
-			};
-			Self::deposit_event(Event::OrderCancelled {
-				order_id: incoming.id,
-				owner: who.clone(),
-				remaining: outcome.remaining,
-				reason,
-			});
-		}
-		T::OnStateChange::note_change(
-			&(b"place", incoming.id, market_id, filled, resting).encode(),
-		);
-		Self::deposit_event(Event::OrderPlaced {
-			order_id: incoming.id,
-			market: market_id,
-			owner: who,
-			side,
-			price: incoming.limit,
-			quantity: incoming.quantity,
-			time_in_force,
-			client_id,
-			filled,
-			resting,
-		});
-		Ok(PlaceOutcome {
-			order_id: incoming.id,
-			fills: outcome.fills.len() as u32,
-			removed: removals,
-			rejected: outcome.rejected,
-			filled,
-			kind: market.kind,
-			settlement_extra,
-			expiring: rest && expires_at.is_some(),
-			resting_before,
-		})
-	}
-
-	/// Settles one trade of the incoming order against `maker` in its own storage transaction:
-	/// on an error nothing of it stays. Returns the fill, what it adds to the taker's tally
-	/// and the settlement's extra weight.
-	#[allow(clippy::too_many_arguments)]
-	fn settle_fill<S: MarketSettlement<T>>(
-		market: &Market,
-		incoming: &Incoming<T::AccountId>,
-		role: TakerRole,
-		maker: &Order<T::AccountId>,
-		quantity: Quantity,
-		price: Price,
-		now: u32,
-	) -> Result<(Fill<T::AccountId>, TakerTally, Weight), SettleError> {
-		let quote = Self::quote_of(price, quantity).map_err(|e| SettleError::Taker(e.into()))?;
-		let (taker_gets, maker_gets) = S::fee_bases(incoming.side, quantity, quote);
-		let fill = Fill {
-			market: incoming.market,
-			maker_order: maker.id,
-			maker: maker.owner.clone(),
-			taker_order: incoming.id,
-			taker: incoming.owner.clone(),
-			taker_side: incoming.side,
-			price,
-			quantity,
-			quote,
-			maker_fee: fee(maker_gets, market.maker_fee_ppm),
-			taker_fee: fee(taker_gets, market.taker_fee_ppm),
-			block: now,
-		};
-		// The taker's reservation of this fill: base for a sell; for a buy its quote at the
-		// order's limit (a market buy reserved quote amounts: the fill's quote).
-		let freed = match (incoming.side, incoming.limit) {
-			(Side::Sell, _) => (quantity, 0),
-			(Side::Buy, Some(limit)) => {
-				(0, Self::quote_of(limit, quantity).map_err(|e| SettleError::Taker(e.into()))?)
-			},
-			(Side::Buy, None) => (0, quote),
-		};
-		let maker_done = quantity == maker.remaining();
-		frame_support::storage::with_transaction(|| {
-			match S::settle_fill(market, &fill, role, maker_done, freed, incoming.limit) {
-				Ok(done) => TransactionOutcome::Commit(Ok(done)),
-				Err(e) => TransactionOutcome::Rollback(Err(e)),
-			}
-		})
-		.map(|(tally, extra)| (fill, tally, extra))
-	}
-
 	/// Releases what a resting order holds (spot escrow, perp margin reservation) and drops it
 	/// from its owner's index (for a spot order both in one write of the owner's record).
 	fn release_and_unindex(order: &Order<T::AccountId>) -> DispatchResult {
@@ -709,7 +423,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
-	fn after_unlinked(order: &Order<T::AccountId>, reason: CancelReason) -> DispatchResult {
+	pub(crate) fn after_unlinked(
+		order: &Order<T::AccountId>,
+		reason: CancelReason,
+	) -> DispatchResult {
 		Self::release_and_unindex(order)?;
 		Self::forget_unindexed(order);
 		T::OnStateChange::note_change(&(b"cancel", order.id).encode());
@@ -724,7 +441,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Drops a no-longer-resting order, already out of its owner's index, from its expiry block
 	/// and the open count.
-	fn forget_unindexed(order: &Order<T::AccountId>) {
+	pub(crate) fn forget_unindexed(order: &Order<T::AccountId>) {
 		if let Some(last) = order.expires_at {
 			Expiries::<T>::remove(last, order.id);
 		}
@@ -838,19 +555,6 @@ impl<T: Config> Pallet<T> {
 			new_order_id: placed.order_id,
 		});
 		Ok(placed)
-	}
-
-	/// Gives a fill its id and emits its event (the node's fill index keeps the history).
-	fn record_fill(fill: Fill<T::AccountId>) {
-		let fill_id = NextFillId::<T>::mutate(|next| {
-			let id = *next;
-			*next += 1;
-			id
-		});
-		T::OnStateChange::note_change(
-			&(b"fill", fill_id, fill.maker_order, fill.taker_order, fill.quantity).encode(),
-		);
-		Self::deposit_event(Event::Filled { fill_id, fill });
 	}
 }
 

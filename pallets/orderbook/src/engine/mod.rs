@@ -2,8 +2,9 @@
 //!
 //! Plain Rust with no FRAME dependency, so it is unit- and property-tested natively and
 //! benchmarked both over memory ([`memory::MemoryBook`]) and over chain storage (the pallet's
-//! `StorageBook`). The engine only moves orders; settling funds is the caller's job, done per
-//! [`Fill`] it returns.
+//! `StorageBook`). Matching is planned first ([`plan_match`] reads the book and returns a
+//! [`MatchPlan`] of typed [`Step`]s) and then applied ([`apply_step`] makes a step's change to
+//! the book); settling funds is the caller's job, done as it applies each fill.
 pub mod memory;
 #[cfg(test)]
 mod tests;
@@ -105,8 +106,8 @@ pub enum EngineError {
 pub struct MatchLimits {
 	/// Most resting orders one incoming order may take off or trade with: fills plus makers
 	/// removed on the way (expired, self-trade). Removals cost work like fills, so they count;
-	/// a maker that cannot settle counts twice (a fill rolled back and a removal), so the last
-	/// one may end at `max_fills + 1` steps.
+	/// a maker the caller finds cannot settle counts twice (a fill rolled back and a removal,
+	/// see [`Progress`]), so the last one may end at `max_fills + 1` steps.
 	pub max_fills: u32,
 	/// Block number now: makers whose expiry is before it are removed, not matched.
 	pub now: u32,
@@ -169,18 +170,97 @@ pub enum RemovalReason {
 	CannotSettle,
 }
 
-/// What the caller says of a trade the engine is about to make (see [`match_order_with`]).
+/// How far an incoming order has got: where a plan starts and where it ends. A caller that
+/// stops applying a plan part way (a maker that cannot settle) plans the rest from here.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum FillVerdict {
-	/// Settled: the engine books it.
-	Settled,
-	/// The maker cannot settle it: the engine takes the maker off the book and goes on.
-	RejectMaker,
-	/// The taker cannot go on: matching stops here (the caller fails the order).
-	Stop,
+pub struct Progress {
+	/// Quantity not traded yet.
+	pub remaining: Quantity,
+	/// Quote the fills spent so far (what bounds a market buy's `quote_cap`).
+	pub spent: u128,
+	/// Steps made so far: fills and removals (what [`MatchLimits::max_fills`] bounds).
+	pub steps: u32,
 }
 
-/// What matching one incoming order did.
+impl Progress {
+	/// An incoming order of `quantity` that has not met the book yet.
+	pub fn start(quantity: Quantity) -> Self {
+		Progress { remaining: quantity, spent: 0, steps: 0 }
+	}
+
+	/// Where the order stands after `step`.
+	pub fn after<A>(self, step: &Step<A>) -> Self {
+		let steps = self.steps.saturating_add(1);
+		match step {
+			Step::Remove { .. } => Progress { steps, ..self },
+			Step::Fill { quantity, price, .. } => Progress {
+				remaining: self.remaining.saturating_sub(*quantity),
+				spent: self
+					.spent
+					.saturating_add(quote_amount(*price, *quantity).unwrap_or(u128::MAX)),
+				steps,
+			},
+		}
+	}
+}
+
+/// One change matching makes to a resting order.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Step<AccountId> {
+	/// Trade `quantity` with `maker` at its `price`.
+	Fill {
+		/// The resting order as the book holds it before the trade.
+		maker: Order<AccountId>,
+		/// Base quantity traded.
+		quantity: Quantity,
+		/// Trade price (the maker's).
+		price: Price,
+	},
+	/// Take `order` off the book without trading it.
+	Remove {
+		/// The order as the book holds it.
+		order: Order<AccountId>,
+		/// Why.
+		reason: RemovalReason,
+	},
+}
+
+impl<AccountId> Step<AccountId> {
+	/// The resting order the step changes.
+	pub fn order(&self) -> &Order<AccountId> {
+		match self {
+			Step::Fill { maker, .. } => maker,
+			Step::Remove { order, .. } => order,
+		}
+	}
+
+	/// Whether the step takes its order off the book (a fill of all it has left, or a
+	/// removal).
+	pub fn takes_off(&self) -> bool {
+		match self {
+			Step::Fill { maker, quantity, .. } => *quantity == maker.remaining(),
+			Step::Remove { .. } => true,
+		}
+	}
+}
+
+/// What matching an incoming order does, worked out from the book without changing it: the
+/// steps in price-time order, and how the order stands after them. The caller applies the
+/// steps in order ([`apply_step`] makes each one's change to the book).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct MatchPlan<AccountId> {
+	/// Fills and removals, in book order from the opposite side's first order: a prefix of that
+	/// side, of which only the last may stay on the book (partly filled).
+	pub steps: Vec<Step<AccountId>>,
+	/// Where the incoming order stands once every step is applied.
+	pub end: Progress,
+	/// Self-trade prevention stops the incoming order.
+	pub taker_stopped: bool,
+	/// Matching stops at `max_fills` with quantity left and the book still crossing.
+	pub hit_fill_limit: bool,
+}
+
+/// What matching one incoming order did (a plan applied whole, by [`match_order`]).
 #[derive(Clone, Debug)]
 pub struct MatchOutcome<AccountId> {
 	/// Trades, in execution order.
@@ -193,31 +273,12 @@ pub struct MatchOutcome<AccountId> {
 	pub taker_stopped: bool,
 	/// Matching stopped at `max_fills` with quantity left and the book still crossing.
 	pub hit_fill_limit: bool,
-	/// Makers removed because they could not settle (also in `removed`): each did a fill's
-	/// work, rolled back, and a removal, so each counts as two steps.
-	pub rejected: u32,
-	/// The caller stopped matching ([`FillVerdict::Stop`]).
-	pub stopped: bool,
 }
 
 impl<AccountId> MatchOutcome<AccountId> {
-	/// Nothing matched: all of `quantity` remains.
-	pub fn unmatched(quantity: Quantity) -> Self {
-		MatchOutcome {
-			fills: Vec::new(),
-			removed: Vec::new(),
-			remaining: quantity,
-			taker_stopped: false,
-			hit_fill_limit: false,
-			rejected: 0,
-			stopped: false,
-		}
-	}
-
-	/// Work units the call did: fills, removals, and rejected makers once more (what
-	/// `max_fills` bounds).
+	/// Work units the call did: fills and removals (what `max_fills` bounds).
 	pub fn steps(&self) -> u32 {
-		(self.fills.len() + self.removed.len()) as u32 + self.rejected
+		(self.fills.len() + self.removed.len()) as u32
 	}
 }
 
@@ -264,40 +325,30 @@ pub fn reduce<A: Clone, S: BookStore<A>>(
 	Ok(order)
 }
 
-/// Matches `taker` against the opposite side in price-time order.
-pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
-	store: &mut S,
+/// Plans `taker` against the opposite side in price-time order, from `from` (an order that
+/// has not matched yet starts at [`Progress::start`]). Reads the book; changes nothing.
+pub fn plan_match<A: Clone + PartialEq, S: BookStore<A>>(
+	store: &S,
 	taker: &Incoming<A>,
 	limits: MatchLimits,
-) -> MatchOutcome<A> {
-	match_order_with(store, taker, limits, |_, _, _| FillVerdict::Settled)
-}
-
-/// [`match_order`] that asks `settle(maker, quantity, price)` before booking each trade, so the
-/// caller settles it at once and a maker that cannot settle is cancelled instead of failing the
-/// taker. `settle` runs before the book changes for that trade.
-pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
-	store: &mut S,
-	taker: &Incoming<A>,
-	limits: MatchLimits,
-	mut settle: impl FnMut(&Order<A>, Quantity, Price) -> FillVerdict,
-) -> MatchOutcome<A> {
+	from: Progress,
+) -> MatchPlan<A> {
 	let book_side = taker.side.opposite();
-	let mut outcome = MatchOutcome::unmatched(taker.quantity);
+	let mut plan =
+		MatchPlan { steps: Vec::new(), end: from, taker_stopped: false, hit_fill_limit: false };
 	// Most incoming orders do not cross at all: the recorded first order says so without
 	// touching the book.
 	let first = store.first(taker.market, book_side);
 	if !first.is_some_and(|at| crosses(taker.side, taker.limit, at.price)) {
-		return outcome;
+		return plan;
 	}
-	let mut spent = 0u128;
-	// The maker to meet next, walked in book order from the recorded first. After a maker is
-	// taken off, the one behind it is looked up only if matching goes on.
+	// The maker to meet next, walked in book order from the recorded first; the one behind a
+	// maker is looked up only if matching goes on past it.
 	let mut next = first;
-	let mut taken_off: Option<OrderRef> = None;
-	while outcome.remaining > 0 {
-		if let Some(gone) = taken_off.take() {
-			next = store.next_after(&gone);
+	let mut passed: Option<OrderRef> = None;
+	while plan.end.remaining > 0 {
+		if let Some(behind) = passed.take() {
+			next = store.next_after(&behind);
 		}
 		let Some(head) = next else { break };
 		if !crosses(taker.side, taker.limit, head.price) {
@@ -306,88 +357,100 @@ pub fn match_order_with<A: Clone + PartialEq, S: BookStore<A>>(
 		let Some(maker) = store.order(&head) else {
 			// (Not reached: the store names only orders it holds. Should a recorded first be
 			// stale, the orders behind its place are the book's.)
-			next = store.next_after(&head);
+			passed = Some(head);
 			continue;
 		};
-		let price = head.price;
-		// A maker rejected at the last step takes the count one past `max_fills` (the weight
-		// bounds allow for that one step: `MatchLimits::max_fills`).
-		if outcome.steps() >= limits.max_fills {
-			outcome.hit_fill_limit = true;
+		// A maker the caller finds cannot settle counts two steps (a fill's work, then its
+		// removal), so the last one may take the count one past `max_fills` (the weight
+		// bounds allow for that step: `MatchLimits::max_fills`).
+		if plan.end.steps >= limits.max_fills {
+			plan.hit_fill_limit = true;
 			break;
 		}
+		passed = Some(head);
 
-		if maker.expires_at.is_some_and(|last| last < limits.now) {
-			store.remove_order(&head);
-			taken_off = Some(head);
-			outcome.removed.push(Removed { order: maker, reason: RemovalReason::Expired });
-			continue;
-		}
-		if maker.owner == taker.owner {
+		let removal = if maker.expires_at.is_some_and(|last| last < limits.now) {
+			Some(RemovalReason::Expired)
+		} else if maker.owner == taker.owner {
 			match taker.self_trade {
-				SelfTradePrevention::CancelMaker => {
-					store.remove_order(&head);
-					taken_off = Some(head);
-					outcome
-						.removed
-						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
-					continue;
-				},
+				SelfTradePrevention::CancelMaker => Some(RemovalReason::SelfTrade),
 				SelfTradePrevention::CancelTaker => {
-					outcome.taker_stopped = true;
+					plan.taker_stopped = true;
 					break;
 				},
 				SelfTradePrevention::CancelBoth => {
-					store.remove_order(&head);
-					outcome
-						.removed
-						.push(Removed { order: maker, reason: RemovalReason::SelfTrade });
-					outcome.taker_stopped = true;
-					break;
+					plan.taker_stopped = true;
+					Some(RemovalReason::SelfTrade)
 				},
 			}
+		} else {
+			None
+		};
+		if let Some(reason) = removal {
+			let step = Step::Remove { order: maker, reason };
+			plan.end = plan.end.after(&step);
+			plan.steps.push(step);
+			if plan.taker_stopped {
+				break;
+			}
+			continue;
 		}
-		let mut quantity = outcome.remaining.min(maker.remaining());
+		let price = head.price;
+		let mut quantity = plan.end.remaining.min(maker.remaining());
 		if let Some((cap, lot)) = taker.quote_cap {
-			let budget = cap.saturating_sub(spent);
+			let budget = cap.saturating_sub(plan.end.spent);
 			let affordable = budget.checked_mul(PRICE_SCALE).map_or(Quantity::MAX, |b| b / price);
 			quantity = quantity.min(affordable / lot * lot);
 			if quantity == 0 {
 				break;
 			}
 		}
-		match settle(&maker, quantity, price) {
-			FillVerdict::Settled => {},
-			FillVerdict::RejectMaker => {
-				store.remove_order(&head);
-				taken_off = Some(head);
-				outcome.removed.push(Removed { order: maker, reason: RemovalReason::CannotSettle });
-				outcome.rejected += 1;
-				continue;
-			},
-			FillVerdict::Stop => {
-				outcome.stopped = true;
-				break;
-			},
+		let step = Step::Fill { maker, quantity, price };
+		plan.end = plan.end.after(&step);
+		plan.steps.push(step);
+	}
+	plan
+}
+
+/// Makes `step`'s change to the book: its order leaves the book, or (a fill of part of what
+/// it has left) records the quantity filled in place.
+pub fn apply_step<A: Clone, S: BookStore<A>>(store: &mut S, step: &Step<A>) {
+	let at = OrderRef::of(step.order());
+	match step {
+		Step::Fill { quantity, .. } if !step.takes_off() => {
+			store.modify_order(&at, |m| m.filled += *quantity);
+		},
+		_ => store.remove_order(&at),
+	}
+}
+
+/// Matches `taker` against the opposite side: plans it and applies the whole plan to the book
+/// (settling it is the caller's job; the pallet applies plans itself, settling each fill).
+pub fn match_order<A: Clone + PartialEq, S: BookStore<A>>(
+	store: &mut S,
+	taker: &Incoming<A>,
+	limits: MatchLimits,
+) -> MatchOutcome<A> {
+	let plan = plan_match(store, taker, limits, Progress::start(taker.quantity));
+	let mut outcome = MatchOutcome {
+		fills: Vec::new(),
+		removed: Vec::new(),
+		remaining: plan.end.remaining,
+		taker_stopped: plan.taker_stopped,
+		hit_fill_limit: plan.hit_fill_limit,
+	};
+	for step in plan.steps {
+		apply_step(store, &step);
+		match step {
+			Step::Fill { maker, quantity, price } => outcome.fills.push(EngineFill {
+				maker_order: maker.id,
+				maker_done: quantity == maker.remaining(),
+				maker: maker.owner,
+				price,
+				quantity,
+			}),
+			Step::Remove { order, reason } => outcome.removed.push(Removed { order, reason }),
 		}
-		if taker.quote_cap.is_some() {
-			spent = spent.saturating_add(quote_amount(price, quantity).unwrap_or(u128::MAX));
-		}
-		outcome.remaining -= quantity;
-		let maker_done = quantity == maker.remaining();
-		if maker_done {
-			store.remove_order(&head);
-			taken_off = Some(head);
-		} else {
-			store.modify_order(&head, |m| m.filled += quantity);
-		}
-		outcome.fills.push(EngineFill {
-			maker_order: maker.id,
-			maker: maker.owner.clone(),
-			price,
-			quantity,
-			maker_done,
-		});
 	}
 	outcome
 }

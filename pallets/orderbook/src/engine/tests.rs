@@ -213,15 +213,15 @@ fn removals_count_toward_the_fill_limit() {
 /// One step of a random workload.
 #[derive(Clone, Debug)]
 enum Op {
-	Place { owner: u64, buy: bool, price: Price, quantity: Quantity },
+	Place { owner: u64, buy: bool, price: Price, quantity: Quantity, split: usize },
 	Cancel { pick: usize },
 	Reduce { pick: usize, to_percent: u8 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
 	prop_oneof![
-		6 => (0u64..4, any::<bool>(), 90u128..110, 1u128..20)
-			.prop_map(|(owner, buy, price, quantity)| Op::Place { owner, buy, price, quantity }),
+		6 => (0u64..4, any::<bool>(), 90u128..110, 1u128..20, any::<usize>())
+			.prop_map(|(owner, buy, price, quantity, split)| Op::Place { owner, buy, price, quantity, split }),
 		2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
 		1 => (any::<usize>(), 1u8..100).prop_map(|(pick, to_percent)| Op::Reduce { pick, to_percent }),
 	]
@@ -255,6 +255,47 @@ fn check_book(book: &MemoryBook<u64>) -> Result<(), TestCaseError> {
 	Ok(())
 }
 
+/// Planning `taker` changes nothing, and a plan applied up to a step (`split` picks which)
+/// and planned again from there goes on with the same steps to the same end: what the pallet
+/// relies on when it plans again after a maker that cannot settle.
+fn check_planning(
+	book: &MemoryBook<u64>,
+	taker: &Incoming<u64>,
+	split: usize,
+) -> Result<(), TestCaseError> {
+	let before = book.clone();
+	let plan = plan_match(book, taker, NO_LIMITS, Progress::start(taker.quantity));
+	prop_assert_eq!(&book.orders, &before.orders, "planning changes nothing");
+	prop_assert_eq!(book.queued(), before.queued());
+	let taken: Quantity = plan
+		.steps
+		.iter()
+		.map(|s| match s {
+			Step::Fill { quantity, .. } => *quantity,
+			Step::Remove { .. } => 0,
+		})
+		.sum();
+	prop_assert_eq!(taken + plan.end.remaining, taker.quantity);
+	prop_assert_eq!(plan.end.steps as usize, plan.steps.len());
+	// Only the last step may leave its order on the book.
+	for step in plan.steps.iter().rev().skip(1) {
+		prop_assert!(step.takes_off());
+	}
+	// (A taker stopped by self-trade prevention ends its plan; it is not planned again.)
+	let ends = if plan.taker_stopped { plan.steps.len().max(1) } else { plan.steps.len() + 1 };
+	let k = split % ends;
+	let mut applied = book.clone();
+	let mut progress = Progress::start(taker.quantity);
+	for step in &plan.steps[..k] {
+		apply_step(&mut applied, step);
+		progress = progress.after(step);
+	}
+	let rest = plan_match(&applied, taker, NO_LIMITS, progress);
+	prop_assert_eq!(&rest.steps[..], &plan.steps[k..]);
+	prop_assert_eq!(rest.end, plan.end);
+	Ok(())
+}
+
 proptest! {
 	#![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -266,11 +307,13 @@ proptest! {
 		let mut traded: alloc::collections::BTreeMap<OrderId, (Quantity, Quantity)> = Default::default();
 		for op in ops {
 			match op {
-				Op::Place { owner, buy, price, quantity } => {
+				Op::Place { owner, buy, price, quantity, split } => {
 					let side = if buy { Side::Buy } else { Side::Sell };
 					let id = next_id;
 					next_id += 1;
-					let out = match_order(&mut book, &incoming(id, owner, side, Some(price), quantity), NO_LIMITS);
+					let taker = incoming(id, owner, side, Some(price), quantity);
+					check_planning(&book, &taker, split)?;
+					let out = match_order(&mut book, &taker, NO_LIMITS);
 					let taken: Quantity = out.fills.iter().map(|f| f.quantity).sum();
 					prop_assert_eq!(taken + out.remaining, quantity);
 					for fill in &out.fills {
