@@ -5,7 +5,7 @@
 //! order. A batch holds at most `MaxBatch` actions, a replace counting as two.
 use crate::*;
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::{MarketId, MarketKind, OrderId, Price, Quantity};
+use bourse_primitives::orderbook::{MarketId, OrderId, Price, Quantity};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::DispatchResultWithPostInfo, traits::Get, weights::Weight};
 use scale_info::TypeInfo;
@@ -71,13 +71,7 @@ impl<T: Config> Pallet<T> {
 						budget,
 						&mut steps,
 					)
-					.map(|placed| {
-						let fills = placed.fills.saturating_add(placed.rejected);
-						Rested::No(
-							Self::replace_weight(placed.kind, fills, placed.removed)
-								.saturating_add(placed.settlement_extra),
-						)
-					})
+					.map(|placed| Rested::No(Self::replaced_weight(&placed)))
 				},
 			});
 			// A failed action may have matched before it failed: its work counts.
@@ -107,9 +101,7 @@ impl<T: Config> Pallet<T> {
 			used = used.saturating_add(weight);
 		}
 		for (_, n, expiring) in rested {
-			used = used
-				.saturating_add(T::WeightInfo::batch_places(n))
-				.saturating_add(Self::expiry_weight().saturating_mul(expiring.into()));
+			used = used.saturating_add(Self::rested_places_weight(n, expiring));
 		}
 		Ok(Some(used.min(Self::batch_actions_weight_bound(actions))).into())
 	}
@@ -127,16 +119,6 @@ enum Rested {
 }
 
 impl<T: Config> Pallet<T> {
-	/// A spot order that made no fill, removed no resting order and needed no settlement
-	/// beyond its escrow: what `batch_places` benchmarks per order.
-	fn only_rested(placed: &PlaceOutcome) -> bool {
-		placed.kind == MarketKind::Spot
-			&& placed.fills == 0
-			&& placed.removed == 0
-			&& placed.rejected == 0
-			&& placed.settlement_extra == Weight::zero()
-	}
-
 	/// How much of `MaxBatch` `actions` use: a replace counts twice (it is a cancel and a
 	/// place), so that the largest batch of any mix fits a block like the largest
 	/// `place_orders`.
@@ -148,39 +130,5 @@ impl<T: Config> Pallet<T> {
 				_ => 1,
 			})
 			.fold(0u32, |n, a| n.saturating_add(a))
-	}
-
-	/// Most one action that made `steps` steps may weigh.
-	fn action_weight_bound(action: &BatchAction, steps: u32) -> Weight {
-		match action {
-			BatchAction::Cancel(_) => Self::cancel_weight_bound(),
-			BatchAction::Place(_) => Self::order_weight_bound(steps),
-			BatchAction::Replace { .. } => Self::replace_weight_bound(steps),
-		}
-	}
-
-	/// Most `actions` may weigh as one batch: each action's base (a cancel as a cancel, a
-	/// place as a resting order) plus the steps their `max_fills` allow, together at most
-	/// one order's budget, at the dearest step.
-	pub fn batch_actions_weight_bound(actions: &[BatchAction]) -> Weight {
-		let (order_base, order_step) = Self::affine_bound(|k, f| Self::order_weight(k, f, 0));
-		let (replace_base, replace_step) = Self::affine_bound(|k, f| Self::replace_weight(k, f, 0));
-		let mut total = Weight::zero();
-		let steps = Self::shared_steps(actions.iter().map(|action| match action {
-			BatchAction::Cancel(_) => 0,
-			BatchAction::Place(r) => Self::limit_step_bound(r.time_in_force, r.max_fills),
-			// A post-only replacement is refused if it would cross; bounded as if it may.
-			BatchAction::Replace { max_fills, .. } => Self::step_bound(*max_fills),
-		}));
-		for action in actions {
-			let base = match action {
-				BatchAction::Cancel(_) => Self::cancel_weight_bound(),
-				BatchAction::Place(_) => order_base,
-				BatchAction::Replace { .. } => replace_base,
-			};
-			total = total.saturating_add(base);
-		}
-		total = total.saturating_add(order_step.max(replace_step).saturating_mul(steps.into()));
-		total.max(Self::order_weight(MarketKind::Spot, 0, 0))
 	}
 }

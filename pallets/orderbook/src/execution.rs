@@ -7,7 +7,7 @@
 use crate::{
 	engine::{self, Incoming, MatchLimits, MatchPlan, OrderRef, Progress, RemovalReason, Step},
 	settlement::{
-		Escrowed, MarketSettlement, PerpMarkets, SettleError, SpotSettlement, TakerRole, TakerTally,
+		Escrowed, MarketSettlement, PerpMarkets, SettleError, SpotSettlement, TakerTally,
 	},
 	store::{self, StorageBook},
 	trading::{fee, PlaceOutcome},
@@ -39,8 +39,6 @@ pub(crate) struct Taker<AccountId> {
 	/// so a spot order's escrow and index entry are written together, in one write of the
 	/// placer's record.
 	pub(crate) rests_at_once: bool,
-	/// Whose order it is, for settlement.
-	pub(crate) role: TakerRole,
 }
 
 /// What applying plans to the book has done for one incoming order so far.
@@ -87,7 +85,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// [`Self::execute`] for a market whose kind settles as `S`.
-	fn execute_as<S: MarketSettlement<T>>(
+	pub(crate) fn execute_as<S: MarketSettlement<T>>(
 		taker: Taker<T::AccountId>,
 		steps: &mut u32,
 	) -> Result<PlaceOutcome, DispatchError> {
@@ -101,7 +99,6 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps,
 			rests_at_once,
-			role,
 		} = taker;
 		let (market_id, who, side) = (incoming.market, incoming.owner.clone(), incoming.side);
 		let limit = incoming.limit;
@@ -144,17 +141,15 @@ impl<T: Config> Pallet<T> {
 		// An order that crosses nothing (checked when it was validated) has nothing to match:
 		// the engine would only look the other side's best price up again.
 		let (mut taker_stopped, mut hit_fill_limit) = (false, false);
-		while !rests_at_once {
+		let mut matching = !rests_at_once;
+		while matching {
 			let plan = engine::plan_match(&book, &incoming, limits, applied.progress);
 			(taker_stopped, hit_fill_limit) = (plan.taker_stopped, plan.hit_fill_limit);
-			let end =
-				Self::apply_plan::<S>(&mut book, &market, &incoming, role, now, plan, &mut applied);
+			let end = Self::apply_plan::<S>(&mut book, &market, &incoming, now, plan, &mut applied);
 			*steps = applied.progress.steps;
-			match end? {
-				PlanEnd::Whole => break,
-				// Each rejected maker leaves the book and counts two steps: planning again ends.
-				PlanEnd::MakerRejected => continue,
-			}
+			// A rejected maker left the book and counted two steps: the rest is planned again
+			// (which ends, at the latest at `max_steps`).
+			matching = matches!(end?, PlanEnd::MakerRejected);
 		}
 		let Applied { progress, fills, removed, rejected, tally, settlement_extra } = applied;
 		let removals = removed.len() as u32;
@@ -262,7 +257,6 @@ impl<T: Config> Pallet<T> {
 		book: &mut StorageBook<T>,
 		market: &Market,
 		incoming: &Incoming<T::AccountId>,
-		role: TakerRole,
 		now: u32,
 		plan: MatchPlan<T::AccountId>,
 		applied: &mut Applied<T::AccountId>,
@@ -280,9 +274,8 @@ impl<T: Config> Pallet<T> {
 					applied.removed.push((order.clone(), reason));
 				},
 				Step::Fill { maker, quantity, price } => {
-					let settled = Self::settle_fill::<S>(
-						market, incoming, role, maker, *quantity, *price, now,
-					);
+					let settled =
+						Self::settle_fill::<S>(market, incoming, maker, *quantity, *price, now);
 					match settled {
 						Ok((fill, fill_tally, extra)) => {
 							applied.tally = applied
@@ -334,7 +327,6 @@ impl<T: Config> Pallet<T> {
 	fn settle_fill<S: MarketSettlement<T>>(
 		market: &Market,
 		incoming: &Incoming<T::AccountId>,
-		role: TakerRole,
 		maker: &Order<T::AccountId>,
 		quantity: Quantity,
 		price: Price,
@@ -367,7 +359,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let maker_done = quantity == maker.remaining();
 		frame_support::storage::with_transaction(|| {
-			match S::settle_fill(market, &fill, role, maker_done, freed, incoming.limit) {
+			match S::settle_fill(market, &fill, maker_done, freed, incoming.limit) {
 				Ok(done) => TransactionOutcome::Commit(Ok(done)),
 				Err(e) => TransactionOutcome::Rollback(Err(e)),
 			}

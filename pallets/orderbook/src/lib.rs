@@ -35,6 +35,7 @@ pub mod store;
 #[cfg(test)]
 mod tests;
 mod trading;
+mod weighing;
 pub mod weights;
 pub use weights::WeightInfo;
 
@@ -360,6 +361,9 @@ pub mod pallet {
 		/// The account's ledger holds entries of the most tokens allowed
 		/// (`MaxAssetsPerAccount`); withdraw a token completely to make room.
 		TooManyAssets,
+		/// A liquidation's close was asked for outside a perp market, or for an order that
+		/// could rest.
+		NotPerpMarket,
 	}
 
 	#[pallet::genesis_config]
@@ -416,8 +420,7 @@ pub mod pallet {
 		/// whitelist the market's key) and the block pays one read and one write per market
 		/// here. Markets are created by `MarketOrigin` only, so this stays small.
 		fn on_initialize(_: BlockNumberFor<T>) -> Weight {
-			let markets = NextMarketId::<T>::get() as u64;
-			T::DbWeight::get().reads_writes(HOT_KEYS + 1 + markets, HOT_KEYS + markets)
+			Self::hot_keys_weight()
 		}
 
 		fn on_idle(n: BlockNumberFor<T>, remaining: Weight) -> Weight {
@@ -435,12 +438,7 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Creates a spot market of `base` priced in `quote`.
 		#[pallet::call_index(0)]
-		// The new market's record is charged per block from the next block on
-		// (`on_initialize`); for the rest of this one, its orders' read and write of it are
-		// charged here.
-		#[pallet::weight(
-			T::WeightInfo::create_market().saturating_add(T::DbWeight::get().reads_writes(1, 1))
-		)]
+		#[pallet::weight(Pallet::<T>::create_market_weight())]
 		pub fn create_market(
 			origin: OriginFor<T>,
 			base: AssetKind,
@@ -578,9 +576,7 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let placed = Self::do_replace(&who, order_id, new_price, new_quantity, max_fills)?;
-			let fills = placed.fills.saturating_add(placed.rejected);
-			let weight = Self::replace_weight(placed.kind, fills, placed.removed);
-			Ok(Some(weight.saturating_add(placed.settlement_extra)).into())
+			Ok(Some(Self::replaced_weight(&placed)).into())
 		}
 
 		/// Places up to `MaxBatch` limit orders. Each stands or fails on its own: a failed
@@ -615,9 +611,7 @@ pub mod pallet {
 				};
 				orders_weight = orders_weight.saturating_add(weight);
 			}
-			let n = orders.len() as u32;
-			let used = T::WeightInfo::place_orders(n).max(orders_weight);
-			Ok(Some(used.min(Self::batch_weight_bound_of(&orders))).into())
+			Ok(Some(Self::place_orders_weight(&orders, orders_weight)).into())
 		}
 
 		/// Moves `amount` of `asset` from the caller's wallet into its trading ledger entry
@@ -662,179 +656,6 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			Self::do_batch(&who, &actions)
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// Weight of an order in a market of `kind` that made `fills` fills and took `removed`
-		/// resting orders off the book (expired, self-trade): spot as benchmarked here, perp as
-		/// pallet-perp benchmarked it (fills settle as positions); a removal as expiring an order.
-		/// (An order that rests is charged with an expiry; [`Self::placed_weight`] refunds it
-		/// for one that has none.)
-		pub fn order_weight(kind: MarketKind, fills: u32, removed: u32) -> Weight {
-			match kind {
-				// An order that traded nothing is benchmarked apart: a fill's setup (the
-				// taker's settlement, fee entries) is not charged to it.
-				MarketKind::Spot if fills == 0 => {
-					T::WeightInfo::place_order_resting(1, Self::most_other_orders())
-				},
-				MarketKind::Spot => T::WeightInfo::place_order(fills),
-				MarketKind::Perp => T::PerpSettlement::order_weight(fills),
-			}
-			.saturating_add(Self::removals_weight(removed))
-		}
-
-		/// Weight of what placing an order did.
-		pub fn placed_weight(placed: &PlaceOutcome) -> Weight {
-			// A maker that could not settle did a fill's work before it was removed.
-			let fills = placed.fills.saturating_add(placed.rejected);
-			let base = match placed.kind {
-				// (The market's record, written when its best prices move, is charged once per
-				// block: see `on_initialize`.)
-				MarketKind::Spot if fills == 0 => T::WeightInfo::place_order_resting(
-					placed.expiring.into(),
-					placed.resting_before,
-				)
-				.saturating_add(Self::removals_weight(placed.removed)),
-				kind => Self::order_weight(kind, fills, placed.removed),
-			};
-			base.saturating_add(placed.settlement_extra)
-		}
-
-		/// What an expiry key adds to a resting order (as `place_order_resting` measures it).
-		pub fn expiry_weight() -> Weight {
-			let most = Self::most_other_orders();
-			T::WeightInfo::place_order_resting(1, most)
-				.saturating_sub(T::WeightInfo::place_order_resting(0, most))
-		}
-
-		/// Most other orders a placer may rest (its record at its largest): what a resting
-		/// order is charged up front for.
-		pub fn most_other_orders() -> u32 {
-			T::MaxOrdersPerAccount::get().saturating_sub(1)
-		}
-
-		/// Most a cancel may weigh: its owner's record at its largest.
-		pub fn cancel_weight_bound() -> Weight {
-			T::WeightInfo::cancel_order(T::MaxOrdersPerAccount::get())
-		}
-
-		/// Cancels `who`'s resting order `order_id`; returns the weight of the cancel, charged
-		/// by the size of `who`'s record.
-		pub(crate) fn do_cancel(
-			who: &T::AccountId,
-			order_id: OrderId,
-		) -> Result<Weight, DispatchError> {
-			let account = Self::trading_account(who);
-			let at = account.order(order_id).ok_or(Error::<T>::OrderNotFound)?;
-			Self::remove_resting(&at, CancelReason::User)?;
-			Ok(T::WeightInfo::cancel_order(account.orders.len() as u32))
-		}
-
-		/// Steps (resting orders filled or taken off the book) an order allowed `max_fills`
-		/// may make: `max_fills` capped at `MaxFillsPerOrder`, plus one, as a maker that cannot
-		/// settle at the last step counts twice; none when it may not match at all.
-		pub fn step_bound(max_fills: u32) -> u32 {
-			match max_fills.min(T::MaxFillsPerOrder::get()) {
-				0 => 0,
-				n => n.saturating_add(1),
-			}
-		}
-
-		/// Steps a limit order may make: a post-only order never matches (it is refused if it
-		/// would cross), so none, whatever its `max_fills`.
-		pub fn limit_step_bound(time_in_force: TimeInForce, max_fills: u32) -> u32 {
-			match time_in_force {
-				TimeInForce::PostOnly => 0,
-				_ => Self::step_bound(max_fills),
-			}
-		}
-
-		/// Most an order making up to `steps` steps may weigh, whatever its market.
-		pub fn order_weight_bound(steps: u32) -> Weight {
-			Self::bound_at(|kind, f| Self::order_weight(kind, f, 0), steps)
-		}
-
-		/// Most a limit order with `time_in_force` and `max_fills` may weigh: one that may not
-		/// match is charged as an order that rests, so a market maker's quote does not reserve
-		/// a block's worth of fills.
-		pub fn limit_order_weight_bound(time_in_force: TimeInForce, max_fills: u32) -> Weight {
-			Self::order_weight_bound(Self::limit_step_bound(time_in_force, max_fills))
-		}
-
-		/// Weight of a replace that made `fills` fills and `removed` removals in a market of
-		/// `kind`.
-		pub fn replace_weight(kind: MarketKind, fills: u32, removed: u32) -> Weight {
-			match kind {
-				MarketKind::Spot => T::WeightInfo::replace_order(fills),
-				MarketKind::Perp => Self::cancel_weight_bound()
-					.saturating_add(T::PerpSettlement::order_weight(fills)),
-			}
-			.saturating_add(Self::removals_weight(removed))
-		}
-
-		/// Most a replace making up to `steps` steps may weigh.
-		pub fn replace_weight_bound(steps: u32) -> Weight {
-			Self::bound_at(|kind, f| Self::replace_weight(kind, f, 0), steps)
-		}
-
-		/// Most `orders` may weigh as one `place_orders` batch: each order pays its base, and
-		/// together they make at most the steps their `max_fills` allow, and at most one
-		/// order's (`MaxFillsPerOrder`, plus one for a maker that cannot settle at the last).
-		pub fn batch_weight_bound_of(orders: &[OrderRequest]) -> Weight {
-			let (base, per_step) = Self::affine_bound(|kind, f| Self::order_weight(kind, f, 0));
-			let steps = Self::shared_steps(
-				orders.iter().map(|o| Self::limit_step_bound(o.time_in_force, o.max_fills)),
-			);
-			let n = orders.len() as u32;
-			let orders =
-				base.saturating_mul(n.into()).saturating_add(per_step.saturating_mul(steps.into()));
-			T::WeightInfo::place_orders(n).max(orders)
-		}
-
-		/// Steps a batch makes at most when its orders may make `steps` each: they share one
-		/// order's budget.
-		pub(crate) fn shared_steps(steps: impl Iterator<Item = u32>) -> u32 {
-			steps
-				.fold(0u32, |total, s| total.saturating_add(s))
-				.min(Self::step_bound(T::MaxFillsPerOrder::get()))
-		}
-
-		/// [`Self::affine_bound`] of `weight` at `steps` steps.
-		fn bound_at(weight: impl Fn(MarketKind, u32) -> Weight, steps: u32) -> Weight {
-			let (base, per_step) = Self::affine_bound(weight);
-			base.saturating_add(per_step.saturating_mul(steps.into()))
-		}
-
-		fn removals_weight(removed: u32) -> Weight {
-			T::WeightInfo::expire_order().saturating_mul(removed.into())
-		}
-
-		/// A base and a per-step weight that bound `weight(kind, fills)` plus removals and
-		/// settlement extras for both market kinds: the larger intercept (a perp order's with
-		/// its most escrow extra) plus, per step, the largest of a fill's cost (a perp fill's
-		/// with its most settlement extra) and a removal bounds any mix of steps. The
-		/// benchmarked weights are affine in fills from the first fill on, which may cost more
-		/// than the next ones, so `(weight(n) - weight(0)) / n` is monotone in `n`: the larger
-		/// of the first fill's cost and the mean over the most fills bounds every count.
-		pub(crate) fn affine_bound(weight: impl Fn(MarketKind, u32) -> Weight) -> (Weight, Weight) {
-			let most = T::MaxFillsPerOrder::get().max(1);
-			let slope = |kind| {
-				let first = weight(kind, 1).saturating_sub(weight(kind, 0));
-				let all = weight(kind, most).saturating_sub(weight(kind, 0));
-				let mean = Weight::from_parts(
-					all.ref_time().div_ceil(most.into()),
-					all.proof_size().div_ceil(most.into()),
-				);
-				first.max(mean)
-			};
-			let perp_base =
-				weight(MarketKind::Perp, 0).saturating_add(T::PerpSettlement::max_escrow_extra());
-			let base = weight(MarketKind::Spot, 0).max(perp_base);
-			let perp_fill =
-				slope(MarketKind::Perp).saturating_add(T::PerpSettlement::max_fill_extra());
-			let per_step = slope(MarketKind::Spot).max(perp_fill).max(Self::removals_weight(1));
-			(base, per_step)
 		}
 	}
 }

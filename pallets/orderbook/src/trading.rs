@@ -2,7 +2,7 @@
 use crate::{
 	engine::{self, EngineError, Incoming, OrderRef},
 	execution::Taker,
-	settlement::{MarketSettlement, PerpMarkets, SpotSettlement, TakerRole},
+	settlement::{LiquidationClose, MarketSettlement, PerpMarkets, SpotSettlement},
 	store::{self, StorageBook},
 	*,
 };
@@ -300,7 +300,6 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps,
 			rests_at_once,
-			role: TakerRole::Trader,
 		};
 		Self::execute(taker, steps)
 	}
@@ -354,7 +353,6 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps: T::MaxFillsPerOrder::get(),
 			rests_at_once: false,
-			role: TakerRole::Trader,
 		};
 		let outcome = Self::execute(taker, &mut 0)?;
 		// A market order that found only makers that could not settle succeeds with nothing
@@ -365,8 +363,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Immediate-or-cancel order on behalf of `who` bounded by `worst` price, filling or
 	/// removing at most `max_steps` resting orders (at most `MaxFillsPerOrder`); pallet-perp
-	/// closes liquidated positions (`role`: [`TakerRole::Liquidation`]) and unwinds its
-	/// insurance fund with it. Returns what it did; no fill is not an error.
+	/// unwinds its insurance fund with it. Returns what it did; no fill is not an error.
 	#[allow(clippy::too_many_arguments)]
 	pub fn place_ioc(
 		who: &T::AccountId,
@@ -376,18 +373,61 @@ impl<T: Config> Pallet<T> {
 		worst: Price,
 		self_trade: SelfTradePrevention,
 		max_steps: u32,
-		role: TakerRole,
 	) -> Result<PlaceOutcome, DispatchError> {
-		// A paused market still closes liquidated positions (pausing must not shield an
-		// account from liquidation); a closed one trades no more.
+		let taker =
+			Self::ioc_taker(who, market_id, side, quantity, worst, self_trade, max_steps, false)?;
+		Self::execute(taker, &mut 0)
+	}
+
+	/// Closes `quantity` of `who`'s perp position under liquidation against the book, no worse
+	/// than `worst`, filling or removing at most `max_steps` resting orders: the engine's plan
+	/// applied with pallet-perp's settlement in the liquidation role
+	/// ([`LiquidationClose`]: nothing reserved, each fill bounded by the liquidation price
+	/// instead of solvency). `who`'s own resting orders met on the way are cancelled.
+	pub fn close_for_liquidation(
+		who: &T::AccountId,
+		market_id: MarketId,
+		side: Side,
+		quantity: Quantity,
+		worst: Price,
+		max_steps: u32,
+	) -> Result<PlaceOutcome, DispatchError> {
+		let taker = Self::ioc_taker(
+			who,
+			market_id,
+			side,
+			quantity,
+			worst,
+			SelfTradePrevention::CancelMaker,
+			max_steps,
+			true,
+		)?;
+		Self::execute_as::<LiquidationClose<T>>(taker, &mut 0)
+	}
+
+	/// An immediate-or-cancel order placed by another pallet (`perp_only`: in a perp market,
+	/// else `NotPerpMarket`). A paused market still takes it (pausing must not shield an
+	/// account from liquidation); a closed one trades no more.
+	#[allow(clippy::too_many_arguments)]
+	fn ioc_taker(
+		who: &T::AccountId,
+		market_id: MarketId,
+		side: Side,
+		quantity: Quantity,
+		worst: Price,
+		self_trade: SelfTradePrevention,
+		max_steps: u32,
+		perp_only: bool,
+	) -> Result<Taker<T::AccountId>, DispatchError> {
 		let store::MarketRecord { market, top } =
 			Markets::<T>::get(market_id).ok_or(Error::<T>::MarketNotFound)?;
 		ensure!(market.status != MarketStatus::Closed, Error::<T>::MarketNotActive);
+		ensure!(!perp_only || market.kind == MarketKind::Perp, Error::<T>::NotPerpMarket);
 		let escrowed = match side {
 			Side::Sell => quantity,
 			Side::Buy => Self::quote_of(worst, quantity)?,
 		};
-		let taker = Taker {
+		Ok(Taker {
 			incoming: Incoming {
 				id: Self::take_order_id(false),
 				market: market_id,
@@ -406,9 +446,19 @@ impl<T: Config> Pallet<T> {
 			escrowed,
 			max_steps: max_steps.min(T::MaxFillsPerOrder::get()),
 			rests_at_once: false,
-			role,
-		};
-		Self::execute(taker, &mut 0)
+		})
+	}
+
+	/// Cancels `who`'s resting order `order_id`; returns the weight of the cancel, charged
+	/// by the size of `who`'s record.
+	pub(crate) fn do_cancel(
+		who: &T::AccountId,
+		order_id: OrderId,
+	) -> Result<Weight, DispatchError> {
+		let account = Self::trading_account(who);
+		let at = account.order(order_id).ok_or(Error::<T>::OrderNotFound)?;
+		Self::remove_resting(&at, CancelReason::User)?;
+		Ok(Self::cancel_weight(account.orders.len() as u32))
 	}
 
 	/// Releases what a resting order holds (spot escrow, perp margin reservation) and drops it

@@ -52,7 +52,6 @@ impl<T: Config> Pallet<T> {
 				worst,
 				SelfTradePrevention::CancelMaker,
 				T::FundUnwindFills::get(),
-				pallet_orderbook::settlement::TakerRole::Trader,
 			)
 		});
 		match result {
@@ -64,15 +63,6 @@ impl<T: Config> Pallet<T> {
 			Ok(_) => {},
 			Err(e) => log::debug!(target: "runtime::perp", "fund unwind in market {market}: {e:?}"),
 		}
-	}
-
-	/// Weight of [`Self::unwind_fund`] at most: an order of `FundUnwindFills` perp fills.
-	pub fn unwind_fund_weight() -> Weight {
-		let fills = T::FundUnwindFills::get();
-		<T as Config>::WeightInfo::place_perp_order(fills).saturating_add(
-			<Self as pallet_orderbook::Settlement<_>>::max_fill_extra()
-				.saturating_mul(fills.into()),
-		)
 	}
 
 	/// Closes up to `max` positions of the closed `market` at its last index price; returns

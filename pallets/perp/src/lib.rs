@@ -61,6 +61,7 @@ mod settlement;
 mod state_tests;
 #[cfg(test)]
 mod tests;
+mod weighing;
 pub mod weights;
 pub use pricing::{IndexOracle, MarketPrices};
 pub use settlement::LiquidationWork;
@@ -698,75 +699,9 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Weight of settling `positions` positions of a closed market whose bad debt did
-		/// `work`: each position as a liquidation without book fills (its close, the fund's
-		/// cover and one deleveraged position), plus the deleveraging work beyond that.
-		pub fn settle_weight(positions: u32, work: settlement::LiquidationWork) -> Weight {
-			let per_position = Self::liquidation_weight(settlement::LiquidationWork {
-				markets: T::MaxPositionsPerAccount::get(),
-				..Default::default()
-			});
-			let w = |f| <T as Config>::WeightInfo::place_perp_order(f);
-			let per_fill = w(1).saturating_sub(w(0));
-			per_position
-				.saturating_mul(positions.into())
-				.saturating_add(per_fill.saturating_mul(work.deleveraged.into()))
-				.saturating_add(T::DbWeight::get().reads(u64::from(work.scanned).saturating_mul(3)))
-		}
-
-		/// Weight of a liquidation that did `work`, from benchmarked parts: `liquidate` (the
-		/// insurance fund takes the position over and one position is deleveraged) plus each
-		/// further deleveraged position priced as a perp fill (`place_perp_order`'s slope),
-		/// each step against the book as the dearer of a perp fill (with the most a maker's
-		/// other markets add) and an order removal (pallet-orderbook's `expire_order`), and
-		/// each deleveraging candidate as three reads.
-		pub fn liquidation_weight(work: settlement::LiquidationWork) -> Weight {
-			let w = |f| <T as Config>::WeightInfo::place_perp_order(f);
-			let per_fill = w(1).saturating_sub(w(0));
-			let removal =
-				<<T as pallet_orderbook::Config>::WeightInfo as pallet_orderbook::WeightInfo>::expire_order();
-			let book_fill = per_fill
-				.saturating_add(<Self as pallet_orderbook::Settlement<_>>::max_fill_extra());
-			let per_book_step = book_fill.max(removal);
-			let adl_trades = work.deleveraged.saturating_sub(1);
-			<T as Config>::WeightInfo::liquidate()
-				.saturating_add(per_book_step.saturating_mul(work.fills.into()))
-				.saturating_add(per_fill.saturating_mul(adl_trades.into()))
-				// Per candidate: its index key, its position and its margin balance.
-				.saturating_add(T::DbWeight::get().reads(u64::from(work.scanned).saturating_mul(3)))
-				.saturating_add(Self::markets_beyond_one_weight(work.markets))
-		}
-
-		/// Weight of `on_initialize` refreshing `markets` markets, as benchmarked (`funding`:
-		/// every market due, each with a fresh oracle observation and books so thin that both
-		/// impact walks read all `MaxImpactOrders` orders).
-		pub fn refresh_prices_weight(markets: u32) -> Weight {
-			<T as Config>::WeightInfo::funding(markets)
-		}
-
-		/// Weight of `add_isolated_margin` by an account trading `markets` markets.
-		pub fn add_isolated_margin_weight(markets: u32) -> Weight {
-			<T as Config>::WeightInfo::add_isolated_margin()
-				.saturating_add(Self::markets_beyond_one_weight(markets))
-		}
-
-		/// Weight of valuing `who`'s margin in all the markets it trades beyond the one the
-		/// benchmarks price (perp orders and fills charge it on top).
-		pub(crate) fn valuation_extra(who: &T::AccountId) -> Weight {
-			Self::markets_beyond_one_weight(Self::markets_traded(who))
-		}
-
 		/// Number of markets `who` holds positions or resting orders in.
 		pub(crate) fn markets_traded(who: &T::AccountId) -> u32 {
 			AccountMarkets::<T>::decode_len(who).unwrap_or(0) as u32
-		}
-
-		/// Extra weight of settling funding and valuing margin in `markets` markets of an
-		/// account instead of one: `withdraw_collateral` does just that pass, so its benchmark
-		/// prices it.
-		pub fn markets_beyond_one_weight(markets: u32) -> Weight {
-			let w = |p| <T as Config>::WeightInfo::withdraw_collateral(p);
-			w(markets.max(1)).saturating_sub(w(1))
 		}
 
 		/// Validates the parameters and creates the order-book market and its perp state.

@@ -4,9 +4,7 @@ use crate::{
 	*,
 };
 use alloc::vec::Vec;
-use bourse_primitives::orderbook::{
-	quote_amount, Fill, MarketId, Price, SelfTradePrevention, Side, PRICE_SCALE,
-};
+use bourse_primitives::orderbook::{quote_amount, Fill, MarketId, Price, Side, PRICE_SCALE};
 use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
 use pallet_orderbook::{
 	settlement::{SettleError, TakerRole},
@@ -210,17 +208,16 @@ impl<T: Config> Pallet<T> {
 		let size = position.size.unsigned_abs();
 		let (side, worst) = Self::liquidation_limit(who, market, &position, &perp, mark, tick)?;
 
-		// 1. Against the book, within the band. The account's own resting orders met on the
-		// way are cancelled (they cannot stop it).
-		let on_book = pallet_orderbook::Pallet::<T>::place_ioc(
+		// 1. Against the book, within the band: the engine's plan, settled here as a
+		// liquidation. The account's own resting orders met on the way are cancelled (they
+		// cannot stop it).
+		let on_book = pallet_orderbook::Pallet::<T>::close_for_liquidation(
 			who,
 			market,
 			side,
 			size,
 			worst,
-			SelfTradePrevention::CancelMaker,
 			<T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
-			TakerRole::Liquidation,
 		)?;
 		let closed_on_book = on_book.filled;
 		// A maker that could not settle did a fill's work and a removal.
@@ -460,11 +457,8 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		Ok(extra)
 	}
 
-	/// The benchmarked taker trades one market; valuing one with positions in more costs
-	/// `withdraw_collateral`'s per-market slope for each.
 	fn max_escrow_extra() -> frame_support::weights::Weight {
-		let most_markets = T::MaxPositionsPerAccount::get().min(T::MaxPerpMarkets::get());
-		Self::markets_beyond_one_weight(most_markets)
+		Self::max_valuation_extra()
 	}
 
 	fn release(
@@ -482,13 +476,11 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 	}
 
 	fn order_weight(fills: u32) -> frame_support::weights::Weight {
-		<T as Config>::WeightInfo::place_perp_order(fills)
+		Self::perp_order_weight(fills)
 	}
 
-	/// The benchmarked maker and taker trade one market; each side trading more is valued in
-	/// every one of them by the margin check.
 	fn max_fill_extra() -> frame_support::weights::Weight {
-		Self::max_escrow_extra().saturating_mul(2)
+		Self::max_fill_valuation_extra()
 	}
 
 	/// Errors name the side that caused them: the order book cancels a maker that cannot

@@ -124,3 +124,16 @@ fn account_bound_and_unbounded_levels() {
 		totals();
 	});
 }
+
+#[test]
+fn a_liquidation_close_outside_a_perp_market_is_refused_and_changes_nothing() {
+	new_test_ext().execute_with(|| {
+		gtc(ALICE, Side::Buy, 1_000, LOT);
+		// Market 0 is a spot market: a liquidation's close (which reserves nothing) must not
+		// trade there, not even against a crossing bid, and takes no order id.
+		frame_support::assert_storage_noop!(assert_eq!(
+			Orderbook::close_for_liquidation(&BOB, 0, Side::Sell, LOT, 1_000, 4).err(),
+			Some(Error::<Test>::NotPerpMarket.into())
+		));
+	});
+}
