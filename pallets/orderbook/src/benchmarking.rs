@@ -200,11 +200,12 @@ mod benchmarks {
 		assert_eq!(orders_in::<T>(&taker, market_id), 1);
 	}
 
-	/// Cancels the only order of its side's front (the front is refilled: a seek and
-	/// `FRONT_LEN` keys, see [`behind`]) from an order index of `o` orders, with an expiry key
-	/// to delete.
+	/// Cancels an order with an expiry key to delete from an order index of `o` orders.
+	/// `r` = 1: the order is its side's whole front, with `FRONT_LEN` orders behind it, so the
+	/// front is refilled (a seek and `FRONT_LEN` keys, see [`behind`]); `r` = 0: a better order
+	/// stays in the front, so it is not.
 	#[benchmark]
-	fn cancel_order(o: Linear<2, { T::MaxOrdersPerAccount::get() }>) {
+	fn cancel_order(o: Linear<2, { T::MaxOrdersPerAccount::get() }>, r: Linear<0, 1>) {
 		let (market_id, market) = setup::<T>();
 		let (price, lot) = price_and_lot(&market);
 		let who = funded::<T>("trader", 0, &market);
@@ -223,9 +224,18 @@ mod benchmarks {
 		};
 		let head = Pallet::<T>::do_place_limit(&who, request).expect("rests").order_id;
 		behind::<T>(market_id, &market, Side::Buy, price, lot);
+		if r == 0 {
+			let better = funded::<T>("better", 0, &market);
+			rest::<T>(&better, market_id, Side::Buy, price + market.tick_size, lot);
+		}
+		let front = || Markets::<T>::get(market_id).map(|record| record.top.bid.len());
+		assert_eq!(front(), Some(2 - r as usize));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()), head);
 		assert!(Pallet::<T>::order_ref(&who, head).is_none());
+		// Refilled: the front holds the orders that were behind; else only the better one.
+		let refilled = crate::store::FRONT_LEN as usize;
+		assert_eq!(front(), Some(if r == 1 { refilled } else { 1 }));
 	}
 
 	/// Cancels `n` orders of a full order index (the rest are in another market).

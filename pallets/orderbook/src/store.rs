@@ -255,19 +255,27 @@ pub fn recorded_top<T: Config>(market: MarketId) -> BookTop {
 /// the same market's fronts through another instance, it would answer from a stale copy.
 pub struct StorageBook<T> {
 	top: RefCell<Option<(MarketId, BookTop)>>,
+	/// Fronts refilled from the book so far (each a seek and the keys after it).
+	refills: u32,
 	_config: core::marker::PhantomData<T>,
 }
 
 impl<T> Default for StorageBook<T> {
 	fn default() -> Self {
-		Self { top: RefCell::new(None), _config: Default::default() }
+		Self { top: RefCell::new(None), refills: 0, _config: Default::default() }
 	}
 }
 
 impl<T: Config> StorageBook<T> {
 	/// A book that knows `market`'s fronts already (read with its record).
 	pub fn knowing(market: MarketId, top: BookTop) -> Self {
-		Self { top: RefCell::new(Some((market, top))), _config: Default::default() }
+		Self { top: RefCell::new(Some((market, top))), refills: 0, _config: Default::default() }
+	}
+
+	/// How many times a front was refilled from the book through this instance (what a
+	/// cancel is charged for beyond removing its order).
+	pub fn refills(&self) -> u32 {
+		self.refills
 	}
 
 	/// Runs `f` on `market`'s fronts, read from its record only if not known yet; writes them
@@ -330,13 +338,14 @@ impl<T: Config> BookStore<T::AccountId> for StorageBook<T> {
 	fn remove_order(&mut self, at: &OrderRef) {
 		Orders::<T>::remove((at.market, at.side), book_key(at.side, at.price, at.id));
 		let removed = FirstOrder { price: at.price, id: at.id };
-		self.with_top(at.market, |top| {
+		let refilled = self.with_top(at.market, |top| {
 			let (changed, emptied) = top.note_removed(at.side, removed);
 			if emptied {
 				*top.front_mut(at.side) = Self::front_after(at);
 			}
-			(changed, ())
+			(changed, emptied)
 		});
+		self.refills = self.refills.saturating_add(refilled.into());
 	}
 	fn first_from(&self, market: MarketId, side: Side, price: Price) -> Option<OrderRef> {
 		// The raw key up to the price bytes: every key of the level (and of worse levels)

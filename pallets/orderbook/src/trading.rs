@@ -457,8 +457,8 @@ impl<T: Config> Pallet<T> {
 	) -> Result<Weight, DispatchError> {
 		let account = Self::trading_account(who);
 		let at = account.order(order_id).ok_or(Error::<T>::OrderNotFound)?;
-		Self::remove_resting(&at, CancelReason::User)?;
-		Ok(Self::cancel_weight(account.orders.len() as u32))
+		let refilled = Self::remove_resting(&at, CancelReason::User)?;
+		Ok(Self::cancel_weight(account.orders.len() as u32, refilled))
 	}
 
 	/// Releases what a resting order holds (spot escrow, perp margin reservation) and drops it
@@ -498,11 +498,16 @@ impl<T: Config> Pallet<T> {
 		Self::count_left_book();
 	}
 
-	/// Takes the order resting at `at` off the book and releases its escrow.
-	pub(crate) fn remove_resting(at: &OrderRef, reason: CancelReason) -> DispatchResult {
-		let order =
-			engine::cancel(&mut StorageBook::<T>::default(), at).map_err(map_engine::<T>)?;
-		Self::after_unlinked(&order, reason)
+	/// Takes the order resting at `at` off the book and releases its escrow. Returns whether
+	/// its side's front had to be refilled from the book (it was the front's last order).
+	pub(crate) fn remove_resting(
+		at: &OrderRef,
+		reason: CancelReason,
+	) -> Result<bool, DispatchError> {
+		let mut book = StorageBook::<T>::default();
+		let order = engine::cancel(&mut book, at).map_err(map_engine::<T>)?;
+		Self::after_unlinked(&order, reason)?;
+		Ok(book.refills() > 0)
 	}
 
 	/// Where `who`'s resting order `id` rests, from `who`'s order index.

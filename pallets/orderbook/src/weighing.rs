@@ -29,9 +29,10 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::create_market().saturating_add(T::DbWeight::get().reads_writes(1, 1))
 	}
 
-	/// Weight of a cancel whose owner's record held `orders` orders.
-	pub fn cancel_weight(orders: u32) -> Weight {
-		T::WeightInfo::cancel_order(orders)
+	/// Weight of a cancel whose owner's record held `orders` orders; `refilled`: the order was
+	/// its side front's last, so the front was refilled from the book.
+	pub fn cancel_weight(orders: u32, refilled: bool) -> Weight {
+		T::WeightInfo::cancel_order(orders, refilled.into())
 	}
 
 	/// Weight of what a replace did.
@@ -105,7 +106,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Most a cancel may weigh: its owner's record at its largest.
 	pub fn cancel_weight_bound() -> Weight {
-		T::WeightInfo::cancel_order(T::MaxOrdersPerAccount::get())
+		Self::cancel_weight(T::MaxOrdersPerAccount::get(), true)
 	}
 
 	/// Steps (resting orders filled or taken off the book) an order allowed `max_fills`

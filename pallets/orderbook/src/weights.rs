@@ -22,7 +22,7 @@ pub trait WeightInfo {
 	fn set_market_status() -> Weight;
 	fn place_order_resting(e: u32, o: u32, ) -> Weight;
 	fn place_order(f: u32, ) -> Weight;
-	fn cancel_order(o: u32, ) -> Weight;
+	fn cancel_order(o: u32, r: u32, ) -> Weight;
 	fn cancel_all(n: u32, ) -> Weight;
 	fn replace_order(f: u32, ) -> Weight;
 	fn place_orders(n: u32, ) -> Weight;
@@ -75,13 +75,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	/// The range of component `o` is `[2, 256]`.
-	fn cancel_order(o: u32, ) -> Weight {
-		// Proof size: measured `2021 + o * (29 ±0)`, estimated `21990` bytes.
-		// Minimum execution time: 48_603_000 picoseconds.
+	fn cancel_order(o: u32, r: u32, ) -> Weight {
 		Weight::from_parts(55_940_334, 21990)
-			// Standard error: 3_762
 			.saturating_add(Weight::from_parts(194_068, 0).saturating_mul(o.into()))
-			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `n` is `[1, 256]`.
@@ -182,10 +180,11 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
-	fn cancel_order(o: u32, ) -> Weight {
+	fn cancel_order(o: u32, r: u32, ) -> Weight {
 		Weight::from_parts(55_940_334, 21990)
 			.saturating_add(Weight::from_parts(194_068, 0).saturating_mul(o.into()))
-			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(r.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn cancel_all(n: u32, ) -> Weight {

@@ -382,9 +382,13 @@ fn resting_orders_and_cancels_are_charged_by_the_size_of_the_record() {
 		let most = <Test as Config>::MaxOrdersPerAccount::get();
 		// The benchmarks measured the record's cost: a full one is dearer.
 		let resting = |others| <() as WeightInfo>::place_order_resting(0, others);
-		let cancel = |orders| <() as WeightInfo>::cancel_order(orders);
+		let cancel =
+			|orders, refilled: bool| <() as WeightInfo>::cancel_order(orders, refilled.into());
 		assert!(resting(0).ref_time() < resting(most - 1).ref_time());
-		assert!(cancel(2).ref_time() < cancel(most).ref_time());
+		assert!(cancel(2, true).ref_time() < cancel(most, true).ref_time());
+		// Refilling the front from the book costs reads.
+		assert!(cancel(most, false).all_lte(cancel(most, true)));
+		assert!(cancel(most, false) != cancel(most, true));
 
 		let bid = |price| crate::Call::<Test>::place_order {
 			market: 0,
@@ -422,13 +426,19 @@ fn resting_orders_and_cancels_are_charged_by_the_size_of_the_record() {
 
 		let cancel_up_front =
 			crate::Call::<Test>::cancel_order { order_id: 0 }.get_dispatch_info().call_weight;
-		assert_eq!(cancel_up_front, cancel(most));
+		assert_eq!(cancel_up_front, cancel(most, true));
+		// BOB's best bid stays first in the bids' front, so none of ALICE's cancels empties
+		// the front: none is charged a refill.
 		let ids: alloc::vec::Vec<_> = Orderbook::open_orders(&ALICE).iter().map(|o| o.id).collect();
 		for (cancelled, id) in ids.into_iter().enumerate() {
 			let info =
 				Orderbook::cancel_order(RuntimeOrigin::signed(ALICE), id).expect("cancelled");
-			assert_eq!(info.actual_weight, Some(cancel(most - cancelled as u32)));
+			assert_eq!(info.actual_weight, Some(cancel(most - cancelled as u32, false)));
 		}
 		assert!(Orderbook::open_orders(&ALICE).is_empty());
+		// BOB's is the front's last order now: cancelling it looks the book up for the next.
+		let bobs = Orderbook::open_orders(&BOB)[0].id;
+		let info = Orderbook::cancel_order(RuntimeOrigin::signed(BOB), bobs).expect("cancelled");
+		assert_eq!(info.actual_weight, Some(cancel(1, true)));
 	});
 }
