@@ -35,25 +35,25 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_perp_market() -> Weight {
 		// Proof size: measured `66`, estimated `1550` bytes.
-		// Minimum execution time: 12_979_000 picoseconds.
-		Weight::from_parts(14_051_000, 1550)
+		// Minimum execution time: 12_920_000 picoseconds.
+		Weight::from_parts(17_956_000, 1550)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn deposit_collateral() -> Weight {
 		// Proof size: measured `984`, estimated `6208` bytes.
-		// Minimum execution time: 56_784_000 picoseconds.
-		Weight::from_parts(59_618_000, 6208)
+		// Minimum execution time: 56_935_000 picoseconds.
+		Weight::from_parts(76_724_000, 6208)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// The range of component `p` is `[1, 15]`.
 	fn withdraw_collateral(p: u32, ) -> Weight {
 		// Proof size: measured `1770 + p * (131 ±0)`, estimated `6208 + p * (2599 ±0)` bytes.
-		// Minimum execution time: 105_707_000 picoseconds.
-		Weight::from_parts(93_017_115, 6208)
-			// Standard error: 44_324
-			.saturating_add(Weight::from_parts(21_827_009, 0).saturating_mul(p.into()))
+		// Minimum execution time: 106_428_000 picoseconds.
+		Weight::from_parts(91_821_347, 6208)
+			// Standard error: 116_962
+			.saturating_add(Weight::from_parts(23_791_889, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -62,47 +62,47 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn set_oracle_price() -> Weight {
 		// Proof size: measured `263`, estimated `6240` bytes.
-		// Minimum execution time: 24_436_000 picoseconds.
-		Weight::from_parts(26_209_000, 6240)
+		// Minimum execution time: 24_316_000 picoseconds.
+		Weight::from_parts(26_419_000, 6240)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
 		// Proof size: measured `1456`, estimated `8946` bytes.
-		// Minimum execution time: 296_381_000 picoseconds.
-		Weight::from_parts(307_598_000, 8946)
+		// Minimum execution time: 284_013_000 picoseconds.
+		Weight::from_parts(307_608_000, 8946)
 			.saturating_add(T::DbWeight::get().reads(24_u64))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 	fn set_margin_mode() -> Weight {
 		// Proof size: measured `66`, estimated `3642` bytes.
-		// Minimum execution time: 10_876_000 picoseconds.
-		Weight::from_parts(12_018_000, 3642)
+		// Minimum execution time: 10_917_000 picoseconds.
+		Weight::from_parts(13_971_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
 		// Proof size: measured `967`, estimated `3642` bytes.
-		// Minimum execution time: 50_636_000 picoseconds.
-		Weight::from_parts(54_721_000, 3642)
+		// Minimum execution time: 51_016_000 picoseconds.
+		Weight::from_parts(54_190_000, 3642)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
 		// Proof size: measured `821`, estimated `3589` bytes.
-		// Minimum execution time: 48_973_000 picoseconds.
-		Weight::from_parts(53_229_000, 3589)
+		// Minimum execution time: 49_293_000 picoseconds.
+		Weight::from_parts(52_388_000, 3589)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// The range of component `f` is `[0, 32]`.
 	fn place_perp_order(f: u32, ) -> Weight {
 		// Proof size: measured `9089 + f * (7835 ±0)`, estimated `12124 + f * (11134 ±0)` bytes.
-		// Minimum execution time: 136_553_000 picoseconds.
-		Weight::from_parts(206_892_587, 12124)
-			// Standard error: 1_038_354
-			.saturating_add(Weight::from_parts(199_631_023, 0).saturating_mul(f.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
+		// Minimum execution time: 90_795_000 picoseconds.
+		Weight::from_parts(104_060_826, 12124)
+			// Standard error: 1_897_551
+			.saturating_add(Weight::from_parts(211_182_404, 0).saturating_mul(f.into()))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(f.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(f.into())))
@@ -111,10 +111,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `m` is `[1, 16]`.
 	fn funding(m: u32, ) -> Weight {
 		// Proof size: measured `382 + m * (7769 ±0)`, estimated `3931 + m * (173250 ±0)` bytes.
-		// Minimum execution time: 247_859_000 picoseconds.
-		Weight::from_parts(253_727_000, 3931)
-			// Standard error: 681_644
-			.saturating_add(Weight::from_parts(258_586_715, 0).saturating_mul(m.into()))
+		// Minimum execution time: 247_798_000 picoseconds.
+		Weight::from_parts(252_756_000, 3931)
+			// Standard error: 634_986
+			.saturating_add(Weight::from_parts(258_722_577, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((69_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(m.into())))
@@ -125,18 +125,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same figures with RocksDB's database weights (mock runtimes and tests).
 impl WeightInfo for () {
 	fn create_perp_market() -> Weight {
-		Weight::from_parts(14_051_000, 1550)
+		Weight::from_parts(17_956_000, 1550)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn deposit_collateral() -> Weight {
-		Weight::from_parts(59_618_000, 6208)
+		Weight::from_parts(76_724_000, 6208)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn withdraw_collateral(p: u32, ) -> Weight {
-		Weight::from_parts(93_017_115, 6208)
-			.saturating_add(Weight::from_parts(21_827_009, 0).saturating_mul(p.into()))
+		Weight::from_parts(91_821_347, 6208)
+			.saturating_add(Weight::from_parts(23_791_889, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(p.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
@@ -144,42 +144,42 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2599).saturating_mul(p.into()))
 	}
 	fn set_oracle_price() -> Weight {
-		Weight::from_parts(26_209_000, 6240)
+		Weight::from_parts(26_419_000, 6240)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn liquidate() -> Weight {
-		Weight::from_parts(307_598_000, 8946)
+		Weight::from_parts(307_608_000, 8946)
 			.saturating_add(RocksDbWeight::get().reads(24_u64))
-			.saturating_add(RocksDbWeight::get().writes(19_u64))
+			.saturating_add(RocksDbWeight::get().writes(17_u64))
 	}
 	fn set_margin_mode() -> Weight {
-		Weight::from_parts(12_018_000, 3642)
+		Weight::from_parts(13_971_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn add_isolated_margin() -> Weight {
-		Weight::from_parts(54_721_000, 3642)
+		Weight::from_parts(54_190_000, 3642)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn remove_isolated_margin() -> Weight {
-		Weight::from_parts(53_229_000, 3589)
+		Weight::from_parts(52_388_000, 3589)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn place_perp_order(f: u32, ) -> Weight {
-		Weight::from_parts(206_892_587, 12124)
-			.saturating_add(Weight::from_parts(199_631_023, 0).saturating_mul(f.into()))
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
+		Weight::from_parts(104_060_826, 12124)
+			.saturating_add(Weight::from_parts(211_182_404, 0).saturating_mul(f.into()))
+			.saturating_add(RocksDbWeight::get().reads(12_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(f.into())))
 			.saturating_add(RocksDbWeight::get().writes(9_u64))
 			.saturating_add(RocksDbWeight::get().writes((8_u64).saturating_mul(f.into())))
 			.saturating_add(Weight::from_parts(0, 11134).saturating_mul(f.into()))
 	}
 	fn funding(m: u32, ) -> Weight {
-		Weight::from_parts(253_727_000, 3931)
-			.saturating_add(Weight::from_parts(258_586_715, 0).saturating_mul(m.into()))
+		Weight::from_parts(252_756_000, 3931)
+			.saturating_add(Weight::from_parts(258_722_577, 0).saturating_mul(m.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((69_u64).saturating_mul(m.into())))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(m.into())))
