@@ -58,12 +58,13 @@ struct Applied<AccountId> {
 }
 
 /// How applying a plan ended.
-enum PlanEnd {
+enum PlanEnd<AccountId> {
 	/// Every step was applied.
 	Whole,
 	/// A maker could not settle: it was taken off the book, and the rest is to be planned
-	/// again from the book as it is now.
-	MakerRejected,
+	/// again, meeting first the resting orders the plan walked behind it (not applied, so as
+	/// the book still holds them).
+	MakerRejected(Vec<Order<AccountId>>),
 }
 
 impl<T: Config> Pallet<T> {
@@ -141,15 +142,18 @@ impl<T: Config> Pallet<T> {
 		// An order that crosses nothing (checked when it was validated) has nothing to match:
 		// the engine would only look the other side's best price up again.
 		let (mut taker_stopped, mut hit_fill_limit) = (false, false);
-		let mut matching = !rests_at_once;
-		while matching {
-			let plan = engine::plan_match(&book, &incoming, limits, applied.progress);
+		// Makers walked already, met first when planning again.
+		let mut walked = Some(Vec::new());
+		while let Some(known) = walked.take().filter(|_| !rests_at_once) {
+			let plan = engine::plan_match_from(&book, &incoming, limits, applied.progress, known);
 			(taker_stopped, hit_fill_limit) = (plan.taker_stopped, plan.hit_fill_limit);
 			let end = Self::apply_plan::<S>(&mut book, &market, &incoming, now, plan, &mut applied);
 			*steps = applied.progress.steps;
 			// A rejected maker left the book and counted two steps: the rest is planned again
-			// (which ends, at the latest at `max_steps`).
-			matching = matches!(end?, PlanEnd::MakerRejected);
+			// (which ends, at the latest at `max_steps`), each resting order read once in all.
+			if let PlanEnd::MakerRejected(behind) = end? {
+				walked = Some(behind);
+			}
 		}
 		let Applied { progress, fills, removed, rejected, tally, settlement_extra } = applied;
 		let removals = removed.len() as u32;
@@ -260,8 +264,9 @@ impl<T: Config> Pallet<T> {
 		now: u32,
 		plan: MatchPlan<T::AccountId>,
 		applied: &mut Applied<T::AccountId>,
-	) -> Result<PlanEnd, DispatchError> {
-		for step in plan.steps {
+	) -> Result<PlanEnd<T::AccountId>, DispatchError> {
+		let mut steps = plan.steps.into_iter();
+		while let Some(step) = steps.next() {
 			match &step {
 				Step::Remove { order, reason } => {
 					let reason = match reason {
@@ -310,7 +315,8 @@ impl<T: Config> Pallet<T> {
 							applied.progress.steps = applied.progress.steps.saturating_add(2);
 							applied.removed.push((maker.clone(), CancelReason::CannotSettle));
 							applied.rejected += 1;
-							return Ok(PlanEnd::MakerRejected);
+							let behind = steps.map(Step::into_order).collect();
+							return Ok(PlanEnd::MakerRejected(behind));
 						},
 						Err(SettleError::Taker(error)) => return Err(error),
 					}

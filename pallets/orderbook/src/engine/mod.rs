@@ -234,6 +234,14 @@ impl<AccountId> Step<AccountId> {
 		}
 	}
 
+	/// The resting order the step changes, as the book held it when planned.
+	pub fn into_order(self) -> Order<AccountId> {
+		match self {
+			Step::Fill { maker, .. } => maker,
+			Step::Remove { order, .. } => order,
+		}
+	}
+
 	/// Whether the step takes its order off the book (a fill of all it has left, or a
 	/// removal).
 	pub fn takes_off(&self) -> bool {
@@ -333,28 +341,52 @@ pub fn plan_match<A: Clone + PartialEq, S: BookStore<A>>(
 	limits: MatchLimits,
 	from: Progress,
 ) -> MatchPlan<A> {
+	plan_match_from(store, taker, limits, from, Vec::new())
+}
+
+/// [`plan_match`] that meets the makers of `walked` first: the resting orders an earlier plan
+/// walked behind a maker that then could not settle (and left the book), in book order and as
+/// the book still holds them. They are not read again, so planning again after rejected makers
+/// reads each resting order once in all; the book is read from behind the last of them.
+pub fn plan_match_from<A: Clone + PartialEq, S: BookStore<A>>(
+	store: &S,
+	taker: &Incoming<A>,
+	limits: MatchLimits,
+	from: Progress,
+	walked: Vec<Order<A>>,
+) -> MatchPlan<A> {
 	let book_side = taker.side.opposite();
 	let mut plan =
 		MatchPlan { steps: Vec::new(), end: from, taker_stopped: false, hit_fill_limit: false };
+	let mut walked = walked.into_iter();
+	// The next maker when it was walked already.
+	let mut known = walked.next();
 	// Most incoming orders do not cross at all: the recorded first order says so without
 	// touching the book.
-	let first = store.first(taker.market, book_side);
+	let first = match &known {
+		Some(order) => Some(OrderRef::of(order)),
+		None => store.first(taker.market, book_side),
+	};
 	if !first.is_some_and(|at| crosses(taker.side, taker.limit, at.price)) {
 		return plan;
 	}
-	// The maker to meet next, walked in book order from the recorded first; the one behind a
-	// maker is looked up only if matching goes on past it.
+	// The maker to meet next, walked in book order from the first; the one behind a maker is
+	// looked up only if matching goes on past it.
 	let mut next = first;
 	let mut passed: Option<OrderRef> = None;
 	while plan.end.remaining > 0 {
 		if let Some(behind) = passed.take() {
-			next = store.next_after(&behind);
+			known = walked.next();
+			next = match &known {
+				Some(order) => Some(OrderRef::of(order)),
+				None => store.next_after(&behind),
+			};
 		}
 		let Some(head) = next else { break };
 		if !crosses(taker.side, taker.limit, head.price) {
 			break;
 		}
-		let Some(maker) = store.order(&head) else {
+		let Some(maker) = known.take().or_else(|| store.order(&head)) else {
 			// (Not reached: the store names only orders it holds. Should a recorded first be
 			// stale, the orders behind its place are the book's.)
 			passed = Some(head);

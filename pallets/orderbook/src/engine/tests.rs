@@ -293,6 +293,28 @@ fn check_planning(
 	let rest = plan_match(&applied, taker, NO_LIMITS, progress);
 	prop_assert_eq!(&rest.steps[..], &plan.steps[k..]);
 	prop_assert_eq!(rest.end, plan.end);
+
+	// A maker that cannot settle: under a step limit, the plan is applied up to a fill, whose
+	// maker leaves the book instead (two steps). Planning again from the makers the plan
+	// walked behind it plans what a fresh walk of the book plans.
+	let limits = MatchLimits { max_fills: 1 + (split % 13) as u32, now: 0 };
+	let plan = plan_match(book, taker, limits, Progress::start(taker.quantity));
+	let fills: Vec<usize> =
+		(0..plan.steps.len()).filter(|&i| matches!(plan.steps[i], Step::Fill { .. })).collect();
+	if let Some(&k) = fills.get(split % fills.len().max(1)) {
+		let mut applied = book.clone();
+		let mut progress = Progress::start(taker.quantity);
+		for step in &plan.steps[..k] {
+			apply_step(&mut applied, step);
+			progress = progress.after(step);
+		}
+		applied.remove_order(&OrderRef::of(plan.steps[k].order()));
+		progress.steps += 2;
+		let walked = plan.steps[k + 1..].iter().map(|s| s.order().clone()).collect();
+		let resumed = plan_match_from(&applied, taker, limits, progress, walked);
+		let fresh = plan_match(&applied, taker, limits, progress);
+		prop_assert_eq!(resumed, fresh);
+	}
 	Ok(())
 }
 
@@ -350,4 +372,60 @@ proptest! {
 			}
 		}
 	}
+}
+
+/// A book that counts the orders read from it.
+struct Counting {
+	book: MemoryBook<u64>,
+	reads: core::cell::Cell<u32>,
+}
+
+impl BookStore<u64> for Counting {
+	fn order(&self, at: &OrderRef) -> Option<Order<u64>> {
+		self.reads.set(self.reads.get() + 1);
+		self.book.order(at)
+	}
+	fn put_order(&mut self, order: &Order<u64>) {
+		self.book.put_order(order)
+	}
+	fn remove_order(&mut self, at: &OrderRef) {
+		self.book.remove_order(at)
+	}
+	fn first_from(&self, market: MarketId, side: Side, price: Price) -> Option<OrderRef> {
+		self.book.first_from(market, side, price)
+	}
+	fn next_after(&self, at: &OrderRef) -> Option<OrderRef> {
+		self.book.next_after(at)
+	}
+	fn first(&self, market: MarketId, side: Side) -> Option<OrderRef> {
+		self.book.first(market, side)
+	}
+}
+
+/// An attacker rests makers that cannot settle in front of the book: each one the taker meets
+/// leaves the book and the rest is planned again. Planning again meets the makers walked
+/// already without reading them again, so the taker reads each resting order once, not once
+/// per rejected maker in front of it.
+#[test]
+fn planning_again_after_rejected_makers_reads_each_order_once() {
+	let mut store = Counting { book: MemoryBook::default(), reads: Default::default() };
+	for id in 1..=20 {
+		rest(&mut store.book, order(id, 7, Side::Sell, 10 + id as u128 % 3, 1));
+	}
+	let taker = incoming(100, 9, Side::Buy, Some(20), 20);
+	let limits = MatchLimits { max_fills: 64, now: 0 };
+	let (mut progress, mut walked, mut rejected) = (Progress::start(20), Vec::new(), 0);
+	loop {
+		let plan = plan_match_from(&store, &taker, limits, progress, walked);
+		let mut steps = plan.steps.into_iter();
+		// Every maker is rejected: it leaves the book, two steps.
+		let Some(step) = steps.next() else { break };
+		store.remove_order(&OrderRef::of(step.order()));
+		progress.steps += 2;
+		rejected += 1;
+		walked = steps.map(Step::into_order).collect();
+	}
+	assert_eq!(rejected, 20);
+	assert!(store.book.orders.is_empty());
+	assert_eq!(store.reads.get(), 20, "each resting order read once");
 }
