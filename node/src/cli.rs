@@ -25,8 +25,9 @@ pub struct Cli {
 pub struct OracleParams {
 	/// Feed perp index prices from this source: an `http://host:port/path` URL or a file
 	/// (`file:` prefix optional), holding a JSON object from perp market id to price in the
-	/// chain's units, e.g. `{"1": "600000000"}`. Needs an Aura key of a current authority in
-	/// the keystore (e.g. `--alice`); observations are signed with it.
+	/// chain's units, e.g. `{"1": "600000000"}`. Needs the checkpoint key (`ckpt`) of a current
+	/// validator in the keystore (e.g. `--alice`); observations are signed with it, from that
+	/// key's own account.
 	#[arg(long = "oracle-feed", value_name = "SOURCE")]
 	pub feed: Option<crate::oracle_source::PriceSource>,
 

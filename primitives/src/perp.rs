@@ -36,9 +36,10 @@ pub enum MarginMode {
 pub struct PositionInfo {
 	/// Market.
 	pub market: crate::orderbook::MarketId,
-	/// Signed size (long > 0).
+	/// Signed size (long > 0). Not `size`: @polkadot/api's `Struct` has a `size` of its own,
+	/// so a field of that name read as `size_`.
 	#[serde(with = "crate::trading_state::amount")]
-	pub size: PositionSize,
+	pub position_size: PositionSize,
 	/// Average entry price.
 	#[serde(with = "crate::trading_state::amount")]
 	pub entry_price: crate::orderbook::Price,

@@ -16,8 +16,9 @@ sp_api::decl_runtime_apis! {
 		fn depth(market: MarketId, levels: u32) -> Depth;
 		/// Resting orders of `who` in every market.
 		fn open_orders(who: AccountId) -> Vec<Order<AccountId>>;
-		/// A resting order of any account. Orders are indexed by owner, so this walks every
-		/// trading account: the node serves it to trusted callers only (an unsafe RPC).
+		/// A resting order of any account. Orders are indexed by owner, so this walks the
+		/// trading accounts, at most 20,000 of them (`None` past that; `order_of` finds any
+		/// order in two reads): the node's RPC serves it to trusted callers only.
 		fn order(id: OrderId) -> Option<Order<AccountId>>;
 		/// The resting order `id` of `who` (two reads: its record, then the order).
 		#[api_version(5)]

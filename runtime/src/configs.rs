@@ -9,7 +9,7 @@ use frame_support::{
 };
 use frame_system::{
 	limits::{BlockLength, BlockWeights},
-	EnsureRoot, EnsureSigned,
+	EnsureRoot,
 };
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
@@ -132,7 +132,10 @@ impl pallet_assets::Config for Runtime {
 	type AssetId = AssetId;
 	type AssetIdParameter = codec::Compact<AssetId>;
 	type Currency = Balances;
-	type CreateOrigin = AsEnsureOriginWithArg<EnsureSigned<AccountId>>;
+	/// Tokens are created by root (`force_create`) only: a token anyone could create could be
+	/// sent to the order book's vault, and each non-sufficient one takes a consumer reference
+	/// of that one account (a limit strangers could use up, so no new token could be listed).
+	type CreateOrigin = AsEnsureOriginWithArg<frame_support::traits::NeverEnsureOrigin<AccountId>>;
 	type ForceOrigin = EnsureRoot<AccountId>;
 	type AssetDeposit = ConstU128<{ 10 * UNIT }>;
 	type AssetAccountDeposit = ConstU128<{ UNIT / 100 }>;
@@ -224,8 +227,9 @@ impl pallet_perp::Config for Runtime {
 	type MaxOracleAge = ConstU64<60_000>;
 	/// 2% a block: a 10% jump is followed in 5 blocks (10 s).
 	type MaxIndexMovePpm = ConstU32<20_000>;
-	/// 1,000 USDB.
-	type ImpactNotional = ConstU128<1_000_000_000>;
+	/// 10,000 USDB, or 10% of the open interest's notional when that is more.
+	type ImpactNotional = ConstU128<10_000_000_000>;
+	type ImpactOpenInterestPpm = ConstU32<100_000>;
 	type MaxImpactOrders = ConstU32<32>;
 	/// About a minute.
 	type BasisEmaBlocks = ConstU32<30>;
@@ -262,17 +266,25 @@ impl pallet_perp::IndexOracle for OracleIndex {
 	}
 }
 
-/// The oracle operators: the block authors (Aura authorities), by the accounts of their keys.
+/// The oracle operators: the checkpoint validators, each by the account of its checkpoint key
+/// (ed25519, in the session keys beside Aura's). Not the Aura key's account: that is the
+/// account a validator's owner trades and governs with, and feeds signed by it would take its
+/// nonces (its own transactions then collided with the feeds in the pool).
 pub struct OracleOperators;
-impl frame_support::traits::SortedMembers<AccountId> for OracleOperators {
-	fn sorted_members() -> alloc::vec::Vec<AccountId> {
-		let mut members: alloc::vec::Vec<AccountId> = pallet_aura::Authorities::<Runtime>::get()
+impl OracleOperators {
+	fn accounts() -> alloc::vec::Vec<AccountId> {
+		pallet_checkpoint::Validators::<Runtime>::get()
 			.into_iter()
 			.map(|key| {
-				let public: sp_core::sr25519::Public = key.into();
+				let public: sp_core::ed25519::Public = key.into();
 				AccountId::from(public)
 			})
-			.collect();
+			.collect()
+	}
+}
+impl frame_support::traits::SortedMembers<AccountId> for OracleOperators {
+	fn sorted_members() -> alloc::vec::Vec<AccountId> {
+		let mut members = Self::accounts();
 		members.sort();
 		members
 	}
@@ -284,7 +296,7 @@ impl frame_support::traits::SortedMembers<AccountId> for OracleOperators {
 pub struct OracleQuorum;
 impl frame_support::traits::Get<u32> for OracleQuorum {
 	fn get() -> u32 {
-		pallet_aura::Authorities::<Runtime>::decode_len().unwrap_or(0) as u32 / 2 + 1
+		pallet_checkpoint::Validators::<Runtime>::decode_len().unwrap_or(0) as u32 / 2 + 1
 	}
 }
 

@@ -56,7 +56,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("bourse"),
 	impl_name: alloc::borrow::Cow::Borrowed("bourse"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -138,6 +138,7 @@ pub type Migrations = (
 	pallet_orderbook::migrations::v7::MigrateV6ToV7<Runtime>,
 	pallet_orderbook::migrations::v8::MigrateV7ToV8<Runtime>,
 	pallet_orderbook::migrations::v9::MigrateV8ToV9<Runtime>,
+	pallet_orderbook::migrations::v10::MigrateV9ToV10<Runtime>,
 );
 
 /// The pallets `frame-omni-bencher` (or `benchmark pallet`) measures to generate weights.

@@ -17,7 +17,7 @@ fn dev_node_produces_blocks_and_stops_cleanly() {
 
 	let version = node.rpc("state_getRuntimeVersion", json!([])).expect("runtime version");
 	assert_eq!(version["specName"], json!("bourse"), "{version}");
-	assert_eq!(version["specVersion"], json!(106), "{version}");
+	assert_eq!(version["specVersion"], json!(107), "{version}");
 	let apis = version["apis"].as_array().expect("apis list");
 	assert!(apis.len() >= 10, "standard and Bourse runtime APIs: {version}");
 

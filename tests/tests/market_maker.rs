@@ -2,7 +2,8 @@
 //! a minute: Alice deposits, quotes both sides of spot market 0 around the oracle price and
 //! refreshes her quotes with `orderbook.batch`, Bob (the same script as a taker) trades across
 //! them, Alice follows her fills over the `orderbook_subscribeFills` subscription, cancels,
-//! withdraws, and her trading ledger must have changed by exactly what her fills say.
+//! withdraws, and her trading ledger must have changed by exactly what her fills say. The node
+//! feeds the perp oracle meanwhile, as README's dev node does.
 use std::{
 	path::PathBuf,
 	process::{Command, Stdio},
@@ -31,7 +32,12 @@ fn bot(port: u16, mode: &str, seconds: u32) -> Command {
 #[test]
 fn the_example_bot_quotes_follows_its_fills_and_reconciles() {
 	let _serial = bourse_tests::serial();
-	let mut node = Node::start(&["--dev", "--tmp"]);
+	// As README's dev node runs: Alice's node feeds the oracle while Alice trades (the feeds
+	// are signed by her node's checkpoint key's account, so they take none of her nonces).
+	let prices =
+		PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/oracle/dev-prices.json");
+	let prices = prices.display().to_string();
+	let mut node = Node::start(&["--dev", "--tmp", "--oracle-feed", &prices]);
 	node.wait_for_block(1, Duration::from_secs(120));
 	let mut taker = bot(node.rpc_port, "taker", 60)
 		.stdout(Stdio::null())
@@ -84,5 +90,9 @@ fn the_example_bot_quotes_follows_its_fills_and_reconciles() {
 		let (maker, taker) = (&record["fill"]["makerOrder"], &record["fill"]["takerOrder"]);
 		assert!(maker.as_u64() == Some(order) || taker.as_u64() == Some(order), "{record}");
 	}
+	// The feeder ran the whole time, and the pool took every feed.
+	let log = node.log();
+	assert!(log.contains("feeding prices from"), "{}", node.log_tail());
+	assert!(!log.contains("no observation at block"), "a feed failed:\n{}", node.log_tail());
 	assert!(node.stop(Duration::from_secs(60)).is_some_and(|s| s.success()), "{}", node.log_tail());
 }

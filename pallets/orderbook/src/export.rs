@@ -73,6 +73,7 @@ impl<T: Config> Pallet<T> {
 				return Err(format!("market {}: id not below nextMarketId", m.id));
 			}
 			Self::validate_market(&market).map_err(|e| format!("market {}: {e:?}", m.id))?;
+			Self::list_assets(&market);
 			Markets::<T>::insert(m.id, MarketRecord { market, top: Default::default() });
 		}
 		NextMarketId::<T>::put(state.next_market_id);

@@ -9,7 +9,7 @@
 //!   `Expiries` key, naming where it rests, and every key names such an order, none behind the
 //!   expiry cursor.
 //! - Counters: `OrderCounters` counts the resting orders; no order or market id is at or past
-//!   the next id.
+//!   the next id; every token a market trades is in `ListedAssets`.
 //! - Ledger: every locked amount is exactly its owner's resting spot orders' escrow, an empty
 //!   entry is stored only while an order of its account rests, every resting spot order's
 //!   account has entries of both tokens of its market, no token has two entries in one
@@ -39,8 +39,14 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure_that(counters.open == count, "the open count differs from the resting orders")?;
 		let next_market = NextMarketId::<T>::get();
-		for id in Markets::<T>::iter_keys() {
+		for (id, record) in Markets::<T>::iter() {
 			ensure_that(id < next_market, "a market's id is not below NextMarketId")?;
+			for asset in Self::deposited_assets(&record.market) {
+				ensure_that(
+					ListedAssets::<T>::contains_key(asset),
+					"a market's token is not listed for the ledger",
+				)?;
+			}
 		}
 		Ok(())
 	}

@@ -457,6 +457,7 @@ impl<T: Config> Pallet<T> {
 	/// `deposit`: moves `amount` of `asset` from `who`'s wallet into the vault, credited free.
 	pub fn do_deposit(who: &T::AccountId, asset: AssetKind, amount: u128) -> DispatchResult {
 		ensure!(amount > 0, Error::<T>::ZeroAmount);
+		ensure!(crate::ListedAssets::<T>::contains_key(asset), Error::<T>::AssetNotListed);
 		Self::credit_free(who, asset, amount)?;
 		// Keep the wallet alive: a trader's account must not be reaped by its own deposit.
 		Self::transfer_token(asset, who, &Self::vault(), amount, Preservation::Preserve)?;

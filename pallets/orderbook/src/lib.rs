@@ -76,7 +76,7 @@ pub mod pallet {
 	/// book order, one order index per account; v6: an account's ledger entries and order
 	/// index in one key ([`Accounts`]); v7: no price level records (a level is its orders' run
 	/// of keys), both best prices of a market in one value; see [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(9);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(10);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -162,6 +162,13 @@ pub mod pallet {
 	/// Id the next market gets.
 	#[pallet::storage]
 	pub type NextMarketId<T> = StorageValue<_, MarketId, ValueQuery>;
+
+	/// Tokens the trading ledger takes: those a listed market trades (a spot market's base and
+	/// quote, a perp market's collateral). Listing is the market origin's; a stranger's token
+	/// never reaches the vault through the ledger (each non-sufficient token the vault holds
+	/// takes one of its account's consumer references, a limit shared by every token).
+	#[pallet::storage]
+	pub type ListedAssets<T> = StorageMap<_, Twox64Concat, AssetKind, (), OptionQuery>;
 
 	/// The id the next order gets (ids grow with arrival, so they order orders in time) and the
 	/// number of resting orders on all books (checkpoint records read it), in one value: an
@@ -338,9 +345,6 @@ pub mod pallet {
 		/// The caller has no resting order with this id (an order of another account is not
 		/// found either: orders are found through their owner's index).
 		OrderNotFound,
-		/// The order belongs to someone else. (Not returned since storage version 5: such an
-		/// order is `OrderNotFound`.)
-		NotOrderOwner,
 		/// Not enough free balance to escrow the order.
 		InsufficientBalance,
 		/// An amount overflowed.
@@ -364,6 +368,12 @@ pub mod pallet {
 		/// A liquidation's close was asked for outside a perp market, or for an order that
 		/// could rest.
 		NotPerpMarket,
+		/// No listed market trades this token: the ledger takes only tokens of listed markets.
+		AssetNotListed,
+		/// The vault cannot hold this token: it does not exist, or the vault's account has no
+		/// room for another non-sufficient token (its consumer references). A market of it
+		/// cannot be listed until it can.
+		VaultCannotHoldAsset,
 	}
 
 	#[pallet::genesis_config]
@@ -462,6 +472,7 @@ pub mod pallet {
 				kind: MarketKind::Spot,
 			};
 			Self::validate_market(&market)?;
+			Self::ensure_vault_can_hold(&market)?;
 			Self::insert_market(market);
 			Ok(())
 		}
@@ -617,7 +628,8 @@ pub mod pallet {
 		/// Moves `amount` of `asset` from the caller's wallet into its trading ledger entry
 		/// (free), from which its orders lock and its fills pay.
 		#[pallet::call_index(8)]
-		#[pallet::weight(T::WeightInfo::deposit())]
+		// And the listing's read (not in the benchmark of storage v9).
+		#[pallet::weight(T::WeightInfo::deposit().saturating_add(T::DbWeight::get().reads(1)))]
 		pub fn deposit(origin: OriginFor<T>, asset: AssetKind, amount: Balance) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_deposit(&who, asset, amount)

@@ -559,3 +559,53 @@ pub mod v9 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// v9 -> v10: the tokens the ledger takes ([`crate::ListedAssets`]), from the markets listed.
+pub mod v10 {
+	use super::*;
+	use frame_support::{
+		migrations::VersionedMigration,
+		traits::{Get, UncheckedOnRuntimeUpgrade},
+		weights::Weight,
+	};
+	#[cfg(feature = "try-runtime")]
+	use {alloc::vec::Vec, sp_runtime::TryRuntimeError};
+
+	/// Lists the tokens of every market.
+	pub struct InnerMigrateV9ToV10<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV9ToV10<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut markets = 0u64;
+			for record in Markets::<T>::iter_values() {
+				markets += 1;
+				Pallet::<T>::list_assets(&record.market);
+			}
+			log::info!(
+				target: "runtime::orderbook",
+				"v10: tokens of {markets} market(s) listed for the ledger"
+			);
+			// Per market: its record, and up to two tokens written.
+			T::DbWeight::get().reads_writes(markets, 2 * markets)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, TryRuntimeError> {
+			Ok(Vec::new())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(_: Vec<u8>) -> Result<(), TryRuntimeError> {
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// [`InnerMigrateV9ToV10`], run only when the on-chain storage version is 9; sets it to 10.
+	pub type MigrateV9ToV10<T> = VersionedMigration<
+		9,
+		10,
+		InnerMigrateV9ToV10<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

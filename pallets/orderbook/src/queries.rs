@@ -10,6 +10,9 @@ use bourse_primitives::{
 /// time: levels are not stored, so depth sums orders).
 pub const DEPTH_SCAN_ORDERS: u32 = 20_000;
 
+/// Most trading accounts [`Pallet::find_order`] reads (as many reads as depth's bound).
+pub const FIND_ORDER_SCAN_ACCOUNTS: u32 = 20_000;
+
 impl<T: Config> Pallet<T> {
 	/// Aggregated depth of `market`: up to `levels` per side, best first, summed from the
 	/// resting orders in book order. At most [`DEPTH_SCAN_ORDERS`] orders are read per side;
@@ -84,10 +87,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The resting order `id` of any account. Orders are indexed by owner, so this walks the
-	/// owners' indexes: for the runtime API, not for calls.
+	/// owners' indexes, at most [`FIND_ORDER_SCAN_ACCOUNTS`] of them (a public node answers
+	/// `state_call` for anyone): for the runtime API, not for calls. Past that bound it answers
+	/// `None`; `order_of(owner, id)` finds any order in two reads.
 	pub fn find_order(id: OrderId) -> Option<Order<T::AccountId>> {
 		use crate::engine::BookStore;
-		let at = Accounts::<T>::iter_values().find_map(|account| account.order(id))?;
+		let at = Accounts::<T>::iter_values()
+			.take(FIND_ORDER_SCAN_ACCOUNTS as usize)
+			.find_map(|account| account.order(id))?;
 		store::StorageBook::<T>::default().order(&at)
 	}
 

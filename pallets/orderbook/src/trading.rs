@@ -9,8 +9,8 @@ use crate::{
 use bourse_primitives::{
 	checkpoint::OnTradingStateChange,
 	orderbook::{
-		quote_amount, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price, Quantity,
-		SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
+		quote_amount, AssetKind, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price,
+		Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
 	},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
@@ -144,8 +144,61 @@ impl<T: Config> Pallet<T> {
 			quote: market.quote,
 			kind: market.kind,
 		});
+		Self::list_assets(&market);
 		Markets::<T>::insert(id, store::MarketRecord { market, top: Default::default() });
 		id
+	}
+
+	/// The tokens traders deposit to trade `market`: a spot market's base and quote; a perp
+	/// market's collateral (its quote; the underlying never moves).
+	pub fn deposited_assets(market: &Market) -> impl Iterator<Item = AssetKind> {
+		let base = (market.kind == MarketKind::Spot).then_some(market.base);
+		base.into_iter().chain(core::iter::once(market.quote))
+	}
+
+	/// Lets the ledger take `market`'s tokens ([`ListedAssets`]).
+	pub(crate) fn list_assets(market: &Market) {
+		for asset in Self::deposited_assets(market) {
+			ListedAssets::<T>::insert(asset, ());
+		}
+	}
+
+	/// Refuses to list `market` unless the vault can hold each of its tokens: a token it
+	/// neither holds nor has listed must exist, and the vault must have room for it (a
+	/// non-sufficient token takes a consumer reference), so the first deposit after the
+	/// listing cannot fail for a reason no trader controls.
+	pub fn ensure_vault_can_hold(market: &Market) -> DispatchResult {
+		use frame_support::traits::{
+			fungible::Inspect as _,
+			fungibles::Inspect as _,
+			tokens::{DepositConsequence, Provenance},
+		};
+		let vault = Self::vault();
+		for asset in Self::deposited_assets(market) {
+			if ListedAssets::<T>::contains_key(asset) || Self::wallet_balance(asset, &vault) > 0 {
+				continue;
+			}
+			let consequence = match asset {
+				AssetKind::Native => T::Currency::can_deposit(
+					&vault,
+					T::Currency::minimum_balance(),
+					Provenance::Extant,
+				),
+				AssetKind::Asset(id) => {
+					if !T::Assets::asset_exists(id) {
+						return Err(Error::<T>::VaultCannotHoldAsset.into());
+					}
+					T::Assets::can_deposit(
+						id,
+						&vault,
+						T::Assets::minimum_balance(id),
+						Provenance::Extant,
+					)
+				},
+			};
+			ensure!(consequence == DepositConsequence::Success, Error::<T>::VaultCannotHoldAsset);
+		}
+		Ok(())
 	}
 
 	/// The configuration of market `id`.

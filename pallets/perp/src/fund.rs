@@ -32,7 +32,9 @@ impl<T: Config> Pallet<T> {
 		let Some(book) = pallet_orderbook::Pallet::<T>::market(market) else { return };
 		let Some(perp) = PerpMarkets::<T>::get(market) else { return };
 		let mark = Self::mark_price(market, &perp);
-		if book.status == MarketStatus::Closed || mark == 0 {
+		// At a stale index the makers it would meet cannot take on exposure (their orders
+		// would be cancelled as `CannotSettle`): the fund waits for a fresh price.
+		if book.status == MarketStatus::Closed || mark == 0 || !Self::is_fresh(market) {
 			return;
 		}
 		let tick = book.tick_size.max(1);

@@ -51,6 +51,8 @@ mod margin;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+#[cfg(test)]
+mod price_attack_tests;
 pub mod pricing;
 #[cfg(test)]
 mod pricing_tests;
@@ -113,6 +115,11 @@ pub mod pallet {
 		/// Quote notional whose fill price is a side's impact price (mark and funding).
 		#[pallet::constant]
 		type ImpactNotional: Get<Balance>;
+		/// Share of the open interest's notional (at the index), parts per million, that the
+		/// impact notional is at least: the more a market holds, the more resting size it
+		/// takes to move its premium.
+		#[pallet::constant]
+		type ImpactOpenInterestPpm: Get<u32>;
 		/// Most resting orders walked per side to find an impact price.
 		#[pallet::constant]
 		type MaxImpactOrders: Get<u32>;
@@ -548,11 +555,8 @@ pub mod pallet {
 			let collateral = Collateral::<T>::get(&who);
 			ensure!(collateral >= signed, Error::<T>::InsufficientBalance);
 			Self::add_collateral(&who, -signed)?;
-			let health = Self::health(&who)?;
-			ensure!(
-				health.equity >= health.initial_requirement,
-				Error::<T>::WouldBreachInitialMargin
-			);
+			// At the index and at the mark: a mark pushed by resting orders releases nothing.
+			Self::ensure_account_initial_margin(&who, Error::<T>::WouldBreachInitialMargin)?;
 			Self::transfer(&Self::vault(), &who, amount)?;
 			// Its margin check valued each market the account trades.
 			let markets = Self::markets_traded(&who);
@@ -688,11 +692,12 @@ pub mod pallet {
 				Error::<T>::InsufficientBalance
 			);
 			Self::change_isolated(&who, market, -amount)?;
-			let health = Self::position_health(&who, market)?;
-			ensure!(
-				health.equity >= health.initial_requirement,
-				Error::<T>::WouldBreachInitialMargin
-			);
+			// At the index and at the mark: a mark pushed by resting orders releases nothing.
+			Self::ensure_position_initial_margin(
+				&who,
+				market,
+				Error::<T>::WouldBreachInitialMargin,
+			)?;
 			Self::add_collateral(&who, amount)?;
 			Ok(())
 		}
@@ -730,6 +735,7 @@ pub mod pallet {
 				kind: MarketKind::Perp,
 			};
 			pallet_orderbook::Pallet::<T>::validate_market(&market)?;
+			pallet_orderbook::Pallet::<T>::ensure_vault_can_hold(&market)?;
 			ensure!(m.index_price.is_multiple_of(m.tick_size), Error::<T>::OffTickPrice);
 			let mut ids = MarketIds::<T>::get();
 			ensure!(!ids.is_full(), Error::<T>::TooManyMarkets);

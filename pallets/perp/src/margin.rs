@@ -1,5 +1,13 @@
 //! Valuation: mark price, funding, equity and margin requirements, per account (cross margin)
 //! or per position (isolated margin).
+//!
+//! **Judged at two prices.** The mark follows the book (within a band around the index, see
+//! [`crate::pricing`]), which resting orders can lean on; the index follows the oracle, which
+//! traders cannot. So every decision that a pushed price could flip in the pusher's favour is
+//! taken at both: a fill that grows a position, a resting order's margin, a withdrawal and a
+//! margin removal need initial margin at the index *and* at the mark; a position is
+//! liquidated only when under maintenance at the index *and* at the mark. Views (positions,
+//! margin ratio, liquidation price) show the mark.
 use crate::*;
 use alloc::vec::Vec;
 use bourse_primitives::orderbook::{MarketId, Price, PRICE_SCALE};
@@ -20,6 +28,18 @@ pub struct Health {
 }
 
 pub use bourse_primitives::perp::{MarginMode, PositionInfo as PositionView};
+
+/// Which price values positions.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PriceBasis {
+	/// This block's mark (follows the book, within the mark band).
+	Mark,
+	/// The oracle's index (no order moves it).
+	Index,
+}
+
+/// Both bases, for decisions taken at each (see the module docs).
+pub const BOTH_BASES: [PriceBasis; 2] = [PriceBasis::Index, PriceBasis::Mark];
 
 fn overflow() -> DispatchError {
 	ArithmeticError::Overflow.into()
@@ -131,15 +151,24 @@ impl<T: Config> Pallet<T> {
 		<T as pallet_orderbook::Config>::OnStateChange::note_change(&change.encode());
 	}
 
-	/// Adds a position's unrealised PnL, funding and requirements at mark to `health`.
+	/// The price `basis` names in `market`.
+	pub fn valuation_price(market: MarketId, perp: &PerpMarket, basis: PriceBasis) -> Price {
+		match basis {
+			PriceBasis::Mark => Self::mark_price(market, perp),
+			PriceBasis::Index => perp.index_price,
+		}
+	}
+
+	/// Adds a position's unrealised PnL, funding and requirements at `basis` to `health`.
 	fn add_position(
 		health: &mut Health,
 		who: &T::AccountId,
 		market: MarketId,
 		perp: &PerpMarket,
+		basis: PriceBasis,
 	) -> DispatchResult {
 		let Some(position) = Positions::<T>::get(who, market) else { return Ok(()) };
-		let mark = Self::mark_price(market, perp);
+		let mark = Self::valuation_price(market, perp, basis);
 		ensure!(mark > 0 || position.size == 0, Error::<T>::NoIndexPrice);
 		let value = notional(position.size.abs(), mark)?;
 		let pnl = add(position.quote_balance, notional(position.size, mark)?)?;
@@ -157,6 +186,11 @@ impl<T: Config> Pallet<T> {
 	/// margin of resting orders (positions are judged one by one, see
 	/// [`Self::position_health`]).
 	pub fn health(who: &T::AccountId) -> Result<Health, DispatchError> {
+		Self::health_at(who, PriceBasis::Mark)
+	}
+
+	/// [`Self::health`] with positions valued at `basis`.
+	pub fn health_at(who: &T::AccountId, basis: PriceBasis) -> Result<Health, DispatchError> {
 		let cross = Self::margin_mode(who) == MarginMode::Cross;
 		let mut health = Health { equity: Collateral::<T>::get(who), ..Default::default() };
 		for market in AccountMarkets::<T>::get(who).iter() {
@@ -166,7 +200,7 @@ impl<T: Config> Pallet<T> {
 			health.initial_requirement =
 				add(health.initial_requirement, ppm_ceil(reserved, perp.initial_margin_ppm)?)?;
 			if cross {
-				Self::add_position(&mut health, who, *market, &perp)?;
+				Self::add_position(&mut health, who, *market, &perp, basis)?;
 			}
 		}
 		Ok(health)
@@ -175,27 +209,62 @@ impl<T: Config> Pallet<T> {
 	/// Health of the margin that backs `who`'s position in `market`: the account's (cross) or
 	/// the position's own (isolated).
 	pub fn position_health(who: &T::AccountId, market: MarketId) -> Result<Health, DispatchError> {
+		Self::position_health_at(who, market, PriceBasis::Mark)
+	}
+
+	/// [`Self::position_health`] with positions valued at `basis`.
+	pub fn position_health_at(
+		who: &T::AccountId,
+		market: MarketId,
+		basis: PriceBasis,
+	) -> Result<Health, DispatchError> {
 		if Self::margin_mode(who) == MarginMode::Cross {
-			return Self::health(who);
+			return Self::health_at(who, basis);
 		}
 		let perp = PerpMarkets::<T>::get(market).ok_or(Error::<T>::MarketNotFound)?;
 		let mut health =
 			Health { equity: IsolatedMargin::<T>::get(who, market), ..Default::default() };
-		Self::add_position(&mut health, who, market, &perp)?;
+		Self::add_position(&mut health, who, market, &perp, basis)?;
 		Ok(health)
 	}
 
-	/// Refuses unless `who` covers initial margin: the account, and (isolated) the position in
-	/// `market`.
+	/// Refuses with `error` unless `who`'s account covers initial margin at both the index
+	/// and the mark (free collateral against resting orders when isolated).
+	pub(crate) fn ensure_account_initial_margin(
+		who: &T::AccountId,
+		error: Error<T>,
+	) -> DispatchResult {
+		for basis in BOTH_BASES {
+			let health = Self::health_at(who, basis)?;
+			if health.equity < health.initial_requirement {
+				return Err(error.into());
+			}
+		}
+		Ok(())
+	}
+
+	/// Refuses with `error` unless the margin backing `who`'s position in `market` covers its
+	/// initial margin at both the index and the mark.
+	pub(crate) fn ensure_position_initial_margin(
+		who: &T::AccountId,
+		market: MarketId,
+		error: Error<T>,
+	) -> DispatchResult {
+		for basis in BOTH_BASES {
+			let health = Self::position_health_at(who, market, basis)?;
+			if health.equity < health.initial_requirement {
+				return Err(error.into());
+			}
+		}
+		Ok(())
+	}
+
+	/// Refuses unless `who` covers initial margin at both the index and the mark: the account,
+	/// and (isolated) the position in `market`.
 	pub(crate) fn ensure_initial_margin(who: &T::AccountId, market: MarketId) -> DispatchResult {
-		let health = Self::health(who)?;
-		ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
+		Self::ensure_account_initial_margin(who, Error::<T>::InsufficientMargin)?;
 		if Self::margin_mode(who) == MarginMode::Isolated {
-			let position = Self::position_health(who, market)?;
-			ensure!(
-				position.equity >= position.initial_requirement,
-				Error::<T>::InsufficientMargin
-			);
+			Self::ensure_position_initial_margin(who, market, Error::<T>::InsufficientMargin)?;
 		}
 		Ok(())
 	}
@@ -214,8 +283,14 @@ impl<T: Config> Pallet<T> {
 		if Self::margin_mode(who) != MarginMode::Isolated {
 			return Ok(());
 		}
-		let health = Self::position_health(who, market)?;
-		let missing = health.initial_requirement.checked_sub(health.equity).ok_or_else(overflow)?;
+		// Enough for both prices it is judged at.
+		let mut missing = 0;
+		for basis in BOTH_BASES {
+			let health = Self::position_health_at(who, market, basis)?;
+			let short =
+				health.initial_requirement.checked_sub(health.equity).ok_or_else(overflow)?;
+			missing = missing.max(short);
+		}
 		if missing > 0 {
 			Self::add_collateral(who, -missing)?;
 			Self::change_isolated(who, market, missing)?;
@@ -269,14 +344,21 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Whether `who` may be liquidated in `market`. Never the insurance fund: it backstops
-	/// liquidations and unwinds its positions itself.
+	/// Whether `who` may be liquidated in `market`: under maintenance margin at both the index
+	/// and the mark, so no resting order (which can lean on the mark, never on the index)
+	/// makes a position that is healthy at the index liquidatable. Never the insurance fund: it
+	/// backstops liquidations and unwinds its positions itself.
 	pub fn is_liquidatable(who: &T::AccountId, market: MarketId) -> Result<bool, DispatchError> {
 		if *who == Self::insurance_fund() {
 			return Ok(false);
 		}
-		let health = Self::position_health(who, market)?;
-		Ok(health.equity < health.maintenance_requirement)
+		for basis in BOTH_BASES {
+			let health = Self::position_health_at(who, market, basis)?;
+			if health.equity >= health.maintenance_requirement {
+				return Ok(false);
+			}
+		}
+		Ok(true)
 	}
 
 	pub(crate) fn position_views(who: &T::AccountId) -> Vec<PositionView> {
@@ -287,8 +369,12 @@ impl<T: Config> Pallet<T> {
 				let position = Positions::<T>::get(who, market)?;
 				let health = Self::position_health(who, *market).unwrap_or_default();
 				let ratio = if health.maintenance_requirement > 0 {
-					(health.equity.max(0).saturating_mul(1_000_000)
-						/ health.maintenance_requirement) as u64
+					// Beyond u64 (a ratio no margin reaches) reads as "none", never wrapped.
+					u64::try_from(
+						health.equity.max(0).saturating_mul(1_000_000)
+							/ health.maintenance_requirement,
+					)
+					.unwrap_or(u64::MAX)
 				} else {
 					u64::MAX
 				};
@@ -311,7 +397,7 @@ impl<T: Config> Pallet<T> {
 					.map(|p| p as Price);
 				Some(PositionView {
 					market: *market,
-					size: position.size,
+					position_size: position.size,
 					entry_price: position.entry_price(),
 					mark_price: mark,
 					unrealized_pnl: unrealized,

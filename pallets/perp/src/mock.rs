@@ -137,6 +137,7 @@ impl pallet_perp::Config for Test {
 	type MaxOracleAge = ConstU64<60_000>;
 	type MaxIndexMovePpm = ConstU32<50_000>;
 	type ImpactNotional = ConstU128<1_000>;
+	type ImpactOpenInterestPpm = ConstU32<100_000>;
 	type MaxImpactOrders = ConstU32<4>;
 	type BasisEmaBlocks = ConstU32<4>;
 	type FundUnwindFills = ConstU32<2>;

@@ -13,10 +13,17 @@
 //!    `premium = max(ib - index, 0) - max(index - ia, 0)` (a missing side contributes 0).
 //! 3. **Basis.** An exponential moving average of the premium over
 //!    [`Config::BasisEmaBlocks`] blocks: `basis += (premium - basis) / BasisEmaBlocks`.
-//! 4. **Mark.** `median(index, index + premium, index + basis)`, rounded down to the tick
-//!    grid. It holds for the whole block: margin checks, liquidations and takeovers of the
-//!    block use it, so an order placed in a block cannot move the mark that judges it, and
-//!    moving it at all takes both depth (the impact notional) and time (the basis).
+//!    The impact notional is the larger of [`Config::ImpactNotional`] and
+//!    [`Config::ImpactOpenInterestPpm`] of the open interest's notional at the index: moving
+//!    the premium of a market that holds more positions takes more resting size.
+//! 4. **Mark.** `median(index, index + premium, index + basis)`, rounded to the tick grid
+//!    toward the index and held within the market's **mark band** around the index: half
+//!    its maintenance margin ([`Pallet::mark_band`]). It holds for the whole block, so an
+//!    order placed in a block cannot move the mark that judges it; moving it at all takes
+//!    depth (the impact notional) and time (the basis), and never farther than the band.
+//!    Margin is judged at both the index and the mark (see [`crate::margin`]): a position is
+//!    liquidated only when under maintenance at both, so resting orders alone (which move the
+//!    mark, not the oracle's index) cannot liquidate a position that is healthy at the index.
 //! 5. **Funding**, when the market's interval has passed: the time-weighted average premium
 //!    of the interval (one sample per block), clamped to `±max_funding_rate * index`, per
 //!    `PRICE_SCALE` base units; longs pay shorts when it is positive. The cumulative index
@@ -30,7 +37,9 @@
 //! emit `StalePriceUsed`.
 use crate::*;
 use bourse_primitives::orderbook::{MarketId, Price, Side};
+use bourse_primitives::Balance;
 use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get};
+use sp_runtime::{helpers_128bit::multiply_by_rational_with_rounding, Rounding};
 
 /// Where index prices come from: the runtime reads pallet-oracle's combined value.
 pub trait IndexOracle {
@@ -106,12 +115,12 @@ impl<T: Config> Pallet<T> {
 		if perp.index_price == 0 {
 			return;
 		}
-		let premium = Self::premium(market, perp.index_price);
+		let premium = Self::premium(market, &perp);
 		let ema_blocks = T::BasisEmaBlocks::get().max(1) as i128;
 		prices.basis += (premium - prices.basis) / ema_blocks;
 		prices.premium_sum = prices.premium_sum.saturating_add(premium);
 		prices.premium_samples = prices.premium_samples.saturating_add(1);
-		prices.mark = Self::compute_mark(perp.index_price, premium, prices.basis, tick);
+		prices.mark = Self::compute_mark(&perp, premium, prices.basis, tick);
 		if now_block >= perp.last_funding_block.saturating_add(perp.funding_interval) {
 			Self::pay_funding(market, &mut perp, &mut prices, tick, now_block);
 			PerpMarkets::<T>::insert(market, &perp);
@@ -162,34 +171,65 @@ impl<T: Config> Pallet<T> {
 		true
 	}
 
-	/// This block's premium of the book over `index` (see the module docs), in price units.
-	pub(crate) fn premium(market: MarketId, index: Price) -> i128 {
+	/// This block's premium of the book over the index (see the module docs), in price units.
+	pub(crate) fn premium(market: MarketId, perp: &PerpMarket) -> i128 {
+		let notional = Self::impact_notional(perp);
 		let impact = |side| {
 			pallet_orderbook::Pallet::<T>::impact_price(
 				market,
 				side,
-				T::ImpactNotional::get(),
+				notional,
 				T::MaxImpactOrders::get(),
 			)
 		};
 		// Prices are bounded by the order book's `MaxPrice` (far below i128::MAX).
-		let index = index as i128;
+		let index = perp.index_price as i128;
 		let above = impact(Side::Buy).map_or(0, |bid| (bid as i128 - index).max(0));
 		let below = impact(Side::Sell).map_or(0, |ask| (index - ask as i128).max(0));
 		above - below
 	}
 
-	/// `median(index, index + premium, index + basis)` on the tick grid (down), at least a
-	/// tick.
-	fn compute_mark(index: Price, premium: i128, basis: i128, tick: Price) -> Price {
-		let index_signed = index as i128;
-		let mark = median(
-			index_signed,
-			index_signed.saturating_add(premium),
-			index_signed.saturating_add(basis),
+	/// Quote notional whose fill price is a side's impact price: `ImpactNotional`, or
+	/// `ImpactOpenInterestPpm` of the open interest valued at the index when that is more.
+	pub fn impact_notional(perp: &PerpMarket) -> Balance {
+		let open = bourse_primitives::orderbook::quote_amount(perp.index_price, perp.open_interest)
+			.unwrap_or(u128::MAX);
+		let share = multiply_by_rational_with_rounding(
+			open,
+			T::ImpactOpenInterestPpm::get() as u128,
+			1_000_000,
+			Rounding::Up,
 		)
-		.max(tick as i128) as Price;
-		mark / tick * tick
+		.unwrap_or(u128::MAX);
+		T::ImpactNotional::get().max(share)
+	}
+
+	/// Largest distance of the mark from the index, in price units: half the market's
+	/// maintenance margin of the index. Liquidation needs the position under maintenance at
+	/// both prices, so a position kept above it at the mark alone (a trader propping the mark
+	/// up with its own orders) is liquidated while its equity at the index still holds at
+	/// least the other half: the delay cannot turn into bad debt.
+	pub fn mark_band(perp: &PerpMarket) -> Price {
+		multiply_by_rational_with_rounding(
+			perp.index_price,
+			(perp.maintenance_margin_ppm / 2) as u128,
+			1_000_000,
+			Rounding::Down,
+		)
+		.unwrap_or(0)
+	}
+
+	/// `median(index, index + premium, index + basis)` within the mark band around the
+	/// index, on the tick grid toward the index, at least a tick.
+	fn compute_mark(perp: &PerpMarket, premium: i128, basis: i128, tick: Price) -> Price {
+		let index = perp.index_price as i128;
+		let band = Self::mark_band(perp) as i128;
+		let mark = median(index, index.saturating_add(premium), index.saturating_add(basis))
+			.clamp(index - band, index + band);
+		let tick = tick as i128;
+		// Toward the index: the rounding never leaves the band.
+		let offset = (mark - index) / tick * tick;
+		(index + offset).max(tick) as Price
 	}
 
 	/// Pays the interval's funding into the cumulative index (see the module docs).
@@ -268,10 +308,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn set_index(market: MarketId, perp: &mut PerpMarket, price: Price) {
 		perp.index_price = price;
 		let tick = pallet_orderbook::Pallet::<T>::market(market).map_or(1, |m| m.tick_size.max(1));
-		let premium = Self::premium(market, price);
+		let premium = Self::premium(market, perp);
 		Prices::<T>::mutate(market, |p| {
 			p.index_observed_at = T::Oracle::now();
-			p.mark = Self::compute_mark(price, premium, p.basis, tick);
+			p.mark = Self::compute_mark(perp, premium, p.basis, tick);
 		});
 		Self::note_change(&(b"index", market, price));
 	}

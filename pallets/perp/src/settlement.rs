@@ -210,19 +210,24 @@ impl<T: Config> Pallet<T> {
 
 		// 1. Against the book, within the band: the engine's plan, settled here as a
 		// liquidation. The account's own resting orders met on the way are cancelled (they
-		// cannot stop it).
-		let on_book = pallet_orderbook::Pallet::<T>::close_for_liquidation(
-			who,
-			market,
-			side,
-			size,
-			worst,
-			<T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
-		)?;
-		let closed_on_book = on_book.filled;
-		// A maker that could not settle did a fill's work and a removal.
-		let book_steps =
-			on_book.fills.saturating_add(on_book.removed).saturating_add(on_book.rejected);
+		// cannot stop it). At a stale index no maker may take on exposure (each would be
+		// cancelled as `CannotSettle`): the insurance fund takes the whole position over.
+		let (closed_on_book, book_steps) = if Self::is_fresh(market) {
+			let on_book = pallet_orderbook::Pallet::<T>::close_for_liquidation(
+				who,
+				market,
+				side,
+				size,
+				worst,
+				<T as pallet_orderbook::Config>::MaxFillsPerOrder::get(),
+			)?;
+			// A maker that could not settle did a fill's work and a removal.
+			let steps =
+				on_book.fills.saturating_add(on_book.removed).saturating_add(on_book.rejected);
+			(on_book.filled, steps)
+		} else {
+			(0, 0)
+		};
 		let mut work = LiquidationWork { fills: book_steps, markets, ..Default::default() };
 		// 2. The rest is taken over by the insurance fund at mark.
 		let rest = size - closed_on_book;
@@ -447,18 +452,27 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		if reducing && !may_rest {
 			return Ok(extra);
 		}
+		// A resting order reduces only when it is the account's only one on its side of the
+		// market: two resting sells that each fit a long add up past it (and would open a
+		// short nobody margined). The account's order index is one read.
+		let reducing = reducing && {
+			let account = pallet_orderbook::Pallet::<T>::trading_account(who);
+			let others = account.refs().any(|r| r.market == market && r.side == side);
+			!others
+		};
+		let extra = extra.saturating_add(T::DbWeight::get().reads(1));
 		// No new exposure against a stale index (reducing is always possible).
 		if !reducing {
 			Self::ensure_fresh(market)?;
 		}
 		// Resting orders are margined from free collateral (the account level).
-		let health = Self::health(who)?;
-		ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
+		Self::ensure_account_initial_margin(who, Error::<T>::InsufficientMargin)?;
 		Ok(extra)
 	}
 
 	fn max_escrow_extra() -> frame_support::weights::Weight {
-		Self::max_valuation_extra()
+		// Valuing every market, and the account's order index.
+		Self::max_valuation_extra().saturating_add(T::DbWeight::get().reads(1))
 	}
 
 	fn release(
@@ -523,6 +537,12 @@ impl<T: Config> Settlement<T::AccountId> for Pallet<T> {
 		let fund = Self::insurance_fund();
 		for (who, grew) in [(buyer, buyer_grew), (seller, seller_grew)] {
 			if grew {
+				// No new exposure at a stale index, however the order was placed (a resting
+				// order may have been placed while the index was fresh, or as reducing). The
+				// fund is exempt: it must take over what liquidations leave.
+				if *who != fund && !Self::is_fresh(fill.market) {
+					return Err(blame(who)(Error::<T>::StalePrice.into()));
+				}
 				Self::top_up_isolated(who, fill.market).map_err(blame(who))?;
 				Self::ensure_initial_margin(who, fill.market).map_err(blame(who))?;
 			} else if liquidating != Some(who) && *who != fund {

@@ -209,6 +209,7 @@ fn a_token_without_a_vault_seed_can_still_be_withdrawn_to_the_last_unit() {
 		// A token listed after genesis: the vault holds none of it of its own.
 		let token = 2;
 		assert_ok!(Assets::force_create(RuntimeOrigin::root(), token, ALICE, true, 10));
+		list(token);
 		assert_ok!(Assets::mint_into(token, &ALICE, 1_000));
 		assert_ok!(Assets::mint_into(token, &BOB, 1_000));
 		let asset = AssetKind::Asset(token);
@@ -229,11 +230,103 @@ fn a_token_without_a_vault_seed_can_still_be_withdrawn_to_the_last_unit() {
 	});
 }
 
-/// Creates token `id`, gives `who` 1,000 of it and deposits `deposit` of that.
+/// Lists a spot market of token `id` against the native token, so the ledger takes it.
+fn list(id: u32) {
+	assert_ok!(Orderbook::create_market(
+		RuntimeOrigin::root(),
+		AssetKind::Asset(id),
+		NATIVE,
+		10,
+		LOT,
+		LOT,
+		0,
+		0
+	));
+}
+
+/// Creates token `id`, lists a market of it, gives `who` 1,000 of it and deposits `deposit`
+/// of that.
 fn deposit_new_token(who: AccountId, id: u32, deposit: u128) -> DispatchResult {
 	assert_ok!(Assets::force_create(RuntimeOrigin::root(), id, who, true, 1));
+	list(id);
 	assert_ok!(Assets::mint(RuntimeOrigin::signed(who), id, who, 1_000));
 	Orderbook::deposit(RuntimeOrigin::signed(who), AssetKind::Asset(id), deposit)
+}
+
+/// Attack (issue 33, 4): anyone may create a token; each non-sufficient token the one vault
+/// holds takes one of its account's consumer references. Before, the ledger took a deposit
+/// of any token, so junk tokens used the references up and a newly listed token could not
+/// be deposited by anyone (`Token.CannotCreate`). Now the ledger takes listed tokens only,
+/// and a market whose token the vault cannot hold is refused at listing, with its reason.
+#[test]
+fn junk_tokens_cannot_clog_the_vault() {
+	new_test_ext().execute_with(|| {
+		// Junk tokens, created by a stranger (non-sufficient: each needs a consumer).
+		let junk = 100u32..;
+		let mut refused = 0;
+		for id in junk.take(20) {
+			assert_ok!(Assets::create(RuntimeOrigin::signed(CHARLIE), id, CHARLIE, 1));
+			assert_ok!(Assets::mint(RuntimeOrigin::signed(CHARLIE), id, CHARLIE, 1_000));
+			let before = System::consumers(&vault());
+			assert_noop!(
+				Orderbook::deposit(RuntimeOrigin::signed(CHARLIE), AssetKind::Asset(id), 10),
+				Error::<Test>::AssetNotListed
+			);
+			assert_eq!(System::consumers(&vault()), before, "the ledger took nothing");
+			// Sent straight to the vault, outside the ledger (the mock lets anyone create
+			// tokens; the runtime does not): it takes references until none are left. All of
+			// it, so Charlie's own references come back.
+			if Assets::transfer(RuntimeOrigin::signed(CHARLIE), id, vault(), 1_000).is_err() {
+				refused += 1;
+			}
+		}
+		assert!(refused > 0, "the vault's consumer references ran out");
+		// A new token the vault can no longer hold is refused at listing, not at the first
+		// deposit: nobody is left with a market whose token cannot be deposited.
+		let new_token = 200;
+		assert_ok!(Assets::force_create(RuntimeOrigin::root(), new_token, ALICE, false, 1));
+		assert_noop!(
+			Orderbook::create_market(
+				RuntimeOrigin::root(),
+				AssetKind::Asset(new_token),
+				NATIVE,
+				10,
+				LOT,
+				LOT,
+				0,
+				0
+			),
+			Error::<Test>::VaultCannotHoldAsset
+		);
+		// A token that does not exist is refused too.
+		assert_noop!(
+			Orderbook::create_market(
+				RuntimeOrigin::root(),
+				AssetKind::Asset(999),
+				NATIVE,
+				10,
+				LOT,
+				LOT,
+				0,
+				0
+			),
+			Error::<Test>::VaultCannotHoldAsset
+		);
+		// The listed tokens still deposit.
+		assert_ok!(Orderbook::deposit(RuntimeOrigin::signed(ALICE), BASE_TOKEN, 10));
+		assert_ok!(Orderbook::deposit(RuntimeOrigin::signed(ALICE), NATIVE, 10));
+		// A sufficient token needs no consumer reference: it lists and deposits.
+		let sufficient = 201;
+		assert_ok!(Assets::force_create(RuntimeOrigin::root(), sufficient, ALICE, true, 1));
+		list(sufficient);
+		assert_ok!(Assets::mint(RuntimeOrigin::signed(ALICE), sufficient, ALICE, 1_000));
+		assert_ok!(Orderbook::deposit(
+			RuntimeOrigin::signed(ALICE),
+			AssetKind::Asset(sufficient),
+			100
+		));
+		totals();
+	});
 }
 
 /// Attack: a maker fills its ledger with other tokens after its order rests, so that crediting

@@ -426,7 +426,27 @@ fn migration_v8_to_v9_records_the_fronts() {
 #[test]
 fn genesis_sets_the_current_storage_version() {
 	new_test_ext().execute_with(|| {
-		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(9));
-		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(9));
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(10));
+		assert_eq!(Orderbook::in_code_storage_version(), StorageVersion::new(10));
+	});
+}
+
+#[test]
+fn migration_v9_to_v10_lists_the_markets_tokens() {
+	new_test_ext().execute_with(|| {
+		trade_a_little();
+		// A v9 chain: no listing; the ledger took any token.
+		let _ = ListedAssets::<Test>::clear(u32::MAX, None);
+		StorageVersion::new(9).put::<Orderbook>();
+		assert!(Orderbook::do_try_state().is_err(), "a market's tokens are not listed");
+		run_migration::<migrations::v10::MigrateV9ToV10<Test>>();
+		assert_eq!(Orderbook::on_chain_storage_version(), StorageVersion::new(10));
+		let mut listed: alloc::vec::Vec<AssetKind> = ListedAssets::<Test>::iter_keys().collect();
+		listed.sort();
+		assert_eq!(listed, [AssetKind::Native, AssetKind::Asset(BASE)]);
+		assert_ok!(Orderbook::deposit(RuntimeOrigin::signed(ALICE), AssetKind::Asset(BASE), 5));
+		// Run again: the version guard makes it a no-op.
+		run_migration::<migrations::v10::MigrateV9ToV10<Test>>();
+		totals();
 	});
 }
