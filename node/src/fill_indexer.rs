@@ -12,7 +12,7 @@ use sc_client_api::BlockchainEvents;
 use sp_blockchain::HeaderBackend;
 use sp_runtime::traits::Header as _;
 
-use crate::service::FullClient;
+use crate::client::FullClient;
 
 /// Where the index lives: `<base-path>/chains/<chain-id>/fills`.
 pub fn fill_index_path(config: &sc_service::Configuration) -> std::path::PathBuf {
@@ -46,7 +46,7 @@ pub fn index_up_to(client: &FullClient, index: &FillIndex, target: u32) {
 				return;
 			},
 		};
-		let fills = crate::trading_feed::block_fills(client, hash, None).unwrap_or_else(|| {
+		let fills = crate::fills::block_fills(client, hash, None).unwrap_or_else(|| {
 			unavailable += 1;
 			Vec::new()
 		});

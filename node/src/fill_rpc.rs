@@ -13,7 +13,7 @@ use sp_core::H256;
 use bourse_runtime::opaque::Block;
 use sc_client_api::StorageProvider;
 
-use crate::service::FullBackend;
+use crate::client::FullBackend;
 
 /// Most fills one call returns.
 pub const MAX_LIMIT: u32 = 1_000;
@@ -83,7 +83,7 @@ where
 		let mut records = Vec::new();
 		for number in (start..=info.best_number).rev() {
 			let Ok(Some(hash)) = self.client.hash(number) else { continue };
-			let Some(fills) = crate::trading_feed::block_fills(&*self.client, hash, None) else {
+			let Some(fills) = crate::fills::block_fills(&*self.client, hash, None) else {
 				continue;
 			};
 			for update in fills.into_iter().rev().filter(|u| keep(&u.fill)) {

@@ -5,11 +5,13 @@
 
 mod chain_spec;
 mod cli;
+mod client;
 mod command;
 mod database;
 mod exit;
 mod fill_indexer;
 mod fill_rpc;
+mod fills;
 mod oracle_feeder;
 mod oracle_source;
 mod rpc;

@@ -24,7 +24,7 @@ use sp_keystore::KeystorePtr;
 use sp_runtime::{traits::Header as _, MultiSignature};
 use substrate_prometheus_endpoint::{register, CounterVec, Opts, PrometheusError, Registry, U64};
 
-use crate::{oracle_source::PriceSource, service::FullClient};
+use crate::{client::FullClient, oracle_source::PriceSource};
 
 type Pool = sc_transaction_pool::TransactionPoolHandle<Block, FullClient>;
 

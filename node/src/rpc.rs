@@ -25,7 +25,7 @@ pub struct GrandpaDeps {
 	pub justification_stream: sc_consensus_grandpa::GrandpaJustificationStream<Block>,
 	/// Finality proofs for `grandpa_proveFinality`.
 	pub finality_provider:
-		Arc<sc_consensus_grandpa::FinalityProofProvider<crate::service::FullBackend, Block>>,
+		Arc<sc_consensus_grandpa::FinalityProofProvider<crate::client::FullBackend, Block>>,
 }
 
 /// What the RPC methods need from the node.
@@ -55,7 +55,7 @@ where
 		+ HeaderBackend<Block>
 		+ HeaderMetadata<Block, Error = BlockChainError>
 		+ sc_client_api::BlockchainEvents<Block>
-		+ sc_client_api::StorageProvider<Block, crate::service::FullBackend>
+		+ sc_client_api::StorageProvider<Block, crate::client::FullBackend>
 		+ Send
 		+ Sync
 		+ 'static,

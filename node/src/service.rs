@@ -13,13 +13,7 @@ use sp_api::{Core, ProvideRuntimeApi};
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use sp_core::hexdisplay::HexDisplay;
 
-/// The node executes the runtime's wasm only: no native runtime is linked for execution.
-pub type FullClient = sc_service::TFullClient<
-	Block,
-	RuntimeApi,
-	sc_executor::WasmExecutor<sp_io::SubstrateHostFunctions>,
->;
-pub type FullBackend = sc_service::TFullBackend<Block>;
+pub use crate::client::{FullBackend, FullClient};
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 /// GRANDPA's block import, wrapping the client.
 pub type GrandpaBlockImport =
@@ -239,19 +233,7 @@ pub fn new_full<
 		Some("checkpoint"),
 		bourse_finality_gadget::request::serve(checkpoint_db.clone(), certificate_requests),
 	);
-	// The fill index (fill history served over RPC), built from finalized blocks' events.
-	let fill_index = Arc::new(
-		bourse_fill_index::FillIndex::open(
-			&crate::fill_indexer::fill_index_path(&config),
-			genesis_hash.into(),
-		)
-		.map_err(|e| ServiceError::Other(e.to_string()))?,
-	);
-	task_manager.spawn_handle().spawn_blocking(
-		"fill-indexer",
-		Some("fills"),
-		crate::fill_indexer::run(client.clone(), fill_index.clone()),
-	);
+	let fill_index = spawn_fill_indexer(&config, &client, &task_manager)?;
 
 	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
@@ -296,36 +278,16 @@ pub fn new_full<
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	let shared_voter_state = sc_consensus_grandpa::SharedVoterState::empty();
-	let rpc_extensions_builder = {
-		let client = client.clone();
-		let shared_voter_state = shared_voter_state.clone();
-		let shared_authority_set = grandpa_link.shared_authority_set().clone();
-		let justification_stream = grandpa_link.justification_stream();
-		let finality_provider = sc_consensus_grandpa::FinalityProofProvider::new_for_service(
-			backend.clone(),
-			Some(shared_authority_set.clone()),
-		);
-		let pool = transaction_pool.clone();
-		let (status, db) = (checkpoint_status.clone(), checkpoint_db.clone());
-		let fill_index = fill_index.clone();
-		Box::new(move |executor| {
-			let deps = crate::rpc::FullDeps {
-				client: client.clone(),
-				pool: pool.clone(),
-				checkpoint_status: status.clone(),
-				checkpoint_db: db.clone(),
-				executor,
-				fill_index: fill_index.clone(),
-				grandpa: crate::rpc::GrandpaDeps {
-					shared_voter_state: shared_voter_state.clone(),
-					shared_authority_set: shared_authority_set.clone(),
-					justification_stream: justification_stream.clone(),
-					finality_provider: finality_provider.clone(),
-				},
-			};
-			crate::rpc::create_full(deps).map_err(Into::into)
-		})
-	};
+	let rpc_extensions_builder = rpc_builder(
+		&client,
+		&backend,
+		&transaction_pool,
+		&grandpa_link,
+		shared_voter_state.clone(),
+		checkpoint_status.clone(),
+		checkpoint_db.clone(),
+		fill_index,
+	);
 
 	let _rpc_handlers = sc_service::spawn_tasks(sc_service::SpawnTasksParams {
 		network: network.clone(),
@@ -386,36 +348,15 @@ pub fn new_full<
 		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
 	}
 
-	if let Some(source) = oracle.feed {
-		if role.is_authority() {
-			let metrics =
-				match prometheus_registry.as_ref().map(crate::oracle_feeder::Metrics::register) {
-					Some(Ok(metrics)) => Some(metrics),
-					Some(Err(e)) => {
-						log::warn!(target: "oracle", "oracle feeder metrics not registered: {e}");
-						None
-					},
-					None => None,
-				};
-			// Its own thread: reading the source may block for its timeout.
-			task_manager.spawn_handle().spawn_blocking(
-				"oracle-feeder",
-				Some("oracle"),
-				crate::oracle_feeder::run(
-					client.clone(),
-					transaction_pool.clone(),
-					keystore_container.keystore(),
-					crate::oracle_feeder::FeederParams {
-						source,
-						every_blocks: oracle.every_blocks,
-					},
-					metrics,
-				),
-			);
-		} else {
-			log::warn!(target: "oracle", "--oracle-feed ignored: only validators feed the oracle");
-		}
-	}
+	spawn_oracle_feeder(
+		oracle,
+		role,
+		&client,
+		&transaction_pool,
+		keystore_container.keystore(),
+		prometheus_registry.as_ref(),
+		&task_manager,
+	);
 
 	// GRANDPA finalizes blocks; every node runs it (validators vote, full nodes follow).
 	let grandpa_config = sc_consensus_grandpa::Config {
@@ -444,7 +385,6 @@ pub fn new_full<
 	// Finality is essential: if the voter fails the node stops.
 	task_manager.spawn_essential_handle().spawn_blocking("grandpa-voter", None, grandpa_voter);
 
-	// Checkpoint attestations of GRANDPA-finalized checkpoint blocks (never finality).
 	let gadget = bourse_finality_gadget::build(bourse_finality_gadget::GadgetParams {
 		client: client.clone(),
 		backend: backend.clone(),
@@ -466,11 +406,122 @@ pub fn new_full<
 			protocol: certificates_protocol,
 		}),
 	});
+	spawn_checkpoint_gadget(gadget, &task_manager);
+
+	Ok(task_manager)
+}
+
+/// Opens the fill index (fill history served over RPC) and spawns its indexer, which builds it
+/// from finalized blocks' events.
+fn spawn_fill_indexer(
+	config: &Configuration,
+	client: &Arc<FullClient>,
+	task_manager: &TaskManager,
+) -> Result<Arc<bourse_fill_index::FillIndex>, ServiceError> {
+	let genesis_hash = client.chain_info().genesis_hash;
+	let fill_index = Arc::new(
+		bourse_fill_index::FillIndex::open(
+			&crate::fill_indexer::fill_index_path(config),
+			genesis_hash.into(),
+		)
+		.map_err(|e| ServiceError::Other(e.to_string()))?,
+	);
+	task_manager.spawn_handle().spawn_blocking(
+		"fill-indexer",
+		Some("fills"),
+		crate::fill_indexer::run(client.clone(), fill_index.clone()),
+	);
+	Ok(fill_index)
+}
+
+/// Spawns the oracle feeder when `--oracle-feed` names a source and the node is a validator.
+fn spawn_oracle_feeder(
+	oracle: crate::cli::OracleParams,
+	role: sc_service::Role,
+	client: &Arc<FullClient>,
+	transaction_pool: &Arc<sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>,
+	keystore: sp_keystore::KeystorePtr,
+	prometheus_registry: Option<&substrate_prometheus_endpoint::Registry>,
+	task_manager: &TaskManager,
+) {
+	let Some(source) = oracle.feed else { return };
+	if !role.is_authority() {
+		log::warn!(target: "oracle", "--oracle-feed ignored: only validators feed the oracle");
+		return;
+	}
+	let metrics = match prometheus_registry.map(crate::oracle_feeder::Metrics::register) {
+		Some(Ok(metrics)) => Some(metrics),
+		Some(Err(e)) => {
+			log::warn!(target: "oracle", "oracle feeder metrics not registered: {e}");
+			None
+		},
+		None => None,
+	};
+	// Its own thread: reading the source may block for its timeout.
+	task_manager.spawn_handle().spawn_blocking(
+		"oracle-feeder",
+		Some("oracle"),
+		crate::oracle_feeder::run(
+			client.clone(),
+			transaction_pool.clone(),
+			keystore,
+			crate::oracle_feeder::FeederParams { source, every_blocks: oracle.every_blocks },
+			metrics,
+		),
+	);
+}
+
+/// The RPC extensions: the node's trading, fill-history and checkpoint methods beside
+/// GRANDPA's.
+#[allow(clippy::too_many_arguments)]
+fn rpc_builder(
+	client: &Arc<FullClient>,
+	backend: &Arc<FullBackend>,
+	transaction_pool: &Arc<sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>,
+	grandpa_link: &GrandpaLink,
+	shared_voter_state: sc_consensus_grandpa::SharedVoterState,
+	checkpoint_status: bourse_finality_gadget::SharedStatus,
+	checkpoint_db: Arc<bourse_checkpoint_db::CheckpointDb>,
+	fill_index: Arc<bourse_fill_index::FillIndex>,
+) -> Box<
+	dyn Fn(sc_rpc::SubscriptionTaskExecutor) -> Result<jsonrpsee::RpcModule<()>, sc_service::Error>,
+> {
+	let client = client.clone();
+	let shared_authority_set = grandpa_link.shared_authority_set().clone();
+	let justification_stream = grandpa_link.justification_stream();
+	let finality_provider = sc_consensus_grandpa::FinalityProofProvider::new_for_service(
+		backend.clone(),
+		Some(shared_authority_set.clone()),
+	);
+	let pool = transaction_pool.clone();
+	Box::new(move |executor| {
+		let deps = crate::rpc::FullDeps {
+			client: client.clone(),
+			pool: pool.clone(),
+			checkpoint_status: checkpoint_status.clone(),
+			checkpoint_db: checkpoint_db.clone(),
+			executor,
+			fill_index: fill_index.clone(),
+			grandpa: crate::rpc::GrandpaDeps {
+				shared_voter_state: shared_voter_state.clone(),
+				shared_authority_set: shared_authority_set.clone(),
+				justification_stream: justification_stream.clone(),
+				finality_provider: finality_provider.clone(),
+			},
+		};
+		crate::rpc::create_full(deps).map_err(Into::into)
+	})
+}
+
+/// Spawns the checkpoint gadget: attestations of GRANDPA-finalized checkpoint blocks (never
+/// finality). Essential: if it fails the node stops.
+fn spawn_checkpoint_gadget(
+	gadget: bourse_finality_gadget::Worker<Block, FullBackend, FullClient>,
+	task_manager: &TaskManager,
+) {
 	task_manager.spawn_essential_handle().spawn_blocking(
 		"checkpoint-gadget",
 		Some("checkpoint"),
 		gadget.run(),
 	);
-
-	Ok(task_manager)
 }

@@ -15,11 +15,11 @@
 use std::{collections::HashMap, sync::Arc};
 
 use bourse_primitives::{
-	orderbook::{Fill, MarketId},
+	orderbook::MarketId,
 	runtime_api::{OrderbookApi, PerpApi},
 };
-use bourse_runtime::{opaque::Block, AccountId, RuntimeEvent};
-use codec::Decode;
+use bourse_runtime::{opaque::Block, AccountId};
+
 use futures::{future, stream, StreamExt};
 use jsonrpsee::{proc_macros::rpc, PendingSubscriptionSink};
 use parking_lot::Mutex;
@@ -31,8 +31,10 @@ use sc_rpc::{
 use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_core::{storage::StorageKey, H256};
+use sp_core::H256;
 use sp_runtime::traits::Header as _;
+
+use crate::fills::block_fills;
 
 /// Most depth levels per side a subscription may ask for.
 pub const MAX_LEVELS: u32 = 100;
@@ -55,16 +57,6 @@ pub struct BlockUpdate<T> {
 	pub finalized: bool,
 	/// The data.
 	pub data: T,
-}
-
-/// A fill with its id, as `orderbook_recentFills` reports it.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FillUpdate {
-	/// The fill's id.
-	pub fill_id: u64,
-	/// The fill.
-	pub fill: Fill<AccountId>,
 }
 
 /// Trading subscriptions.
@@ -90,7 +82,7 @@ pub trait TradingFeedApi {
 	#[subscription(
 		name = "orderbook_subscribeFills" => "orderbook_fillsUpdate",
 		unsubscribe = "orderbook_unsubscribeFills",
-		item = BlockUpdate<Vec<FillUpdate>>
+		item = BlockUpdate<Vec<crate::fills::FillUpdate>>
 	)]
 	fn subscribe_fills(&self, account: Option<AccountId>);
 
@@ -157,7 +149,7 @@ pub trait FeedClient:
 	ProvideRuntimeApi<Block, Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>>
 	+ HeaderBackend<Block>
 	+ BlockchainEvents<Block>
-	+ StorageProvider<Block, crate::service::FullBackend>
+	+ StorageProvider<Block, crate::client::FullBackend>
 	+ Send
 	+ Sync
 	+ 'static
@@ -168,7 +160,7 @@ impl<C> FeedClient for C where
 	C: ProvideRuntimeApi<Block, Api: OrderbookApi<Block, AccountId> + PerpApi<Block, AccountId>>
 		+ HeaderBackend<Block>
 		+ BlockchainEvents<Block>
-		+ StorageProvider<Block, crate::service::FullBackend>
+		+ StorageProvider<Block, crate::client::FullBackend>
 		+ Send
 		+ Sync
 		+ 'static
@@ -226,49 +218,6 @@ impl<C: FeedClient> TradingFeed<C> {
 				.await
 		});
 	}
-}
-
-/// The fills among the events of block `hash` (of `account`, or all).
-pub(crate) fn block_fills<C>(
-	client: &C,
-	hash: H256,
-	account: Option<&AccountId>,
-) -> Option<Vec<FillUpdate>>
-where
-	C: StorageProvider<Block, crate::service::FullBackend>,
-{
-	// frame_system's `Events`: twox128("System") ++ twox128("Events").
-	let key = StorageKey(
-		[sp_io::hashing::twox_128(b"System"), sp_io::hashing::twox_128(b"Events")].concat(),
-	);
-	let events = match client.storage(hash, &key) {
-		Ok(Some(raw)) => raw.0,
-		Ok(None) => return Some(Vec::new()),
-		Err(e) => {
-			log::debug!(target: "rpc", "fills of block {hash}: {e}");
-			return None;
-		},
-	};
-	type Records = Vec<frame_system::EventRecord<RuntimeEvent, H256>>;
-	let records = match Records::decode(&mut &events[..]) {
-		Ok(records) => records,
-		Err(e) => {
-			log::warn!(target: "rpc", "events of block {hash} do not decode: {e}");
-			return None;
-		},
-	};
-	Some(
-		records
-			.into_iter()
-			.filter_map(|r| match r.event {
-				RuntimeEvent::Orderbook(pallet_orderbook::Event::Filled { fill_id, fill }) => {
-					Some(FillUpdate { fill_id, fill })
-				},
-				_ => None,
-			})
-			.filter(|f| account.is_none_or(|a| f.fill.maker == *a || f.fill.taker == *a))
-			.collect(),
-	)
 }
 
 impl<C: FeedClient> TradingFeedApiServer for TradingFeed<C> {

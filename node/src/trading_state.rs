@@ -118,11 +118,7 @@ type Block = bourse_runtime::opaque::Block;
 
 impl ExportTradingStateCmd {
 	/// Reads the state at the chosen block of `client` and writes the file.
-	pub fn run(
-		&self,
-		client: Arc<crate::service::FullClient>,
-		chain: String,
-	) -> Result<(), String> {
+	pub fn run(&self, client: Arc<crate::client::FullClient>, chain: String) -> Result<(), String> {
 		use sp_api::{Core, ProvideRuntimeApi};
 		let hash = self.block_hash(&client)?;
 		let number = client
@@ -182,7 +178,7 @@ impl ExportTradingStateCmd {
 
 	fn block_hash(
 		&self,
-		client: &crate::service::FullClient,
+		client: &crate::client::FullClient,
 	) -> Result<<Block as BlockT>::Hash, String> {
 		let Some(at) = &self.at else { return Ok(client.info().best_hash) };
 		if let Some(hex) = at.strip_prefix("0x") {

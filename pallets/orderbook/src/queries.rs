@@ -98,6 +98,12 @@ impl<T: Config> Pallet<T> {
 		store::StorageBook::<T>::default().order(&at)
 	}
 
+	/// Every resting order of every market, in storage order: for invariant checks and state
+	/// exports (it reads the whole book), not for calls.
+	pub fn resting_orders() -> impl Iterator<Item = Order<T::AccountId>> {
+		Orders::<T>::iter_values()
+	}
+
 	/// Best bid and best ask of `market`.
 	pub fn best_prices(market: MarketId) -> (Option<Price>, Option<Price>) {
 		use crate::engine::BookStore;

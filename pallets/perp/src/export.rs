@@ -124,7 +124,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 
-		for order in pallet_orderbook::Orders::<T>::iter_values() {
+		for order in pallet_orderbook::Pallet::<T>::resting_orders() {
 			if !PerpMarkets::<T>::contains_key(order.market) {
 				continue;
 			}

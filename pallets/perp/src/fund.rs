@@ -72,7 +72,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_settle_closed_market(
 		market: MarketId,
 		max: u32,
-	) -> Result<(u32, settlement::LiquidationWork), DispatchError> {
+	) -> Result<(u32, liquidation::LiquidationWork), DispatchError> {
 		let book =
 			pallet_orderbook::Pallet::<T>::market(market).ok_or(Error::<T>::MarketNotFound)?;
 		ensure!(book.status == MarketStatus::Closed, Error::<T>::MarketNotClosed);
@@ -89,7 +89,7 @@ impl<T: Config> Pallet<T> {
 			.take(max)
 			.collect();
 		ensure!(!holders.is_empty(), Error::<T>::NoPosition);
-		let mut work = settlement::LiquidationWork::default();
+		let mut work = liquidation::LiquidationWork::default();
 		let mut settled = 0u32;
 		for (long, who) in holders.iter() {
 			// One deleveraging scan per call at most (it bounds the call's weight): the rest

@@ -87,7 +87,7 @@ impl<T: Config> Pallet<T> {
 
 	fn check_accounts() -> Result<(), TryRuntimeError> {
 		let mut resting = BTreeMap::<(T::AccountId, MarketId), u128>::new();
-		for order in pallet_orderbook::Orders::<T>::iter_values() {
+		for order in pallet_orderbook::Pallet::<T>::resting_orders() {
 			if !PerpMarkets::<T>::contains_key(order.market) {
 				continue;
 			}

@@ -38,35 +38,26 @@ extern crate alloc;
 
 pub use pallet::*;
 
-#[cfg(test)]
-mod attack_tests;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod collateral;
 mod export;
 pub mod fund;
-#[cfg(test)]
-mod fund_tests;
 pub mod invariants;
+mod liquidation;
 mod margin;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
-#[cfg(test)]
-mod price_attack_tests;
+mod positions;
 pub mod pricing;
-#[cfg(test)]
-mod pricing_tests;
-#[cfg(test)]
-mod risk_properties;
 mod settlement;
-#[cfg(test)]
-mod state_tests;
 #[cfg(test)]
 mod tests;
 mod weighing;
 pub mod weights;
+pub use liquidation::LiquidationWork;
 pub use pricing::{IndexOracle, MarketPrices};
-pub use settlement::LiquidationWork;
 pub use weights::WeightInfo;
 
 #[frame_support::pallet]
@@ -530,13 +521,7 @@ pub mod pallet {
 		#[pallet::weight(<T as Config>::WeightInfo::deposit_collateral())]
 		pub fn deposit_collateral(origin: OriginFor<T>, amount: Balance) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(amount > 0, Error::<T>::ZeroAmount);
-			Self::transfer(&who, &Self::vault(), amount)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			let signed = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
-			Self::add_collateral(&who, signed)?;
-			Self::deposit_event(Event::CollateralDeposited { who, amount });
-			Ok(())
+			Self::do_deposit_collateral(&who, amount)
 		}
 
 		/// Withdraws collateral, refused if the rest would not cover initial margin.
@@ -547,20 +532,7 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			ensure!(amount > 0, Error::<T>::ZeroAmount);
-			// Valued at a stale index, a position could release margin a fresh price would not.
-			Self::ensure_fresh_positions(&who)?;
-			Self::settle_all_funding(&who)?;
-			let signed = i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?;
-			let collateral = Collateral::<T>::get(&who);
-			ensure!(collateral >= signed, Error::<T>::InsufficientBalance);
-			Self::add_collateral(&who, -signed)?;
-			// At the index and at the mark: a mark pushed by resting orders releases nothing.
-			Self::ensure_account_initial_margin(&who, Error::<T>::WouldBreachInitialMargin)?;
-			Self::transfer(&Self::vault(), &who, amount)?;
-			// Its margin check valued each market the account trades.
-			let markets = Self::markets_traded(&who);
-			Self::deposit_event(Event::CollateralWithdrawn { who, amount });
+			let markets = Self::do_withdraw_collateral(&who, amount)?;
 			Ok(Some(<T as Config>::WeightInfo::withdraw_collateral(markets)).into())
 		}
 
@@ -592,10 +564,10 @@ pub mod pallet {
 		/// Liquidates `who` in `market` when it is below maintenance margin; the caller earns
 		/// half of the penalty.
 		#[pallet::call_index(4)]
-		#[pallet::weight(Pallet::<T>::liquidation_weight(settlement::LiquidationWork {
+		#[pallet::weight(Pallet::<T>::liquidation_weight(liquidation::LiquidationWork {
 			// One more: a maker that cannot settle at the last step counts twice.
 			fills: <T as pallet_orderbook::Config>::MaxFillsPerOrder::get() + 1,
-			scanned: settlement::ADL_SCAN as u32,
+			scanned: liquidation::ADL_SCAN as u32,
 			deleveraged: T::MaxDeleverage::get(),
 			markets: T::MaxPositionsPerAccount::get(),
 		}))]
@@ -621,11 +593,7 @@ pub mod pallet {
 			mode: bourse_primitives::perp::MarginMode,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(AccountMarkets::<T>::get(&who).is_empty(), Error::<T>::AccountNotFlat);
-			MarginModes::<T>::insert(&who, mode);
-			Self::note_change(&(b"mode", &who, mode));
-			Self::deposit_event(Event::MarginModeSet { who, mode });
-			Ok(())
+			Self::do_set_margin_mode(&who, mode)
 		}
 
 		/// Moves `amount` of free collateral into the margin of the isolated position in
@@ -638,17 +606,7 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let amount = Self::isolated_amount(&who, market, amount)?;
-			Self::settle_funding(&who, market)?;
-			let collateral = Collateral::<T>::get(&who);
-			ensure!(collateral >= amount, Error::<T>::InsufficientBalance);
-			Self::add_collateral(&who, -amount)?;
-			// Free collateral must still cover the margin of resting orders.
-			let health = Self::health(&who)?;
-			ensure!(health.equity >= health.initial_requirement, Error::<T>::InsufficientMargin);
-			Self::change_isolated(&who, market, amount)?;
-			// Its margin check looked at each market the account trades.
-			let markets = Self::markets_traded(&who);
+			let markets = Self::do_add_isolated_margin(&who, market, amount)?;
 			Ok(Some(Self::add_isolated_margin_weight(markets)).into())
 		}
 
@@ -658,8 +616,8 @@ pub mod pallet {
 		#[pallet::call_index(8)]
 		#[pallet::weight(Pallet::<T>::settle_weight(
 			(*max).clamp(1, fund::MAX_SETTLE_PER_CALL),
-			settlement::LiquidationWork {
-				scanned: settlement::ADL_SCAN as u32,
+			liquidation::LiquidationWork {
+				scanned: liquidation::ADL_SCAN as u32,
 				deleveraged: T::MaxDeleverage::get(),
 				..Default::default()
 			},
@@ -684,22 +642,7 @@ pub mod pallet {
 			amount: Balance,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let amount = Self::isolated_amount(&who, market, amount)?;
-			Self::ensure_fresh(market)?;
-			Self::settle_funding(&who, market)?;
-			ensure!(
-				IsolatedMargin::<T>::get(&who, market) >= amount,
-				Error::<T>::InsufficientBalance
-			);
-			Self::change_isolated(&who, market, -amount)?;
-			// At the index and at the mark: a mark pushed by resting orders releases nothing.
-			Self::ensure_position_initial_margin(
-				&who,
-				market,
-				Error::<T>::WouldBreachInitialMargin,
-			)?;
-			Self::add_collateral(&who, amount)?;
-			Ok(())
+			Self::do_remove_isolated_margin(&who, market, amount)
 		}
 	}
 
@@ -760,21 +703,6 @@ pub mod pallet {
 			);
 			Self::deposit_event(Event::PerpMarketCreated { market: id });
 			Ok(id)
-		}
-
-		/// Checks an isolated-margin adjustment: positive amount, isolated mode, open position.
-		fn isolated_amount(
-			who: &T::AccountId,
-			market: MarketId,
-			amount: Balance,
-		) -> Result<i128, DispatchError> {
-			ensure!(amount > 0, Error::<T>::ZeroAmount);
-			ensure!(
-				Self::margin_mode(who) == bourse_primitives::perp::MarginMode::Isolated,
-				Error::<T>::NotIsolated
-			);
-			ensure!(Positions::<T>::contains_key(who, market), Error::<T>::NoPosition);
-			Ok(i128::try_from(amount).map_err(|_| Error::<T>::Overflow)?)
 		}
 
 		/// Counts a liquidation against this block's cap.

@@ -31,8 +31,8 @@ impl<T: Config> Pallet<T> {
 	/// Weight of settling `positions` positions of a closed market whose bad debt did
 	/// `work`: each position as a liquidation without book fills (its close, the fund's
 	/// cover and one deleveraged position), plus the deleveraging work beyond that.
-	pub fn settle_weight(positions: u32, work: settlement::LiquidationWork) -> Weight {
-		let per_position = Self::liquidation_weight(settlement::LiquidationWork {
+	pub fn settle_weight(positions: u32, work: liquidation::LiquidationWork) -> Weight {
+		let per_position = Self::liquidation_weight(liquidation::LiquidationWork {
 			markets: T::MaxPositionsPerAccount::get(),
 			..Default::default()
 		});
@@ -50,7 +50,7 @@ impl<T: Config> Pallet<T> {
 	/// each step against the book as the dearer of a perp fill (with the most a maker's
 	/// other markets add) and an order removal (pallet-orderbook's `expire_order`), and
 	/// each deleveraging candidate as three reads.
-	pub fn liquidation_weight(work: settlement::LiquidationWork) -> Weight {
+	pub fn liquidation_weight(work: liquidation::LiquidationWork) -> Weight {
 		let w = |f| <T as Config>::WeightInfo::place_perp_order(f);
 		let per_fill = w(1).saturating_sub(w(0));
 		let removal =

@@ -1,5 +1,12 @@
 //! Tests of pallet-perp on the mock runtime: every call and error, a seed scenario of PnL both
 //! ways, funding, liquidation, and property tests over random trading.
+mod attacks;
+mod insurance_fund;
+mod price_attacks;
+mod prices;
+mod risk_properties;
+mod state;
+
 use crate::{mock::*, *};
 use bourse_primitives::{
 	orderbook::{AssetKind, SelfTradePrevention, Side, TimeInForce},
