@@ -258,6 +258,12 @@ pub fn quote_amount(price: Price, quantity: Quantity) -> Option<u128> {
 	(product % PRICE_SCALE == 0).then_some(product / PRICE_SCALE)
 }
 
+/// Fee of `ppm` parts per million on `amount`, rounded down.
+pub fn fee(amount: u128, ppm: u32) -> u128 {
+	// amount * ppm fits in u128 for every amount below 2^108; beyond, compute in two parts.
+	(amount / 1_000_000) * ppm as u128 + (amount % 1_000_000) * ppm as u128 / 1_000_000
+}
+
 /// A token traded on Bourse: the native token or a pallet-assets token.
 #[derive(
 	Clone,

@@ -10,13 +10,13 @@ use crate::{
 		Escrowed, MarketSettlement, PerpMarkets, SettleError, SpotSettlement, TakerTally,
 	},
 	store::{self, StorageBook},
-	trading::{fee, PlaceOutcome},
+	trading::PlaceOutcome,
 	*,
 };
 use alloc::vec::Vec;
 use bourse_primitives::{
 	checkpoint::OnTradingStateChange,
-	orderbook::{Fill, Market, MarketKind, Order, Price, Quantity, Side, TimeInForce},
+	orderbook::{fee, Fill, Market, MarketKind, Order, Price, Quantity, Side, TimeInForce},
 };
 use codec::Encode;
 use frame_support::{ensure, storage::TransactionOutcome, weights::Weight};

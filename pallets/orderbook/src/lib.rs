@@ -20,12 +20,14 @@ pub use pallet::*;
 mod batch;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod book;
 pub mod engine;
 mod execution;
 mod expiry;
 mod export;
 pub mod invariants;
 pub mod ledger;
+mod markets;
 pub mod migrations;
 #[cfg(test)]
 mod mock;

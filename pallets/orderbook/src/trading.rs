@@ -1,20 +1,22 @@
-//! Placing, matching, settling and cancelling orders.
+//! Placing, cancelling and replacing orders: the checks and the taker an order becomes (its
+//! matching and settlement are applied in `execution.rs`; markets in `markets.rs`; a resting
+//! order's bookkeeping in `book.rs`).
 use crate::{
-	engine::{self, EngineError, Incoming, OrderRef},
+	engine::{self, EngineError, Incoming},
 	execution::Taker,
-	settlement::{LiquidationClose, MarketSettlement, PerpMarkets, SpotSettlement},
+	settlement::LiquidationClose,
 	store::{self, StorageBook},
 	*,
 };
 use bourse_primitives::{
 	checkpoint::OnTradingStateChange,
 	orderbook::{
-		quote_amount, AssetKind, Market, MarketId, MarketKind, MarketStatus, Order, OrderId, Price,
-		Quantity, SelfTradePrevention, Side, TimeInForce, PRICE_SCALE,
+		quote_amount, MarketId, MarketKind, MarketStatus, OrderId, Price, Quantity,
+		SelfTradePrevention, Side, TimeInForce,
 	},
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{ensure, pallet_prelude::DispatchResult, traits::Get, weights::Weight};
+use frame_support::{ensure, traits::Get, weights::Weight};
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
 
@@ -107,185 +109,15 @@ pub struct PlaceOutcome {
 	pub resting_before: u32,
 }
 
-fn map_engine<T: Config>(e: EngineError) -> Error<T> {
+pub(crate) fn map_engine<T: Config>(e: EngineError) -> Error<T> {
 	match e {
 		EngineError::UnknownOrder => Error::<T>::OrderNotFound,
 	}
 }
 
 impl<T: Config> Pallet<T> {
-	/// Checks a market's parameters (also used by pallet-perp for perp markets).
-	pub fn validate_market(m: &Market) -> Result<(), Error<T>> {
-		ensure!(m.base != m.quote, Error::<T>::SameAssets);
-		let exact_quotes =
-			m.tick_size.checked_mul(m.lot_size).is_some_and(|p| p % PRICE_SCALE == 0);
-		ensure!(
-			m.tick_size > 0
-				&& m.lot_size > 0
-				&& m.min_size >= m.lot_size
-				&& m.min_size.is_multiple_of(m.lot_size)
-				&& exact_quotes,
-			Error::<T>::InvalidMarketParameters
-		);
-		ensure!(m.maker_fee_ppm <= 100_000 && m.taker_fee_ppm <= 100_000, Error::<T>::FeeTooHigh);
-		Ok(())
-	}
-
-	/// Stores a validated market under the next id.
-	pub fn insert_market(market: Market) -> MarketId {
-		let id = NextMarketId::<T>::mutate(|next| {
-			let id = *next;
-			*next += 1;
-			id
-		});
-		Self::deposit_event(Event::MarketCreated {
-			market: id,
-			base: market.base,
-			quote: market.quote,
-			kind: market.kind,
-		});
-		Self::list_assets(&market);
-		Markets::<T>::insert(id, store::MarketRecord { market, top: Default::default() });
-		id
-	}
-
-	/// The tokens traders deposit to trade `market`: a spot market's base and quote; a perp
-	/// market's collateral (its quote; the underlying never moves).
-	pub fn deposited_assets(market: &Market) -> impl Iterator<Item = AssetKind> {
-		let base = (market.kind == MarketKind::Spot).then_some(market.base);
-		base.into_iter().chain(core::iter::once(market.quote))
-	}
-
-	/// Lets the ledger take `market`'s tokens ([`ListedAssets`]).
-	pub(crate) fn list_assets(market: &Market) {
-		for asset in Self::deposited_assets(market) {
-			ListedAssets::<T>::insert(asset, ());
-		}
-	}
-
-	/// Refuses to list `market` unless the vault can hold each of its tokens: a token it
-	/// neither holds nor has listed must exist, and the vault must have room for it (a
-	/// non-sufficient token takes a consumer reference), so the first deposit after the
-	/// listing cannot fail for a reason no trader controls.
-	pub fn ensure_vault_can_hold(market: &Market) -> DispatchResult {
-		use frame_support::traits::{
-			fungible::Inspect as _,
-			fungibles::Inspect as _,
-			tokens::{DepositConsequence, Provenance},
-		};
-		let vault = Self::vault();
-		for asset in Self::deposited_assets(market) {
-			if ListedAssets::<T>::contains_key(asset) || Self::wallet_balance(asset, &vault) > 0 {
-				continue;
-			}
-			let consequence = match asset {
-				AssetKind::Native => T::Currency::can_deposit(
-					&vault,
-					T::Currency::minimum_balance(),
-					Provenance::Extant,
-				),
-				AssetKind::Asset(id) => {
-					if !T::Assets::asset_exists(id) {
-						return Err(Error::<T>::VaultCannotHoldAsset.into());
-					}
-					T::Assets::can_deposit(
-						id,
-						&vault,
-						T::Assets::minimum_balance(id),
-						Provenance::Extant,
-					)
-				},
-			};
-			ensure!(consequence == DepositConsequence::Success, Error::<T>::VaultCannotHoldAsset);
-		}
-		Ok(())
-	}
-
-	/// The configuration of market `id`.
-	pub fn market(id: MarketId) -> Option<Market> {
-		Markets::<T>::get(id).map(|record| record.market)
-	}
-
-	/// An open market's record (its configuration and best prices, one read).
-	fn active_market(id: MarketId) -> Result<store::MarketRecord, DispatchError> {
-		let record = Markets::<T>::get(id).ok_or(Error::<T>::MarketNotFound)?;
-		ensure!(record.market.status == MarketStatus::Active, Error::<T>::MarketNotActive);
-		Ok(record)
-	}
-
-	fn check_quantity(market: &Market, quantity: Quantity) -> DispatchResult {
-		ensure!(quantity.is_multiple_of(market.lot_size), Error::<T>::InvalidQuantity);
-		ensure!(quantity >= market.min_size, Error::<T>::BelowMinimumSize);
-		ensure!(quantity <= T::MaxOrderQuantity::get(), Error::<T>::QuantityTooLarge);
-		Ok(())
-	}
-
-	/// Checks an order's price: positive, on the tick grid, at most `MaxPrice`.
-	pub fn check_price(market: &Market, price: Price) -> DispatchResult {
-		ensure!(price > 0 && price.is_multiple_of(market.tick_size), Error::<T>::InvalidPrice);
-		ensure!(price <= T::MaxPrice::get(), Error::<T>::PriceTooHigh);
-		Ok(())
-	}
-
-	pub(crate) fn now() -> u32 {
-		frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u32::MAX)
-	}
-
-	/// Gives the next order id. An order that rests at once (it rests or its call fails) counts
-	/// itself as resting in the same write.
-	fn take_order_id(rests_at_once: bool) -> OrderId {
-		OrderCounters::<T>::mutate(|counters| {
-			let id = counters.next_id;
-			counters.next_id = id.saturating_add(1);
-			if rests_at_once {
-				counters.open = counters.open.saturating_add(1);
-			}
-			id
-		})
-	}
-
-	/// Counts an order that now rests on a book.
-	pub(crate) fn count_rested() {
-		OrderCounters::<T>::mutate(|counters| counters.open = counters.open.saturating_add(1));
-	}
-
-	/// Counts an order that no longer rests on a book.
-	pub(crate) fn count_left_book() {
-		OrderCounters::<T>::mutate(|counters| counters.open = counters.open.saturating_sub(1));
-	}
-
 	pub(crate) fn quote_of(price: Price, quantity: Quantity) -> Result<u128, Error<T>> {
 		quote_amount(price, quantity).ok_or(Error::<T>::Overflow)
-	}
-
-	/// Gives back escrow no longer needed (spot escrow, perp margin reservation).
-	#[allow(clippy::too_many_arguments)]
-	fn release(
-		market_id: MarketId,
-		market: &Market,
-		who: &T::AccountId,
-		side: Side,
-		base: u128,
-		quote: u128,
-		price: Option<Price>,
-	) -> DispatchResult {
-		match market.kind {
-			MarketKind::Spot => <SpotSettlement<T> as MarketSettlement<T>>::release(
-				market_id, market, who, side, base, quote, price,
-			),
-			MarketKind::Perp => <PerpMarkets<T> as MarketSettlement<T>>::release(
-				market_id, market, who, side, base, quote, price,
-			),
-		}
-	}
-
-	/// Escrow a resting order holds: base for a sell, quote at its limit for a buy.
-	fn resting_escrow(order: &Order<T::AccountId>) -> Result<(u128, u128), Error<T>> {
-		let remaining = order.remaining();
-		Ok(match order.side {
-			Side::Sell => (remaining, 0),
-			Side::Buy => (0, Self::quote_of(order.price, remaining)?),
-		})
 	}
 
 	pub(crate) fn do_place_limit(
@@ -514,66 +346,6 @@ impl<T: Config> Pallet<T> {
 		Ok(Self::cancel_weight(account.orders.len() as u32, refilled))
 	}
 
-	/// Releases what a resting order holds (spot escrow, perp margin reservation) and drops it
-	/// from its owner's index (for a spot order both in one write of the owner's record).
-	fn release_and_unindex(order: &Order<T::AccountId>) -> DispatchResult {
-		let market = Self::market(order.market).ok_or(Error::<T>::MarketNotFound)?;
-		let (base, quote) = Self::resting_escrow(order)?;
-		match market.kind {
-			MarketKind::Spot => SpotSettlement::<T>::release_resting(&market, order, base, quote),
-			MarketKind::Perp => PerpMarkets::<T>::release_resting(&market, order, base, quote),
-		}
-	}
-
-	/// Bookkeeping after an order left the book without trading: release escrow, forget it.
-	pub(crate) fn after_unlinked(
-		order: &Order<T::AccountId>,
-		reason: CancelReason,
-	) -> DispatchResult {
-		Self::release_and_unindex(order)?;
-		Self::forget_unindexed(order);
-		T::OnStateChange::note_change(&(b"cancel", order.id).encode());
-		Self::deposit_event(Event::OrderCancelled {
-			order_id: order.id,
-			owner: order.owner.clone(),
-			remaining: order.remaining(),
-			reason,
-		});
-		Ok(())
-	}
-
-	/// Drops a no-longer-resting order, already out of its owner's index, from its expiry block
-	/// and the open count.
-	pub(crate) fn forget_unindexed(order: &Order<T::AccountId>) {
-		if let Some(last) = order.expires_at {
-			Expiries::<T>::remove(last, order.id);
-		}
-		Self::count_left_book();
-	}
-
-	/// Takes the order resting at `at` off the book and releases its escrow. Returns whether
-	/// its side's front had to be refilled from the book (it was the front's last order).
-	pub(crate) fn remove_resting(
-		at: &OrderRef,
-		reason: CancelReason,
-	) -> Result<bool, DispatchError> {
-		let mut book = StorageBook::<T>::default();
-		let order = engine::cancel(&mut book, at).map_err(map_engine::<T>)?;
-		Self::after_unlinked(&order, reason)?;
-		Ok(book.refills() > 0)
-	}
-
-	/// Where `who`'s resting order `id` rests, from `who`'s order index.
-	pub fn order_ref(who: &T::AccountId, id: OrderId) -> Option<OrderRef> {
-		Self::trading_account(who).order(id)
-	}
-
-	/// `who`'s resting order `id`.
-	pub fn order_of(who: &T::AccountId, id: OrderId) -> Option<Order<T::AccountId>> {
-		use engine::BookStore;
-		StorageBook::<T>::default().order(&Self::order_ref(who, id)?)
-	}
-
 	pub(crate) fn do_replace(
 		who: &T::AccountId,
 		order_id: OrderId,
@@ -664,10 +436,4 @@ impl<T: Config> Pallet<T> {
 		});
 		Ok(placed)
 	}
-}
-
-/// Fee of `ppm` parts per million on `amount`, rounded down.
-pub fn fee(amount: u128, ppm: u32) -> u128 {
-	// amount * ppm fits in u128 for every amount below 2^108; beyond, compute in two parts.
-	(amount / 1_000_000) * ppm as u128 + (amount % 1_000_000) * ppm as u128 / 1_000_000
 }
