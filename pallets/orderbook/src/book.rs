@@ -2,7 +2,7 @@
 //! gives back, its removal from the book and its owner's index, and finding it by owner.
 use crate::{
 	engine::{self, OrderRef},
-	settlement::{MarketSettlement, PerpMarkets, SpotSettlement},
+	settlement::{MarketSettlement, PerpMarketSettlement, SpotSettlement},
 	store::StorageBook,
 	*,
 };
@@ -58,7 +58,7 @@ impl<T: Config> Pallet<T> {
 			MarketKind::Spot => <SpotSettlement<T> as MarketSettlement<T>>::release(
 				market_id, market, who, side, base, quote, price,
 			),
-			MarketKind::Perp => <PerpMarkets<T> as MarketSettlement<T>>::release(
+			MarketKind::Perp => <PerpMarketSettlement<T> as MarketSettlement<T>>::release(
 				market_id, market, who, side, base, quote, price,
 			),
 		}
@@ -80,7 +80,9 @@ impl<T: Config> Pallet<T> {
 		let (base, quote) = Self::resting_escrow(order)?;
 		match market.kind {
 			MarketKind::Spot => SpotSettlement::<T>::release_resting(&market, order, base, quote),
-			MarketKind::Perp => PerpMarkets::<T>::release_resting(&market, order, base, quote),
+			MarketKind::Perp => {
+				PerpMarketSettlement::<T>::release_resting(&market, order, base, quote)
+			},
 		}
 	}
 

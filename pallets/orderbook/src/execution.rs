@@ -7,7 +7,7 @@
 use crate::{
 	engine::{self, Incoming, MatchLimits, MatchPlan, OrderRef, Progress, RemovalReason, Step},
 	settlement::{
-		Escrowed, MarketSettlement, PerpMarkets, SettleError, SpotSettlement, TakerTally,
+		Escrowed, MarketSettlement, PerpMarketSettlement, SettleError, SpotSettlement, TakerTally,
 	},
 	store::{self, StorageBook},
 	trading::PlaceOutcome,
@@ -81,7 +81,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<PlaceOutcome, DispatchError> {
 		match taker.market.kind {
 			MarketKind::Spot => Self::execute_as::<SpotSettlement<T>>(taker, steps),
-			MarketKind::Perp => Self::execute_as::<PerpMarkets<T>>(taker, steps),
+			MarketKind::Perp => Self::execute_as::<PerpMarketSettlement<T>>(taker, steps),
 		}
 	}
 
