@@ -25,7 +25,8 @@ fn alice_long_ten_lots_from_bob() {
 	assert_ok!(order(ALICE, Side::Buy, 1_000, 10, TimeInForce::ImmediateOrCancel));
 }
 
-fn cancels() -> alloc::vec::Vec<(u64, CancelReason)> {
+/// The order cancellations so far, with their reasons.
+pub(super) fn cancels() -> alloc::vec::Vec<(u64, CancelReason)> {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {

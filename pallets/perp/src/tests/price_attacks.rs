@@ -1,6 +1,7 @@
 //! Attacks on how perp risk is priced (issue 33): a mark leaned on by resting orders, margin
 //! taken out against it, and resting "reducing" orders that open a position at a stale
 //! index. Each test failed on the code before its fix.
+use super::attacks::cancels;
 use crate::{
 	mock::*,
 	tests::{create_market, deposit, order, size},
@@ -24,20 +25,6 @@ fn perp() -> PerpMarket {
 
 fn mark() -> u128 {
 	Perp::mark_price(M, &perp())
-}
-
-fn cancel_reasons() -> alloc::vec::Vec<(u64, CancelReason)> {
-	System::events()
-		.into_iter()
-		.filter_map(|r| match r.event {
-			RuntimeEvent::Orderbook(pallet_orderbook::Event::OrderCancelled {
-				order_id,
-				reason,
-				..
-			}) => Some((order_id, reason)),
-			_ => None,
-		})
-		.collect()
 }
 
 /// Attack 1, and its cost. Alice is short 10 lots at 1000 with 100 of isolated margin: twice
@@ -207,7 +194,7 @@ fn resting_reducing_orders_cannot_open_a_position_at_a_stale_index() {
 		assert_ok!(order(BOB, Side::Buy, 1_020, 2, TimeInForce::ImmediateOrCancel));
 		assert_eq!(size(ALICE), 0, "no short opened at a stale price");
 		assert_eq!(size(BOB), -2 * LOT as i128);
-		assert!(cancel_reasons().contains(&(second, CancelReason::CannotSettle)));
+		assert!(cancels().contains(&(second, CancelReason::CannotSettle)));
 		assert!(pallet_orderbook::Pallet::<Test>::find_order(second).is_none());
 	});
 }
